@@ -1,0 +1,269 @@
+//! Walks one parsed JSON record along an [`ObjectPlan`] and pushes exactly one
+//! value (or null) into every column.
+//!
+//! A present-but-wrong value never silently becomes null: the cell is left null
+//! and an issue naming the Graph path, what was expected and what was found is
+//! recorded for the row's `ingest_issues`. Keys the plan does not know are
+//! counted as schema drift (the record text in `ingest_raw` still has them).
+
+use std::collections::BTreeMap;
+
+use simd_json::prelude::*;
+use simd_json::{BorrowedValue as Value, StaticNode};
+
+use super::column::Column;
+use super::layout::ObjectPlan;
+use crate::model::time::parse_timestamp;
+use crate::model::Kind;
+use crate::text::excerpt;
+
+/// Per-record problems and per-table drift counts collected while filling.
+pub(crate) struct FillCtx<'a> {
+    /// Problems of the current record, one message each.
+    pub(crate) issues: Vec<String>,
+    /// Unknown keys by dotted Graph path, counted over the table.
+    pub(crate) drift: &'a mut BTreeMap<String, u64>,
+}
+
+impl FillCtx<'_> {
+    fn issue(&mut self, path: &str, expected: &str, found: &Value<'_>) {
+        self.issues.push(format!("{path}: expected {expected}, found {}", describe(found)));
+    }
+}
+
+/// Short description of a JSON value for messages: its type and an escaped excerpt.
+pub(crate) fn describe(v: &Value<'_>) -> String {
+    match v {
+        Value::String(s) => format!("string {}", excerpt(s.as_bytes(), 60)),
+        Value::Static(StaticNode::Bool(b)) => format!("boolean {b}"),
+        Value::Static(StaticNode::Null) => "null".into(),
+        Value::Static(_) => format!("number {}", v.encode()),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+/// Fills the flattened `cols` of one object level from `obj` (absent = all null).
+pub(crate) fn fill_object(
+    plan: &ObjectPlan,
+    obj: Option<&Value<'_>>,
+    cols: &mut [(String, Column)],
+    ctx: &mut FillCtx<'_>,
+) {
+    let mut seen: u128 = 0;
+    if let Some(Value::Object(map)) = obj {
+        for (key, value) in map.iter() {
+            let Some(i) = plan.field_index(key) else {
+                if !key.starts_with('@') {
+                    *ctx.drift.entry(format!("{}{key}", plan.prefix)).or_default() += 1;
+                }
+                continue;
+            };
+            if seen & (1u128 << i) != 0 {
+                ctx.issues.push(format!("{}: key given twice (in another letter case); first kept", plan.paths[i]));
+                continue;
+            }
+            seen |= 1u128 << i;
+            let range = plan.start[i]..plan.start[i] + plan.width[i];
+            fill_field(plan, i, value, &mut cols[range], ctx);
+        }
+    }
+    for i in 0..plan.fields.len() {
+        if seen & (1u128 << i) == 0 {
+            for (_, col) in &mut cols[plan.start[i]..plan.start[i] + plan.width[i]] {
+                col.push_null();
+            }
+        }
+    }
+}
+
+fn fill_field(
+    plan: &ObjectPlan,
+    i: usize,
+    value: &Value<'_>,
+    cols: &mut [(String, Column)],
+    ctx: &mut FillCtx<'_>,
+) {
+    let path = &plan.paths[i];
+    let null = matches!(value, Value::Static(StaticNode::Null));
+    match plan.fields[i].kind {
+        Kind::Object(_) => {
+            let sub = plan.children[i].as_ref();
+            match (value, sub) {
+                (Value::Object(_), Some(sub)) => fill_object(sub, Some(value), cols, ctx),
+                _ => {
+                    if !null {
+                        ctx.issue(path, "an object", value);
+                    }
+                    cols.iter_mut().for_each(|(_, c)| c.push_null());
+                }
+            }
+        }
+        Kind::KeyValueJsonString => {
+            let [(_, text), (_, parsed)] = cols else { return };
+            fill_leaf(Kind::Str, value, text, path, ctx);
+            match value {
+                Value::String(s) => fill_key_values(s, parsed, path, ctx),
+                _ => parsed.push_null(),
+            }
+        }
+        Kind::ObjectList(_) => {
+            let (Some(elem_plan), [(_, col)]) = (plan.children[i].as_ref(), cols) else { return };
+            fill_object_list(elem_plan, value, col, path, ctx);
+        }
+        kind => {
+            if let [(_, col)] = cols {
+                fill_leaf(kind, value, col, path, ctx);
+            }
+        }
+    }
+}
+
+fn fill_object_list(
+    plan: &ObjectPlan,
+    value: &Value<'_>,
+    col: &mut Column,
+    path: &str,
+    ctx: &mut FillCtx<'_>,
+) {
+    let Column::List(list) = col else { return };
+    let Value::Array(items) = value else {
+        if !matches!(value, Value::Static(StaticNode::Null)) {
+            ctx.issue(path, "an array of objects", value);
+        }
+        col.push_null();
+        return;
+    };
+    if let Column::Struct(st) = &mut list.child {
+        for item in items.iter() {
+            if matches!(item, Value::Object(_)) {
+                fill_object(plan, Some(item), &mut st.fields, ctx);
+                st.close();
+            } else {
+                ctx.issue(&format!("{path}[]"), "an object", item);
+                st.push_null();
+            }
+        }
+    }
+    list.close();
+}
+
+fn fill_key_values(text: &str, col: &mut Column, path: &str, ctx: &mut FillCtx<'_>) {
+    let Column::List(list) = col else { return };
+    let parsed: Result<Vec<serde_json::Map<String, serde_json::Value>>, _> = serde_json::from_str(text);
+    let Ok(pairs) = parsed else {
+        ctx.issues.push(format!(
+            "{path}: expected a JSON-encoded array of {{Key, Value}} objects, found {}",
+            excerpt(text.as_bytes(), 60)
+        ));
+        col.push_null();
+        return;
+    };
+    if let Column::Struct(st) = &mut list.child {
+        for pair in &pairs {
+            let get = |k: &str| pair.get(k).or_else(|| pair.get(&k.to_ascii_lowercase()));
+            for (j, name) in ["Key", "Value"].iter().enumerate() {
+                if let Some((_, Column::Str(out))) = st.fields.get_mut(j) {
+                    match get(name) {
+                        None | Some(serde_json::Value::Null) => out.push_null(),
+                        Some(serde_json::Value::String(s)) => out.push(Some(s.as_str())),
+                        Some(other) => out.push(Some(other.to_string())),
+                    }
+                }
+            }
+            st.close();
+        }
+    }
+    list.close();
+}
+
+/// Pushes one scalar or string list value, or null plus an issue when the type is wrong.
+fn fill_leaf(kind: Kind, value: &Value<'_>, col: &mut Column, path: &str, ctx: &mut FillCtx<'_>) {
+    if matches!(value, Value::Static(StaticNode::Null)) {
+        col.push_null();
+        return;
+    }
+    match push_leaf(kind, value, col) {
+        Ok(()) => {}
+        Err(expected) => {
+            col.push_null();
+            match timestamp_of(value) {
+                Some(Err(why)) if matches!(kind, Kind::Timestamp) => ctx
+                    .issues
+                    .push(format!("{path}: invalid timestamp: {why}, found {}", describe(value))),
+                _ => ctx.issue(path, expected, value),
+            }
+        }
+    }
+}
+
+/// Pushes a converted value; on failure pushes nothing and says what was expected.
+fn push_leaf(kind: Kind, value: &Value<'_>, col: &mut Column) -> Result<(), &'static str> {
+    match (kind, col) {
+        (Kind::Str, Column::Str(out)) => match value {
+            Value::String(s) => out.push(Some(s.as_ref())),
+            Value::Static(_) => out.push(Some(value.encode())),
+            _ => return Err("a string"),
+        },
+        (Kind::Json, Column::Str(out)) => out.push(Some(value.encode())),
+        (Kind::Int32, Column::I32(out)) => {
+            let n = as_i64(value).and_then(|n| i32::try_from(n).ok());
+            out.push(Some(n.ok_or("a 32-bit integer")?));
+        }
+        (Kind::Float64, Column::F64(out)) => {
+            let n = value.as_f64().or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()));
+            out.push(Some(n.ok_or("a number")?));
+        }
+        (Kind::Bool, Column::Bool(out)) => {
+            let b = value.as_bool().or_else(|| match value.as_str() {
+                Some(s) if s.eq_ignore_ascii_case("true") => Some(true),
+                Some(s) if s.eq_ignore_ascii_case("false") => Some(false),
+                _ => None,
+            });
+            out.push(Some(b.ok_or("a boolean")?));
+        }
+        (Kind::Timestamp, Column::Time(out)) => {
+            let ns = timestamp_of(value).and_then(Result::ok);
+            out.push(Some(ns.ok_or("a timestamp string")?));
+        }
+        (Kind::StrList, Column::List(list)) => {
+            let Value::Array(items) = value else { return Err("an array of strings") };
+            if let Column::Str(out) = &mut list.child {
+                for item in items.iter() {
+                    match item {
+                        Value::String(s) => out.push(Some(s.as_ref())),
+                        Value::Static(StaticNode::Null) => out.push_null(),
+                        other => out.push(Some(other.encode())),
+                    }
+                }
+            }
+            list.close();
+        }
+        _ => return Err("a value of the declared type"),
+    }
+    Ok(())
+}
+
+fn as_i64(value: &Value<'_>) -> Option<i64> {
+    match value {
+        Value::Static(StaticNode::I64(n)) => Some(*n),
+        Value::Static(StaticNode::U64(n)) => i64::try_from(*n).ok(),
+        Value::Static(StaticNode::F64(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(*f as i64),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Reads a timestamp from a string or a Windows PowerShell 5.1 DateTime wrapper
+/// object (`{"value": "/Date(…)/", "DisplayHint": 2, "DateTime": "…"}`).
+/// `None` means the value is not of a timestamp shape at all.
+pub(crate) fn timestamp_of(value: &Value<'_>) -> Option<Result<i64, String>> {
+    match value {
+        Value::String(s) => Some(parse_timestamp(s).map_err(|e| e.0)),
+        Value::Object(map) => {
+            let inner = map.get("value").or_else(|| map.get("Value"))?;
+            inner.as_str().map(|s| parse_timestamp(s).map_err(|e| e.0))
+        }
+        _ => None,
+    }
+}
