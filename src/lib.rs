@@ -2,7 +2,13 @@
 //! responder can act on.
 #![forbid(unsafe_code)]
 
+pub mod convert;
+pub mod error;
+pub(crate) mod input;
+pub mod manifest;
 pub mod model;
-pub(crate) mod parse;
+pub mod schema;
+pub(crate) mod output;
+pub mod parse;
 pub(crate) mod table;
 pub mod text;

@@ -1,2 +1,225 @@
-//! From decoded text to records: structural scan, then simd-json per record.
+//! From decoded text to table rows and rejects.
+//!
+//! [`scan`] finds the record spans; each span is copied to a reused scratch
+//! buffer and parsed with simd-json; the entity comes from the page context or
+//! the record's keys; the identity fields are checked; the record is pushed
+//! straight into its entity's column builders. Anything that fails becomes a
+//! located [`Reject`].
+//!
+//! Not here: files and encodings (`input`), Parquet (`table`, `convert`).
+
+pub(crate) mod kind;
+pub mod reject;
 pub(crate) mod scan;
+
+use std::collections::BTreeMap;
+
+use simd_json::prelude::*;
+use simd_json::BorrowedValue as Value;
+
+use self::kind::ContextKind;
+use self::reject::{Locator, Reason, Reject};
+use self::scan::{Damage, Piece};
+use crate::input::encoding::Decoded;
+use crate::model::EntityKind;
+use crate::table::chunk::TableSet;
+use crate::table::fill::{describe, timestamp_of};
+use crate::text::excerpt;
+
+/// Bytes of input quoted in a reject's excerpt.
+const EXCERPT_BYTES: usize = 120;
+
+/// What parsing one stream produced besides table rows.
+#[derive(Default)]
+pub(crate) struct LeafParse {
+    /// Located rejects, in byte order.
+    pub(crate) rejects: Vec<Reject>,
+    /// Units read per entity name (`unknown` when the entity could not be told).
+    pub(crate) read: BTreeMap<&'static str, u64>,
+    /// Layout name (`graph_page`, `json_lines`, …).
+    pub(crate) shape: &'static str,
+    /// Structural notes that lose nothing.
+    pub(crate) warnings: Vec<String>,
+    /// Graph page envelopes found.
+    pub(crate) pages: usize,
+}
+
+/// Name used for counts whose entity is unknown.
+pub(crate) const UNKNOWN: &str = "unknown";
+
+fn entity_name(e: Option<EntityKind>) -> &'static str {
+    e.map_or(UNKNOWN, EntityKind::name)
+}
+
+/// Counts lines incrementally for increasing offsets.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl LineCounter<'_> {
+    fn line_at(&mut self, pos: usize) -> u64 {
+        if pos < self.at {
+            self.at = 0;
+            self.line = 1;
+        }
+        let end = pos.min(self.text.len());
+        self.line += memchr::memchr_iter(b'\n', &self.text[self.at..end]).count() as u64;
+        self.at = end;
+        self.line
+    }
+}
+
+/// Parses one decoded stream into `tables`.
+pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafParse {
+    let text: &[u8] = &decoded.text;
+    let scanned = scan::scan(text);
+    let mut out = LeafParse {
+        shape: scanned.shape(),
+        warnings: scanned.warnings.clone(),
+        pages: scanned.pages.len(),
+        ..LeafParse::default()
+    };
+    let contexts: Vec<(Option<ContextKind>, Option<&'static str>)> = scanned
+        .pages
+        .iter()
+        .map(|p| {
+            let ctx = p.context.as_deref();
+            (ctx.map(kind::from_context), ctx.and_then(kind::api_version))
+        })
+        .collect();
+    let mut lines = LineCounter { text, at: 0, line: 1 };
+    let mut scratch: Vec<u8> = Vec::new();
+    let mut buffers = simd_json::Buffers::default();
+
+    for piece in &scanned.pieces {
+        let (start, end, item, page) = match piece {
+            Piece::Record { start, end, item, page }
+            | Piece::Damaged { start, end, item, page, .. } => (*start, *end, *item, *page),
+            Piece::GraphError { start, end } => (*start, *end, None, None),
+        };
+        let locator = Locator { offset: Some(decoded.original_offset(start)), line: Some(lines.line_at(start)), item };
+        let (context, api) = page.and_then(|p| contexts.get(p).copied()).unwrap_or((None, None));
+        let page_entity = match context {
+            Some(ContextKind::Known(k)) => Some(k),
+            _ => None,
+        };
+        let span = &text[start..end];
+        let mut reject = |entity: Option<EntityKind>, reason: Reason, message: String| {
+            *out.read.entry(entity_name(entity)).or_default() += 1;
+            out.rejects.push(Reject { locator, entity, reason, message, excerpt: excerpt(span, EXCERPT_BYTES) });
+        };
+        match piece {
+            Piece::Damaged { damage, message, .. } => {
+                let reason = match damage {
+                    Damage::Truncated => Reason::Truncated,
+                    Damage::InvalidJson => Reason::InvalidJson,
+                };
+                reject(page_entity, reason, message.clone());
+            }
+            Piece::GraphError { .. } => {
+                let detail = serde_json::from_slice::<serde_json::Value>(span).ok();
+                let field = |k: &str| {
+                    detail
+                        .as_ref()
+                        .and_then(|d| d.get("error")?.get(k)?.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                };
+                let message = format!(
+                    "graph error response saved instead of a page: {}: {}",
+                    field("code"),
+                    crate::text::escape(&field("message"))
+                );
+                reject(None, Reason::GraphErrorResponse, message);
+            }
+            Piece::Record { .. } => {
+                scratch.clear();
+                scratch.extend_from_slice(span);
+                let value = match simd_json::to_borrowed_value_with_buffers(&mut scratch, &mut buffers) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        let (reason, what) = match e.error() {
+                            simd_json::ErrorType::InvalidUtf8 => (Reason::InvalidEncoding, "invalid UTF-8"),
+                            simd_json::ErrorType::Eof => (Reason::Truncated, "truncated record"),
+                            _ => (Reason::InvalidJson, "invalid JSON"),
+                        };
+                        let at = decoded.original_offset(start + e.index().min(span.len()));
+                        reject(page_entity, reason, format!("{what}: {:?} (at byte {at})", e.error()));
+                        continue;
+                    }
+                };
+                if !value.is_object() {
+                    reject(page_entity, Reason::WrongType, format!("expected a JSON object, found {}", describe(&value)));
+                    continue;
+                }
+                let entity = match context {
+                    Some(ContextKind::Known(k)) => k,
+                    Some(ContextKind::Other) => {
+                        let ctx = page.and_then(|p| scanned.pages[p].context.as_deref()).unwrap_or_default();
+                        reject(None, Reason::UnknownEntity, format!("page of a collection entrace does not table: {}", excerpt(ctx.as_bytes(), 100)));
+                        continue;
+                    }
+                    None => match kind::from_record(&value) {
+                        Some(k) => k,
+                        None => {
+                            reject(None, Reason::UnknownEntity, "expected a signIn, directoryAudit, riskDetection, riskyUser or riskyUserHistoryItem record, found none of their keys".into());
+                            continue;
+                        }
+                    },
+                };
+                let id = match check_identity(entity, &value) {
+                    Ok(id) => id,
+                    Err((reason, message)) => {
+                        reject(Some(entity), reason, message);
+                        continue;
+                    }
+                };
+                // simd-json validated the span as UTF-8.
+                let raw = std::str::from_utf8(span).unwrap_or_default();
+                tables.chunk(entity).push(&value, raw, &locator, api, id);
+                *out.read.entry(entity.name()).or_default() += 1;
+            }
+        }
+    }
+    for &orig in &decoded.invalid_units {
+        *out.read.entry(UNKNOWN).or_default() += 1;
+        out.rejects.push(Reject {
+            locator: Locator { offset: Some(orig), line: None, item: None },
+            entity: None,
+            reason: Reason::InvalidEncoding,
+            message: "invalid UTF-16 code unit (unpaired surrogate or odd length); replaced by U+FFFD in the record".into(),
+            excerpt: String::new(),
+        });
+    }
+    out
+}
+
+/// Checks `id` and the event time; returns the id.
+fn check_identity<'v>(entity: EntityKind, record: &'v Value<'_>) -> Result<&'v str, (Reason, String)> {
+    let id = match record.get("id").or_else(|| record.get("Id")) {
+        None => return Err((Reason::MissingRequiredField, "missing required field: expected \"id\"".into())),
+        Some(v) => match v.as_str() {
+            Some(s) if !s.trim().is_empty() => s,
+            Some(_) => return Err((Reason::MissingRequiredField, "missing required field: \"id\" is empty".into())),
+            None if v.is_null() => return Err((Reason::MissingRequiredField, "missing required field: \"id\" is null".into())),
+            None => return Err((Reason::WrongType, format!("id: expected a string, found {}", describe(v)))),
+        },
+    };
+    let spec = entity.spec();
+    if spec.time_fields.is_empty() {
+        return Ok(id);
+    }
+    let present = spec.time_fields.iter().find_map(|f| record.get(*f).filter(|v| !v.is_null()).map(|v| (*f, v)));
+    match present {
+        None => Err((
+            Reason::MissingRequiredField,
+            format!("missing required field: expected {}", spec.time_fields.join(" or ")),
+        )),
+        Some((name, v)) => match timestamp_of(v) {
+            Some(Ok(_)) => Ok(id),
+            Some(Err(why)) => Err((Reason::InvalidTimestamp, format!("{name}: invalid timestamp: {why}, found {}", describe(v)))),
+            None => Err((Reason::InvalidTimestamp, format!("{name}: expected a timestamp string, found {}", describe(v)))),
+        },
+    }
+}

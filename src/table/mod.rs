@@ -1,4 +1,6 @@
 //! Records → typed columns → polars DataFrames.
+pub(crate) mod chunk;
 pub(crate) mod column;
+pub(crate) mod dedup;
 pub(crate) mod fill;
 pub(crate) mod layout;

@@ -1,0 +1,121 @@
+//! Command-line definitions (clap derive only; no logic).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  entrace run testdata/sample-evidence -o out
+  entrace convert evidence/tenant.zip exports/*.json.gz -o case-042 --strict
+  entrace convert evidence/ -o out --no-raw --threads 4 --force
+  entrace schema --format md
+
+Exit codes: 0 complete and nothing rejected; 1 complete but some input was
+rejected (see rejects.parquet); 2 fatal or usage error.";
+
+/// Offline forensic analyzer for Microsoft Entra ID logs exported through Microsoft Graph.
+///
+/// Converts Graph exports (sign-ins, directory audits, Identity Protection risk
+/// detections, risky users and their history) into typed, lossless Parquet tables.
+#[derive(Debug, Parser)]
+#[command(name = "entrace", version, after_long_help = EXAMPLES, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole job on the evidence (today: stage 1, convert).
+    Run(ConvertArgs),
+    /// Stage 1: convert Graph JSON evidence into Parquet tables.
+    ///
+    /// EVIDENCE is any mix of files, directories (walked recursively in sorted
+    /// order) and archives (zip, gzip, zstd; detected from content). Every record
+    /// ends up as a table row, a counted duplicate, or a located reject row.
+    Convert(ConvertArgs),
+    /// Print the column reference of every output table.
+    Schema(SchemaArgs),
+}
+
+/// Arguments of `convert` and `run`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Evidence files, directories and archives (read only, never written).
+    #[arg(required = true, value_name = "EVIDENCE", help_heading = "Input")]
+    pub evidence: Vec<PathBuf>,
+
+    /// Largest decompressed size of one stream (file, gzip/zstd stream or zip
+    /// member), e.g. 512M or 4G; larger streams are rejected as limit_exceeded.
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size, help_heading = "Input")]
+    pub max_decompressed_size: u64,
+
+    /// Output directory (created; must not be inside the evidence).
+    #[arg(short, long, value_name = "OUT_DIR", help_heading = "Output")]
+    pub output: PathBuf,
+
+    /// Replace the output directory if it exists (only an earlier entrace output).
+    #[arg(long, help_heading = "Output")]
+    pub force: bool,
+
+    /// Do not store each record's original JSON text in `ingest_raw`.
+    #[arg(long, help_heading = "Output")]
+    pub no_raw: bool,
+
+    /// Stop at the first rejected record or file, with its location.
+    #[arg(long, help_heading = "Input")]
+    pub strict: bool,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0, help_heading = "Parallelism")]
+    pub threads: usize,
+
+    /// No progress bar and no summary on stderr.
+    #[arg(short, long, help_heading = "Logging")]
+    pub quiet: bool,
+}
+
+/// Arguments of `schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SchemaFormat::Text)]
+    pub format: SchemaFormat,
+}
+
+/// Formats of `entrace schema`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SchemaFormat {
+    /// Aligned text.
+    Text,
+    /// Markdown tables.
+    Md,
+    /// JSON array of columns.
+    Json,
+}
+
+/// Parses `4G`, `512M`, `64K`, `1000` (powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m: u64 = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                _ => return Err(format!("unknown size suffix in {s:?}: expected K, M, G or T")),
+            };
+            (&t[..i], m)
+        }
+        _ => (t, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("invalid size {s:?}: expected a number with an optional K, M, G or T suffix"))
+}

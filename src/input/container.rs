@@ -1,0 +1,215 @@
+//! Containers: gzip and zstd streams (chosen by magic bytes, not by name) and
+//! zip archives, read in memory and never extracted to disk.
+//!
+//! A decompression limit guards against bombs: a stream that would grow past it
+//! becomes a `limit_exceeded` reject instead of eating the machine. Nested zips
+//! are opened up to [`MAX_NESTING`] levels; member paths are joined with `!`.
+
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+/// How deep zips inside zips are opened.
+pub(crate) const MAX_NESTING: usize = 3;
+
+/// One byte stream found in the evidence: a plain file, a decompressed file, or
+/// an archive member. Archives themselves are leaves too (with no bytes), so the
+/// sources table lists every container that was opened.
+pub(crate) struct Leaf {
+    /// Evidence file path as given or found.
+    pub(crate) path: String,
+    /// Archive member path (`dir/a.json`, nested: `inner.zip!a.json`).
+    pub(crate) member: Option<String>,
+    /// Bytes as stored (file size, or compressed member size).
+    pub(crate) stored_size: u64,
+    /// SHA-256 of the bytes as stored on disk for files, of the extracted
+    /// content for archive members.
+    pub(crate) sha256: String,
+    /// `none`, `gzip`, `zstd`, `zip`, or a zip method for members (`deflated`).
+    pub(crate) compression: String,
+    /// What was read; taken by the parser, which leaves [`LeafBytes::Consumed`].
+    pub(crate) bytes: LeafBytes,
+}
+
+/// The content of a leaf, or why it has none.
+pub(crate) enum LeafBytes {
+    /// Decompressed content, ready for decoding.
+    Data(Vec<u8>),
+    /// An archive whose members are listed as leaves of their own.
+    Archive,
+    /// Unreadable: the reason code (`io_error`, `decompress_failed`,
+    /// `limit_exceeded`) and a message.
+    Failed(&'static str, String),
+    /// Parsed already; only the size is left.
+    Consumed(u64),
+}
+
+impl Leaf {
+    /// Size after decompression, when known.
+    pub(crate) fn decompressed_size(&self) -> Option<u64> {
+        match &self.bytes {
+            LeafBytes::Data(d) => Some(d.len() as u64),
+            LeafBytes::Consumed(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+enum Magic {
+    Gzip,
+    Zstd,
+    Zip,
+    Plain,
+}
+
+fn sniff(b: &[u8]) -> Magic {
+    match b {
+        [0x1f, 0x8b, ..] => Magic::Gzip,
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => Magic::Zstd,
+        [b'P', b'K', 3, 4, ..] | [b'P', b'K', 5, 6, ..] => Magic::Zip,
+        _ => Magic::Plain,
+    }
+}
+
+/// Reads one evidence file into its leaves (one, or the archive and its members).
+pub(crate) fn open_evidence(path: &Path, limit: u64) -> Vec<Leaf> {
+    let display = path.display().to_string();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return vec![Leaf {
+                path: display,
+                member: None,
+                stored_size: 0,
+                sha256: String::new(),
+                compression: "none".into(),
+                bytes: LeafBytes::Failed("io_error", format!("cannot read file: {e}")),
+            }]
+        }
+    };
+    let mut out = Vec::new();
+    let stored_size = bytes.len() as u64;
+    let sha256 = sha256_hex(&bytes);
+    expand(&display, None, bytes, stored_size, sha256, limit, 0, &mut out);
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn expand(
+    path: &str,
+    member: Option<String>,
+    bytes: Vec<u8>,
+    stored_size: u64,
+    sha256: String,
+    limit: u64,
+    depth: usize,
+    out: &mut Vec<Leaf>,
+) {
+    let leaf = |compression: &str, bytes: LeafBytes| Leaf {
+        path: path.to_string(),
+        member: member.clone(),
+        stored_size,
+        sha256: sha256.clone(),
+        compression: compression.to_string(),
+        bytes,
+    };
+    match sniff(&bytes) {
+        Magic::Gzip => {
+            let decoder = flate2::read::MultiGzDecoder::new(Cursor::new(bytes));
+            out.push(leaf("gzip", read_limited(decoder, limit)));
+        }
+        Magic::Zstd => match zstd::stream::read::Decoder::new(Cursor::new(bytes)) {
+            Ok(decoder) => out.push(leaf("zstd", read_limited(decoder, limit))),
+            Err(e) => out.push(leaf("zstd", LeafBytes::Failed("decompress_failed", format!("zstd: {e}")))),
+        },
+        Magic::Zip if depth < MAX_NESTING => {
+            out.push(leaf("zip", LeafBytes::Archive));
+            expand_zip(path, member.as_deref(), bytes, limit, depth, out);
+        }
+        Magic::Zip | Magic::Plain => {
+            if bytes.len() as u64 > limit {
+                let msg = format!("{} bytes exceed the limit of {limit} bytes (--max-decompressed-size)", bytes.len());
+                out.push(leaf("none", LeafBytes::Failed("limit_exceeded", msg)));
+            } else {
+                out.push(leaf("none", LeafBytes::Data(bytes)));
+            }
+        }
+    }
+}
+
+fn expand_zip(path: &str, parent: Option<&str>, bytes: Vec<u8>, limit: u64, depth: usize, out: &mut Vec<Leaf>) {
+    let join = |name: &str| match parent {
+        Some(p) => format!("{p}!{name}"),
+        None => name.to_string(),
+    };
+    let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
+        Ok(a) => a,
+        Err(e) => {
+            if let Some(last) = out.last_mut() {
+                last.bytes = LeafBytes::Failed("decompress_failed", format!("unreadable zip archive: {e}"));
+            }
+            return;
+        }
+    };
+    let mut members: Vec<(String, usize)> = (0..archive.len())
+        .filter_map(|i| archive.name_for_index(i).map(|n| (n.to_string(), i)))
+        .filter(|(n, _)| !n.ends_with('/'))
+        .collect();
+    members.sort();
+    for (name, index) in members {
+        let member = join(&name);
+        let result = archive.by_index(index).map_err(|e| e.to_string()).map(|mut file| {
+            let stored = file.compressed_size();
+            let method = file.compression().to_string().to_ascii_lowercase();
+            let content = read_limited(&mut file, limit);
+            (stored, method, content)
+        });
+        match result {
+            Ok((stored, method, LeafBytes::Data(content))) => {
+                let sha = sha256_hex(&content);
+                let before = out.len();
+                expand(path, Some(member), content, stored, sha, limit, depth + 1, out);
+                // A plain member keeps the zip method as its compression.
+                if let Some(l) = out.get_mut(before) {
+                    if l.compression == "none" {
+                        l.compression = method;
+                    }
+                }
+            }
+            Ok((stored, method, failed)) => out.push(Leaf {
+                path: path.to_string(),
+                member: Some(member),
+                stored_size: stored,
+                sha256: String::new(),
+                compression: method,
+                bytes: failed,
+            }),
+            Err(e) => out.push(Leaf {
+                path: path.to_string(),
+                member: Some(member),
+                stored_size: 0,
+                sha256: String::new(),
+                compression: "unknown".into(),
+                bytes: LeafBytes::Failed("decompress_failed", format!("cannot open zip member: {e}")),
+            }),
+        }
+    }
+}
+
+/// Reads a decompressing stream to the end, or fails when it passes `limit` bytes.
+fn read_limited(reader: impl Read, limit: u64) -> LeafBytes {
+    let mut buf = Vec::new();
+    match reader.take(limit.saturating_add(1)).read_to_end(&mut buf) {
+        Ok(_) if buf.len() as u64 > limit => LeafBytes::Failed(
+            "limit_exceeded",
+            format!("decompressed size exceeds the limit of {limit} bytes (--max-decompressed-size)"),
+        ),
+        Ok(_) => LeafBytes::Data(buf),
+        Err(e) => LeafBytes::Failed("decompress_failed", format!("cannot decompress: {e}")),
+    }
+}

@@ -1,0 +1,119 @@
+//! The output directory: refuses to write into evidence or over an existing
+//! directory without `--force`, writes everything under a temporary name and
+//! renames it into place only when complete.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::{DataFrame, ParquetCompression, ParquetWriter};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// An output directory being written.
+pub(crate) struct OutputDir {
+    final_path: PathBuf,
+    tmp: PathBuf,
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    // Not there yet: canonicalise the parent and append the name.
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(PathBuf::from).unwrap_or_default();
+    absolute(parent).join(name)
+}
+
+impl OutputDir {
+    /// Checks the rules and creates the temporary directory.
+    pub(crate) fn prepare(out: &Path, evidence: &[PathBuf], force: bool) -> Result<Self> {
+        let out_abs = absolute(out);
+        for e in evidence {
+            let e_abs = absolute(e);
+            if out_abs.starts_with(&e_abs) {
+                return Err(Error::Usage(format!(
+                    "refusing to write output {} inside evidence path {}: evidence is read-only",
+                    out.display(),
+                    e.display()
+                )));
+            }
+            if e_abs.starts_with(&out_abs) {
+                return Err(Error::Usage(format!(
+                    "refusing to use {} as output: it contains evidence path {}",
+                    out.display(),
+                    e.display()
+                )));
+            }
+        }
+        if out.exists() {
+            if !force {
+                return Err(Error::Usage(format!(
+                    "output directory {} already exists (use --force to replace it)",
+                    out.display()
+                )));
+            }
+            let empty = std::fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
+            if !empty && !out.join("manifest.json").is_file() {
+                return Err(Error::Usage(format!(
+                    "refusing to replace {}: it is not empty and has no manifest.json, so it is not an entrace output",
+                    out.display()
+                )));
+            }
+        }
+        let name = out_abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        let tmp = out_abs.with_file_name(format!(".{name}.entrace-tmp-{}", std::process::id()));
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, "cannot clear temporary directory", e))?;
+        }
+        std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, "cannot create output directory", e))?;
+        Ok(OutputDir { final_path: out.to_path_buf(), tmp })
+    }
+
+    /// Path of `name` inside the temporary directory.
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
+        self.tmp.join(name)
+    }
+
+    /// Writes a Parquet table (zstd) and returns the file's SHA-256.
+    pub(crate) fn write_parquet(&self, name: &str, df: &mut DataFrame) -> Result<String> {
+        let path = self.path(name);
+        let file = File::create(&path).map_err(|e| Error::io(&path, "cannot create", e))?;
+        ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Zstd(None))
+            .finish(df)
+            .map_err(|e| Error::table(path.display().to_string(), e))?;
+        sha256_file(&path)
+    }
+
+    /// Writes bytes to `name`.
+    pub(crate) fn write_bytes(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.path(name);
+        std::fs::write(&path, bytes).map_err(|e| Error::io(&path, "cannot write", e))
+    }
+
+    /// Moves the finished directory into place, replacing an old one.
+    pub(crate) fn commit(self) -> Result<PathBuf> {
+        let old = self.tmp.with_extension("old");
+        if self.final_path.exists() {
+            std::fs::rename(&self.final_path, &old).map_err(|e| Error::io(&self.final_path, "cannot move old output aside", e))?;
+        }
+        std::fs::rename(&self.tmp, &self.final_path).map_err(|e| Error::io(&self.final_path, "cannot move output into place", e))?;
+        if old.exists() {
+            std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, "cannot remove old output", e))?;
+        }
+        Ok(self.final_path)
+    }
+
+    /// Removes the temporary directory after a failure.
+    pub(crate) fn abandon(self) {
+        let _ = std::fs::remove_dir_all(&self.tmp);
+    }
+}
+
+/// SHA-256 of a file, hex.
+pub(crate) fn sha256_file(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read back", e))?;
+    Ok(hex::encode(Sha256::digest(&bytes)))
+}

@@ -1,0 +1,233 @@
+//! One entity's rows from one source: the column builders plus the narrow
+//! per-row keys needed to de-duplicate and sort (id, times, content hash).
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::sync::OnceLock;
+
+use polars::prelude::{DataFrame, IntoColumn, NamedFrom, Series};
+use polars_arrow::array::{MutablePrimitiveArray, MutableBinaryViewArray};
+use simd_json::prelude::*;
+use simd_json::{BorrowedValue as Value, StaticNode};
+
+use super::column::Column;
+use super::fill::{fill_object, timestamp_of, FillCtx};
+use super::layout::{build_columns, ObjectPlan};
+use crate::error::{Error, Result};
+use crate::model::{EntityKind, EntitySpec};
+use crate::parse::reject::Locator;
+
+/// The plan of every entity, built once.
+pub(crate) fn plan(kind: EntityKind) -> &'static ObjectPlan {
+    static PLANS: OnceLock<Vec<ObjectPlan>> = OnceLock::new();
+    let plans = PLANS.get_or_init(|| EntityKind::ALL.iter().map(|k| ObjectPlan::new(k.spec().fields, "")).collect());
+    &plans[kind.index()]
+}
+
+/// Names of the columns entrace adds to every entity table, in order.
+pub const INGEST_COLUMNS: [(&str, &str, &str); 6] = [
+    ("ingest_source_id", "int32", "Row of sources.parquet the record came from"),
+    ("ingest_offset", "int64", "Byte offset of the record in the decompressed source (original encoding)"),
+    ("ingest_line", "int64", "1-based line of that byte"),
+    ("ingest_api_version", "string", "v1.0 or beta, from the page's @odata.context; null when unknown"),
+    ("ingest_issues", "list<string>", "Values present but unreadable (cell left null): path, expected, found"),
+    ("ingest_raw", "string", "The record's original JSON text (omitted with --no-raw)"),
+];
+
+/// Per-row keys kept beside the columns.
+#[derive(Default)]
+pub(crate) struct RowKeys {
+    /// Graph `id`.
+    pub(crate) id: Vec<String>,
+    /// Event time (or last-updated time for entities without one), ns UTC.
+    pub(crate) time: Vec<Option<i64>>,
+    /// Last-updated time used to pick the newest duplicate.
+    pub(crate) updated: Vec<Option<i64>>,
+    /// Hash of the parsed content (key order and formatting ignored).
+    pub(crate) hash: Vec<u64>,
+    /// Byte offset in the source, for the stable tiebreak.
+    pub(crate) offset: Vec<u64>,
+}
+
+/// Rows of one entity from one source, under construction.
+pub(crate) struct TableChunk {
+    kind: EntityKind,
+    cols: Vec<(String, Column)>,
+    offsets: MutablePrimitiveArray<i64>,
+    lines: MutablePrimitiveArray<i64>,
+    api_version: MutableBinaryViewArray<str>,
+    issues: Column,
+    raw: Option<MutableBinaryViewArray<str>>,
+    pub(crate) keys: RowKeys,
+    /// Unknown keys by Graph path.
+    pub(crate) drift: BTreeMap<String, u64>,
+    /// Rows with at least one issue.
+    pub(crate) rows_with_issues: u64,
+}
+
+impl TableChunk {
+    /// An empty chunk; `keep_raw` controls the `ingest_raw` column.
+    pub(crate) fn new(kind: EntityKind, keep_raw: bool) -> Self {
+        let mut cols = Vec::new();
+        build_columns(kind.spec().fields, "", &mut cols);
+        TableChunk {
+            kind,
+            cols,
+            offsets: MutablePrimitiveArray::new(),
+            lines: MutablePrimitiveArray::new(),
+            api_version: MutableBinaryViewArray::new(),
+            issues: Column::list(Column::str()),
+            raw: keep_raw.then(MutableBinaryViewArray::new),
+            keys: RowKeys::default(),
+            drift: BTreeMap::new(),
+            rows_with_issues: 0,
+        }
+    }
+
+    /// Number of rows.
+    pub(crate) fn len(&self) -> usize {
+        self.keys.id.len()
+    }
+
+    /// Appends one validated record. `id` and `time` were checked by the caller.
+    pub(crate) fn push(&mut self, record: &Value<'_>, raw: &str, loc: &Locator, api_version: Option<&str>, id: &str) {
+        let spec: &EntitySpec = self.kind.spec();
+        let mut ctx = FillCtx { issues: Vec::new(), drift: &mut self.drift };
+        fill_object(plan(self.kind), Some(record), &mut self.cols, &mut ctx);
+        let mut issues = ctx.issues;
+        issues.sort();
+        if let Column::List(list) = &mut self.issues {
+            if let Column::Str(out) = &mut list.child {
+                for issue in &issues {
+                    out.push(Some(issue.as_str()));
+                }
+            }
+            list.close();
+        }
+        if !issues.is_empty() {
+            self.rows_with_issues += 1;
+        }
+        self.offsets.push(loc.offset.map(|o| o as i64));
+        self.lines.push(loc.line.map(|l| l as i64));
+        self.api_version.push(api_version);
+        if let Some(r) = &mut self.raw {
+            r.push(Some(raw));
+        }
+        let time_of = |name: &str| record.get(name).and_then(timestamp_of).and_then(Result::ok);
+        let updated = spec.updated_field.and_then(time_of);
+        let time = spec.time_fields.iter().find_map(|f| time_of(f)).or(updated);
+        self.keys.id.push(id.to_string());
+        self.keys.time.push(time);
+        self.keys.updated.push(updated);
+        self.keys.hash.push(content_hash(record));
+        self.keys.offset.push(loc.offset.unwrap_or(0));
+    }
+
+    /// Finishes the chunk as a DataFrame whose rows came from `source_id`.
+    pub(crate) fn finish(self, source_id: i32) -> Result<(DataFrame, RowKeys)> {
+        let height = self.len();
+        let table = self.kind.spec().table;
+        let err = |e: polars::prelude::PolarsError| Error::table(table, e);
+        let mut columns = Vec::with_capacity(self.cols.len() + INGEST_COLUMNS.len());
+        for (name, col) in self.cols {
+            columns.push(col.into_series(&name).map_err(err)?.into_column());
+        }
+        let src = Series::new("ingest_source_id".into(), vec![source_id; height]);
+        columns.push(src.into_column());
+        let mut push = |name: &str, col: Column| -> Result<()> {
+            columns.push(col.into_series(name).map_err(err)?.into_column());
+            Ok(())
+        };
+        push("ingest_offset", Column::I64(self.offsets))?;
+        push("ingest_line", Column::I64(self.lines))?;
+        push("ingest_api_version", Column::Str(self.api_version))?;
+        push("ingest_issues", self.issues)?;
+        if let Some(raw) = self.raw {
+            push("ingest_raw", Column::Str(raw))?;
+        }
+        let df = DataFrame::new(height, columns).map_err(err)?;
+        Ok((df, self.keys))
+    }
+}
+
+/// Hash of a parsed value that ignores formatting and object key order, so the
+/// same record written compactly, pretty-printed or re-encoded hashes equal.
+pub(crate) fn content_hash(value: &Value<'_>) -> u64 {
+    fn walk(v: &Value<'_>, h: &mut std::hash::DefaultHasher) {
+        match v {
+            Value::Static(StaticNode::Null) => 0u8.hash(h),
+            Value::Static(StaticNode::Bool(b)) => (1u8, *b).hash(h),
+            Value::Static(StaticNode::I64(n)) => (2u8, *n as f64).to_bits_hash(h),
+            Value::Static(StaticNode::U64(n)) => (2u8, *n as f64).to_bits_hash(h),
+            Value::Static(StaticNode::F64(n)) => (2u8, *n).to_bits_hash(h),
+            Value::String(s) => (3u8, s.as_ref()).hash(h),
+            Value::Array(a) => {
+                (4u8, a.len()).hash(h);
+                for item in a.iter() {
+                    walk(item, h);
+                }
+            }
+            Value::Object(o) => {
+                // Order-independent: sum the hashes of the entries.
+                let mut sum: u64 = 0;
+                for (k, item) in o.iter() {
+                    let mut eh = std::hash::DefaultHasher::new();
+                    k.hash(&mut eh);
+                    walk(item, &mut eh);
+                    sum = sum.wrapping_add(eh.finish());
+                }
+                (5u8, o.len(), sum).hash(h);
+            }
+        }
+    }
+    let mut h = std::hash::DefaultHasher::new();
+    walk(value, &mut h);
+    h.finish()
+}
+
+trait BitsHash {
+    fn to_bits_hash(self, h: &mut std::hash::DefaultHasher);
+}
+
+impl BitsHash for (u8, f64) {
+    fn to_bits_hash(self, h: &mut std::hash::DefaultHasher) {
+        (self.0, self.1.to_bits()).hash(h);
+    }
+}
+
+/// One chunk per entity for one source.
+pub(crate) struct TableSet {
+    /// Chunks by [`EntityKind::index`]; `None` until the first record.
+    pub(crate) chunks: Vec<Option<TableChunk>>,
+    keep_raw: bool,
+}
+
+impl TableSet {
+    /// An empty set.
+    pub(crate) fn new(keep_raw: bool) -> Self {
+        TableSet { chunks: EntityKind::ALL.iter().map(|_| None).collect(), keep_raw }
+    }
+
+    /// The chunk of `kind`, created on first use.
+    pub(crate) fn chunk(&mut self, kind: EntityKind) -> &mut TableChunk {
+        let keep_raw = self.keep_raw;
+        self.chunks[kind.index()].get_or_insert_with(|| TableChunk::new(kind, keep_raw))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_hash_ignores_formatting_and_key_order() {
+        let mut a = br#"{"id":"1","status":{"errorCode":50126,"x":[1,2]}}"#.to_vec();
+        let mut b = b"{\n  \"status\": {\"x\": [1, 2], \"errorCode\": 50126},\n  \"id\": \"\\u0031\"\n}".to_vec();
+        let mut c = br#"{"id":"1","status":{"errorCode":50053,"x":[1,2]}}"#.to_vec();
+        let ha = content_hash(&simd_json::to_borrowed_value(&mut a).unwrap());
+        let hb = content_hash(&simd_json::to_borrowed_value(&mut b).unwrap());
+        let hc = content_hash(&simd_json::to_borrowed_value(&mut c).unwrap());
+        assert_eq!(ha, hb);
+        assert_ne!(ha, hc);
+    }
+}
