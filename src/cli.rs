@@ -70,7 +70,13 @@ pub struct ConvertArgs {
     pub strict: bool,
 
     /// Worker threads (default: one per core).
-    #[arg(short = 'j', long, value_name = "N", default_value_t = 0, help_heading = "Parallelism")]
+    #[arg(
+        short = 'j',
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        help_heading = "Parallelism"
+    )]
     pub threads: usize,
 
     /// No progress bar and no summary on stderr.
@@ -107,7 +113,11 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
                 'M' => 1 << 20,
                 'G' => 1 << 30,
                 'T' => 1 << 40,
-                _ => return Err(format!("unknown size suffix in {s:?}: expected K, M, G or T")),
+                _ => {
+                    return Err(format!(
+                        "unknown size suffix in {s:?}: expected K, M, G or T"
+                    ))
+                }
             };
             (&t[..i], m)
         }
@@ -117,5 +127,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .parse::<u64>()
         .ok()
         .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| format!("invalid size {s:?}: expected a number with an optional K, M, G or T suffix"))
+        .ok_or_else(|| {
+            format!("invalid size {s:?}: expected a number with an optional K, M, G or T suffix")
+        })
 }

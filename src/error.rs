@@ -38,12 +38,19 @@ pub enum Error {
 impl Error {
     /// An I/O error with the path it concerns.
     pub fn io(path: &Path, what: &'static str, source: std::io::Error) -> Self {
-        Error::Io { path: path.to_path_buf(), what, source }
+        Error::Io {
+            path: path.to_path_buf(),
+            what,
+            source,
+        }
     }
 
     /// A table error with its context.
     pub fn table(context: impl Into<String>, message: impl std::fmt::Display) -> Self {
-        Error::Table { context: context.into(), message: message.to_string() }
+        Error::Table {
+            context: context.into(),
+            message: message.to_string(),
+        }
     }
 }
 

@@ -54,7 +54,14 @@ fn run_convert(args: ConvertArgs) -> entrace::error::Result<ExitCode> {
     };
     let outcome = convert(&opts)?;
     if !args.quiet {
-        eprintln!("{}", narrate(&outcome.manifest, outcome.elapsed, &outcome.out_dir));
+        eprintln!(
+            "{}",
+            narrate(&outcome.manifest, outcome.elapsed, &outcome.out_dir)
+        );
     }
-    Ok(if outcome.rejected() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if outcome.rejected() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -21,7 +21,10 @@ fn absolute(path: &Path) -> PathBuf {
         return p;
     }
     // Not there yet: canonicalise the parent and append the name.
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = path.file_name().map(PathBuf::from).unwrap_or_default();
     absolute(parent).join(name)
 }
@@ -54,7 +57,9 @@ impl OutputDir {
                     out.display()
                 )));
             }
-            let empty = std::fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
+            let empty = std::fs::read_dir(out)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false);
             if !empty && !out.join("manifest.json").is_file() {
                 return Err(Error::Usage(format!(
                     "refusing to replace {}: it is not empty and has no manifest.json, so it is not an entrace output",
@@ -62,13 +67,21 @@ impl OutputDir {
                 )));
             }
         }
-        let name = out_abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        let name = out_abs
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
         let tmp = out_abs.with_file_name(format!(".{name}.entrace-tmp-{}", std::process::id()));
         if tmp.exists() {
-            std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, "cannot clear temporary directory", e))?;
+            std::fs::remove_dir_all(&tmp)
+                .map_err(|e| Error::io(&tmp, "cannot clear temporary directory", e))?;
         }
-        std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, "cannot create output directory", e))?;
-        Ok(OutputDir { final_path: out.to_path_buf(), tmp })
+        std::fs::create_dir_all(&tmp)
+            .map_err(|e| Error::io(&tmp, "cannot create output directory", e))?;
+        Ok(OutputDir {
+            final_path: out.to_path_buf(),
+            tmp,
+        })
     }
 
     /// Path of `name` inside the temporary directory.
@@ -97,11 +110,14 @@ impl OutputDir {
     pub(crate) fn commit(self) -> Result<PathBuf> {
         let old = self.tmp.with_extension("old");
         if self.final_path.exists() {
-            std::fs::rename(&self.final_path, &old).map_err(|e| Error::io(&self.final_path, "cannot move old output aside", e))?;
+            std::fs::rename(&self.final_path, &old)
+                .map_err(|e| Error::io(&self.final_path, "cannot move old output aside", e))?;
         }
-        std::fs::rename(&self.tmp, &self.final_path).map_err(|e| Error::io(&self.final_path, "cannot move output into place", e))?;
+        std::fs::rename(&self.tmp, &self.final_path)
+            .map_err(|e| Error::io(&self.final_path, "cannot move output into place", e))?;
         if old.exists() {
-            std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, "cannot remove old output", e))?;
+            std::fs::remove_dir_all(&old)
+                .map_err(|e| Error::io(&old, "cannot remove old output", e))?;
         }
         Ok(self.final_path)
     }

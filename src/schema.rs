@@ -23,7 +23,13 @@ pub struct ColumnDoc {
     pub description: String,
 }
 
-fn walk(table: &str, fields: &[Field], col_prefix: &str, path_prefix: &str, out: &mut Vec<ColumnDoc>) {
+fn walk(
+    table: &str,
+    fields: &[Field],
+    col_prefix: &str,
+    path_prefix: &str,
+    out: &mut Vec<ColumnDoc>,
+) {
     for field in fields {
         let column = format!("{col_prefix}{}", snake_case(field.name));
         let path = format!("{path_prefix}{}", field.name);
@@ -64,7 +70,10 @@ pub fn columns() -> Vec<ColumnDoc> {
             out.push(doc(spec.table, name, dtype, "(entrace)", description));
         }
     }
-    for (table, cols) in [("rejects", &REJECT_COLUMNS[..]), ("sources", &SOURCE_COLUMNS[..])] {
+    for (table, cols) in [
+        ("rejects", &REJECT_COLUMNS[..]),
+        ("sources", &SOURCE_COLUMNS[..]),
+    ] {
         for (name, dtype, description) in cols {
             out.push(doc(table, name, dtype, "(entrace)", description));
         }
@@ -94,17 +103,33 @@ pub const SOURCE_COLUMNS: [(&str, &str, &str); 17] = [
     ("kind", "string", "file, archive or member"),
     ("size", "int64", "Bytes as stored"),
     ("decompressed_size", "int64", "Bytes after decompression"),
-    ("sha256", "string", "SHA-256 of the file as stored; of the extracted content for members"),
-    ("compression", "string", "none, gzip, zstd, zip, or the zip method"),
+    (
+        "sha256",
+        "string",
+        "SHA-256 of the file as stored; of the extracted content for members",
+    ),
+    (
+        "compression",
+        "string",
+        "none, gzip, zstd, zip, or the zip method",
+    ),
     ("encoding", "string", "utf-8, utf-8-bom, utf-16le-bom, …"),
     ("shape", "string", "graph_page, json_array, json_lines, …"),
-    ("entity", "string", "Entity of the records, mixed when several"),
+    (
+        "entity",
+        "string",
+        "Entity of the records, mixed when several",
+    ),
     ("pages", "int64", "Graph page envelopes"),
     ("read", "int64", "Records and unreadable spans read"),
     ("written", "int64", "Rows written to the tables"),
     ("duplicates", "int64", "Copies of ids already written"),
     ("rejected", "int64", "Rows in rejects.parquet"),
-    ("warnings", "list<string>", "Structural notes that lost nothing"),
+    (
+        "warnings",
+        "list<string>",
+        "Structural notes that lost nothing",
+    ),
 ];
 
 /// The reference as a Markdown table.
@@ -119,17 +144,24 @@ pub fn markdown() -> String {
             s.push_str(&format!("### {}.parquet\n\n| column | type | Graph source | description |\n|---|---|---|---|\n", c.table));
             current = c.table.clone();
         }
-        s.push_str(&format!("| `{}` | {} | {} | {} |\n", c.column, c.dtype, c.source, c.description.replace('|', "\\|")));
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            c.column,
+            c.dtype,
+            c.source,
+            c.description.replace('|', "\\|")
+        ));
     }
     s
 }
 
-/// The reference as aligned plain text.
+/// The reference as plain text: one line per column, names aligned.
 pub fn text() -> String {
     let cols = columns();
-    let w = cols.iter().map(|c| c.table.len() + c.column.len() + 1).max().unwrap_or(10);
-    let t = cols.iter().map(|c| c.dtype.len()).max().unwrap_or(10).min(40);
+    let names: Vec<String> = cols.iter().map(|c| format!("{}.{}", c.table, c.column)).collect();
+    let w = names.iter().map(String::len).max().unwrap_or(10).min(48);
     cols.iter()
-        .map(|c| format!("{:<w$}  {:<t$}  {}  {}\n", format!("{}.{}", c.table, c.column), c.dtype, c.source, c.description))
+        .zip(&names)
+        .map(|(c, name)| format!("{name:<w$}  {}  [{}] {}\n", c.dtype, c.source, c.description))
         .collect()
 }

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use polars::prelude::{DataFrame, IntoColumn, NamedFrom, Series};
 use polars_arrow::array::MutableBinaryViewArray;
 
-use super::{entity_key, input_entry, table_entry, time_span, ConvertOptions, Processed, SourceCounts};
+use super::{
+    entity_key, input_entry, table_entry, time_span, ConvertOptions, Processed, SourceCounts,
+};
 use crate::error::{Error, Result};
 use crate::manifest::{Counts, Manifest};
 use crate::model::EntityKind;
@@ -34,7 +36,10 @@ pub(super) fn write_all(
             counts.entry((id, (*entity).to_string())).or_default().read += n;
         }
         for r in &p.parse.rejects {
-            counts.entry((id, entity_key(r.entity))).or_default().rejected += 1;
+            counts
+                .entry((id, entity_key(r.entity)))
+                .or_default()
+                .rejected += 1;
         }
         for w in &p.parse.warnings {
             warnings.push(format!("{}: {w}", p.display()));
@@ -56,10 +61,16 @@ pub(super) fn write_all(
         }
         let mut merged = merge(kind, parts, opts.keep_raw)?;
         for (source, n) in &merged.written {
-            counts.entry((*source, kind.name().to_string())).or_default().written += n;
+            counts
+                .entry((*source, kind.name().to_string()))
+                .or_default()
+                .written += n;
         }
         for (source, n) in &merged.duplicates {
-            counts.entry((*source, kind.name().to_string())).or_default().duplicates += n;
+            counts
+                .entry((*source, kind.name().to_string()))
+                .or_default()
+                .duplicates += n;
         }
         entry.rows = merged.df.height() as u64;
         entry.duplicates = merged.duplicates.values().sum();
@@ -81,7 +92,9 @@ pub(super) fn write_all(
         *per_source.entry(*source).or_default() += *c;
     }
     for kind in EntityKind::ALL {
-        if let (Some(entry), Some(c)) = (tables.get_mut(kind.spec().table), entities.get(kind.name())) {
+        if let (Some(entry), Some(c)) =
+            (tables.get_mut(kind.spec().table), entities.get(kind.name()))
+        {
             entry.rejected = c.rejected;
         }
     }
@@ -95,14 +108,25 @@ pub(super) fn write_all(
         .enumerate()
         .map(|(id, p)| {
             let id = id as i32;
-            let mut names: Vec<&str> = p.parse.read.keys().copied().filter(|e| *e != crate::parse::UNKNOWN).collect();
+            let mut names: Vec<&str> = p
+                .parse
+                .read
+                .keys()
+                .copied()
+                .filter(|e| *e != crate::parse::UNKNOWN)
+                .collect();
             names.dedup();
             let entity = match names.as_slice() {
                 [] => None,
                 [one] => Some((*one).to_string()),
                 _ => Some("mixed".to_string()),
             };
-            input_entry(id, p, per_source.get(&id).copied().unwrap_or_default(), entity)
+            input_entry(
+                id,
+                p,
+                per_source.get(&id).copied().unwrap_or_default(),
+                entity,
+            )
         })
         .collect();
 
@@ -132,21 +156,35 @@ pub(super) fn write_all(
     let mut rejects_by_reason = BTreeMap::new();
     for p in &processed {
         for r in &p.parse.rejects {
-            *rejects_by_reason.entry(r.reason.as_str().to_string()).or_default() += 1;
+            *rejects_by_reason
+                .entry(r.reason.as_str().to_string())
+                .or_default() += 1;
         }
     }
     let manifest = Manifest {
-        tool: BTreeMap::from([("name", "entrace".to_string()), ("version", env!("CARGO_PKG_VERSION").to_string())]),
+        tool: BTreeMap::from([
+            ("name", "entrace".to_string()),
+            ("version", env!("CARGO_PKG_VERSION").to_string()),
+        ]),
         arguments: opts.arguments.clone(),
         options: BTreeMap::from([
             ("keep_raw", serde_json::json!(opts.keep_raw)),
             ("strict", serde_json::json!(opts.strict)),
             ("threads", serde_json::json!(opts.threads)),
-            ("max_decompressed_size", serde_json::json!(opts.max_decompressed_size)),
+            (
+                "max_decompressed_size",
+                serde_json::json!(opts.max_decompressed_size),
+            ),
         ]),
         run: BTreeMap::from([
-            ("started_at", started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-            ("finished_at", chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            (
+                "started_at",
+                started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ),
+            (
+                "finished_at",
+                chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ),
         ]),
         tables,
         entities,
@@ -155,17 +193,24 @@ pub(super) fn write_all(
         inputs,
         warnings,
     };
-    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Internal(format!("manifest: {e}")))?;
+    let json = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
     out.write_bytes("manifest.json", &json)?;
     Ok(manifest)
 }
 
-fn str_col(name: &str, values: impl IntoIterator<Item = Option<String>>) -> Result<polars::prelude::Column> {
+fn str_col(
+    name: &str,
+    values: impl IntoIterator<Item = Option<String>>,
+) -> Result<polars::prelude::Column> {
     let mut a = MutableBinaryViewArray::<str>::new();
     for v in values {
         a.push(v);
     }
-    Ok(Column::Str(a).into_series(name).map_err(|e| Error::table(name.to_string(), e))?.into_column())
+    Ok(Column::Str(a)
+        .into_series(name)
+        .map_err(|e| Error::table(name.to_string(), e))?
+        .into_column())
 }
 
 fn rejects_frame(processed: &[Processed]) -> Result<DataFrame> {
@@ -177,21 +222,53 @@ fn rejects_frame(processed: &[Processed]) -> Result<DataFrame> {
     }
     let height = rows.len();
     let columns = vec![
-        Series::new("ingest_source_id".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()).into_column(),
+        Series::new(
+            "ingest_source_id".into(),
+            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        )
+        .into_column(),
         str_col("path", rows.iter().map(|r| Some(r.1.leaf.path.clone())))?,
         str_col("member", rows.iter().map(|r| r.1.leaf.member.clone()))?,
-        Series::new("byte_offset".into(), rows.iter().map(|r| r.2.locator.offset.map(|o| o as i64)).collect::<Vec<_>>()).into_column(),
-        Series::new("line".into(), rows.iter().map(|r| r.2.locator.line.map(|o| o as i64)).collect::<Vec<_>>()).into_column(),
-        Series::new("item".into(), rows.iter().map(|r| r.2.locator.item.map(|o| o as i32)).collect::<Vec<_>>()).into_column(),
-        str_col("entity", rows.iter().map(|r| r.2.entity.map(|e| e.name().to_string())))?,
-        str_col("reason", rows.iter().map(|r| Some(r.2.reason.as_str().to_string())))?,
+        Series::new(
+            "byte_offset".into(),
+            rows.iter()
+                .map(|r| r.2.locator.offset.map(|o| o as i64))
+                .collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "line".into(),
+            rows.iter()
+                .map(|r| r.2.locator.line.map(|o| o as i64))
+                .collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "item".into(),
+            rows.iter()
+                .map(|r| r.2.locator.item.map(|o| o as i32))
+                .collect::<Vec<_>>(),
+        )
+        .into_column(),
+        str_col(
+            "entity",
+            rows.iter()
+                .map(|r| r.2.entity.map(|e| e.name().to_string())),
+        )?,
+        str_col(
+            "reason",
+            rows.iter().map(|r| Some(r.2.reason.as_str().to_string())),
+        )?,
         str_col("message", rows.iter().map(|r| Some(r.2.message.clone())))?,
         str_col("excerpt", rows.iter().map(|r| Some(r.2.excerpt.clone())))?,
     ];
     DataFrame::new(height, columns).map_err(|e| Error::table("rejects", e))
 }
 
-fn sources_frame(processed: &[Processed], inputs: &[crate::manifest::InputEntry]) -> Result<DataFrame> {
+fn sources_frame(
+    processed: &[Processed],
+    inputs: &[crate::manifest::InputEntry],
+) -> Result<DataFrame> {
     let height = inputs.len();
     let mut warnings = Column::list(Column::str());
     if let Column::List(list) = &mut warnings {
@@ -207,25 +284,56 @@ fn sources_frame(processed: &[Processed], inputs: &[crate::manifest::InputEntry]
             list.close();
         }
     }
-    let u = |f: fn(&crate::manifest::InputEntry) -> u64| inputs.iter().map(|i| f(i) as i64).collect::<Vec<_>>();
+    let u = |f: fn(&crate::manifest::InputEntry) -> u64| {
+        inputs.iter().map(|i| f(i) as i64).collect::<Vec<_>>()
+    };
     let columns = vec![
-        Series::new("source_id".into(), inputs.iter().map(|i| i.source_id).collect::<Vec<_>>()).into_column(),
+        Series::new(
+            "source_id".into(),
+            inputs.iter().map(|i| i.source_id).collect::<Vec<_>>(),
+        )
+        .into_column(),
         str_col("path", inputs.iter().map(|i| Some(i.path.clone())))?,
         str_col("member", inputs.iter().map(|i| i.member.clone()))?,
         str_col("kind", inputs.iter().map(|i| Some(i.kind.clone())))?,
         Series::new("size".into(), u(|i| i.size)).into_column(),
-        Series::new("decompressed_size".into(), inputs.iter().map(|i| i.decompressed_size.map(|n| n as i64)).collect::<Vec<_>>()).into_column(),
-        str_col("sha256", inputs.iter().map(|i| Some(i.sha256.clone()).filter(|s| !s.is_empty())))?,
-        str_col("compression", inputs.iter().map(|i| Some(i.compression.clone())))?,
+        Series::new(
+            "decompressed_size".into(),
+            inputs
+                .iter()
+                .map(|i| i.decompressed_size.map(|n| n as i64))
+                .collect::<Vec<_>>(),
+        )
+        .into_column(),
+        str_col(
+            "sha256",
+            inputs
+                .iter()
+                .map(|i| Some(i.sha256.clone()).filter(|s| !s.is_empty())),
+        )?,
+        str_col(
+            "compression",
+            inputs.iter().map(|i| Some(i.compression.clone())),
+        )?,
         str_col("encoding", inputs.iter().map(|i| i.encoding.clone()))?,
         str_col("shape", inputs.iter().map(|i| i.shape.clone()))?,
         str_col("entity", inputs.iter().map(|i| i.entity.clone()))?,
-        Series::new("pages".into(), processed.iter().map(|p| p.parse.pages as i64).collect::<Vec<_>>()).into_column(),
+        Series::new(
+            "pages".into(),
+            processed
+                .iter()
+                .map(|p| p.parse.pages as i64)
+                .collect::<Vec<_>>(),
+        )
+        .into_column(),
         Series::new("read".into(), u(|i| i.counts.read)).into_column(),
         Series::new("written".into(), u(|i| i.counts.written)).into_column(),
         Series::new("duplicates".into(), u(|i| i.counts.duplicates)).into_column(),
         Series::new("rejected".into(), u(|i| i.counts.rejected)).into_column(),
-        warnings.into_series("warnings").map_err(|e| Error::table("sources", e))?.into_column(),
+        warnings
+            .into_series("warnings")
+            .map_err(|e| Error::table("sources", e))?
+            .into_column(),
     ];
     DataFrame::new(height, columns).map_err(|e| Error::table("sources", e))
 }
@@ -235,7 +343,12 @@ pub fn narrate(m: &Manifest, elapsed: std::time::Duration, out_dir: &std::path::
     use std::fmt::Write;
     let mut s = String::new();
     let files = m.inputs.iter().filter(|i| i.kind != "member").count();
-    let bytes: u64 = m.inputs.iter().filter(|i| i.kind != "member").map(|i| i.size).sum();
+    let bytes: u64 = m
+        .inputs
+        .iter()
+        .filter(|i| i.kind != "member")
+        .map(|i| i.size)
+        .sum();
     let _ = writeln!(
         s,
         "read {} evidence files ({} streams, {bytes} bytes) in {:.2}s",
@@ -258,14 +371,27 @@ pub fn narrate(m: &Manifest, elapsed: std::time::Duration, out_dir: &std::path::
         }
     }
     if m.totals.rejected > 0 {
-        let reasons: Vec<String> = m.rejects_by_reason.iter().map(|(r, n)| format!("{r} {n}")).collect();
-        let _ = writeln!(s, "rejected {} records or spans ({}): see rejects.parquet", m.totals.rejected, reasons.join(", "));
+        let reasons: Vec<String> = m
+            .rejects_by_reason
+            .iter()
+            .map(|(r, n)| format!("{r} {n}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "rejected {} records or spans ({}): see rejects.parquet",
+            m.totals.rejected,
+            reasons.join(", ")
+        );
     }
     for w in m.warnings.iter().take(5) {
         let _ = writeln!(s, "warning: {}", crate::text::escape(w));
     }
     if m.warnings.len() > 5 {
-        let _ = writeln!(s, "warning: … and {} more; see manifest.json", m.warnings.len() - 5);
+        let _ = writeln!(
+            s,
+            "warning: … and {} more; see manifest.json",
+            m.warnings.len() - 5
+        );
     }
     let _ = write!(s, "wrote {}", out_dir.display());
     s

@@ -103,9 +103,15 @@ fn process_file(path: &Path, opts: &ConvertOptions) -> Vec<Processed> {
                     encoding = Some(decoded.encoding.name());
                     parse_leaf(&decoded, &mut tables)
                 }
-                LeafBytes::Archive | LeafBytes::Consumed(_) => LeafParse { shape: "archive", ..LeafParse::default() },
+                LeafBytes::Archive | LeafBytes::Consumed(_) => LeafParse {
+                    shape: "archive",
+                    ..LeafParse::default()
+                },
                 LeafBytes::Failed(code, message) => {
-                    let mut p = LeafParse { shape: "unreadable", ..LeafParse::default() };
+                    let mut p = LeafParse {
+                        shape: "unreadable",
+                        ..LeafParse::default()
+                    };
                     p.read.insert(UNKNOWN, 1);
                     p.rejects.push(Reject {
                         locator: Locator::default(),
@@ -121,7 +127,13 @@ fn process_file(path: &Path, opts: &ConvertOptions) -> Vec<Processed> {
                 LeafBytes::Data(d) => LeafBytes::Consumed(d.len() as u64),
                 other => other,
             };
-            Processed { leaf, kind, encoding, parse, tables }
+            Processed {
+                leaf,
+                kind,
+                encoding,
+                parse,
+                tables,
+            }
         })
         .collect()
 }
@@ -132,14 +144,20 @@ pub fn convert(opts: &ConvertOptions) -> Result<ConvertOutcome> {
     let started_at = chrono::Utc::now();
     let files = discover(&opts.evidence)?;
     if files.is_empty() {
-        return Err(Error::Usage("no evidence files found in the given paths".into()));
+        return Err(Error::Usage(
+            "no evidence files found in the given paths".into(),
+        ));
     }
     let out = OutputDir::prepare(&opts.out_dir, &opts.evidence, opts.force)?;
     let result = convert_into(opts, &files, &out, started_at);
     match result {
         Ok(manifest) => {
             let out_dir = out.commit()?;
-            Ok(ConvertOutcome { manifest, out_dir, elapsed: started.elapsed() })
+            Ok(ConvertOutcome {
+                manifest,
+                out_dir,
+                elapsed: started.elapsed(),
+            })
         }
         Err(e) => {
             out.abandon();
@@ -167,7 +185,10 @@ fn convert_into(
     out: &OutputDir,
     started_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Manifest> {
-    let sizes: Vec<u64> = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).collect();
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .collect();
     let bar = progress_bar(sizes.iter().sum(), opts.progress);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
@@ -187,7 +208,10 @@ fn convert_into(
     bar.finish_and_clear();
 
     if opts.strict {
-        if let Some((p, r)) = processed.iter().find_map(|p| p.parse.rejects.first().map(|r| (p, r))) {
+        if let Some((p, r)) = processed
+            .iter()
+            .find_map(|p| p.parse.rejects.first().map(|r| (p, r)))
+        {
             return Err(Error::Strict(format!(
                 "{}: {}: {}: {}",
                 p.display(),
@@ -210,11 +234,16 @@ fn entity_key(e: Option<EntityKind>) -> String {
 }
 
 fn table_entry(table: &str) -> TableEntry {
-    TableEntry { file: format!("{table}.parquet"), ..TableEntry::default() }
+    TableEntry {
+        file: format!("{table}.parquet"),
+        ..TableEntry::default()
+    }
 }
 
 fn time_span(span: Option<(i64, i64)>) -> (Option<String>, Option<String>) {
-    span.map_or((None, None), |(a, b)| (Some(format_timestamp(a)), Some(format_timestamp(b))))
+    span.map_or((None, None), |(a, b)| {
+        (Some(format_timestamp(a)), Some(format_timestamp(b)))
+    })
 }
 
 fn input_entry(id: i32, p: &Processed, counts: Counts, entity: Option<String>) -> InputEntry {

@@ -95,7 +95,16 @@ pub(crate) fn open_evidence(path: &Path, limit: u64) -> Vec<Leaf> {
     let mut out = Vec::new();
     let stored_size = bytes.len() as u64;
     let sha256 = sha256_hex(&bytes);
-    expand(&display, None, bytes, stored_size, sha256, limit, 0, &mut out);
+    expand(
+        &display,
+        None,
+        bytes,
+        stored_size,
+        sha256,
+        limit,
+        0,
+        &mut out,
+    );
     out
 }
 
@@ -125,7 +134,10 @@ fn expand(
         }
         Magic::Zstd => match zstd::stream::read::Decoder::new(Cursor::new(bytes)) {
             Ok(decoder) => out.push(leaf("zstd", read_limited(decoder, limit))),
-            Err(e) => out.push(leaf("zstd", LeafBytes::Failed("decompress_failed", format!("zstd: {e}")))),
+            Err(e) => out.push(leaf(
+                "zstd",
+                LeafBytes::Failed("decompress_failed", format!("zstd: {e}")),
+            )),
         },
         Magic::Zip if depth < MAX_NESTING => {
             out.push(leaf("zip", LeafBytes::Archive));
@@ -133,7 +145,10 @@ fn expand(
         }
         Magic::Zip | Magic::Plain => {
             if bytes.len() as u64 > limit {
-                let msg = format!("{} bytes exceed the limit of {limit} bytes (--max-decompressed-size)", bytes.len());
+                let msg = format!(
+                    "{} bytes exceed the limit of {limit} bytes (--max-decompressed-size)",
+                    bytes.len()
+                );
                 out.push(leaf("none", LeafBytes::Failed("limit_exceeded", msg)));
             } else {
                 out.push(leaf("none", LeafBytes::Data(bytes)));
@@ -142,7 +157,14 @@ fn expand(
     }
 }
 
-fn expand_zip(path: &str, parent: Option<&str>, bytes: Vec<u8>, limit: u64, depth: usize, out: &mut Vec<Leaf>) {
+fn expand_zip(
+    path: &str,
+    parent: Option<&str>,
+    bytes: Vec<u8>,
+    limit: u64,
+    depth: usize,
+    out: &mut Vec<Leaf>,
+) {
     let join = |name: &str| match parent {
         Some(p) => format!("{p}!{name}"),
         None => name.to_string(),
@@ -151,7 +173,8 @@ fn expand_zip(path: &str, parent: Option<&str>, bytes: Vec<u8>, limit: u64, dept
         Ok(a) => a,
         Err(e) => {
             if let Some(last) = out.last_mut() {
-                last.bytes = LeafBytes::Failed("decompress_failed", format!("unreadable zip archive: {e}"));
+                last.bytes =
+                    LeafBytes::Failed("decompress_failed", format!("unreadable zip archive: {e}"));
             }
             return;
         }
@@ -163,17 +186,29 @@ fn expand_zip(path: &str, parent: Option<&str>, bytes: Vec<u8>, limit: u64, dept
     members.sort();
     for (name, index) in members {
         let member = join(&name);
-        let result = archive.by_index(index).map_err(|e| e.to_string()).map(|mut file| {
-            let stored = file.compressed_size();
-            let method = file.compression().to_string().to_ascii_lowercase();
-            let content = read_limited(&mut file, limit);
-            (stored, method, content)
-        });
+        let result = archive
+            .by_index(index)
+            .map_err(|e| e.to_string())
+            .map(|mut file| {
+                let stored = file.compressed_size();
+                let method = file.compression().to_string().to_ascii_lowercase();
+                let content = read_limited(&mut file, limit);
+                (stored, method, content)
+            });
         match result {
             Ok((stored, method, LeafBytes::Data(content))) => {
                 let sha = sha256_hex(&content);
                 let before = out.len();
-                expand(path, Some(member), content, stored, sha, limit, depth + 1, out);
+                expand(
+                    path,
+                    Some(member),
+                    content,
+                    stored,
+                    sha,
+                    limit,
+                    depth + 1,
+                    out,
+                );
                 // A plain member keeps the zip method as its compression.
                 if let Some(l) = out.get_mut(before) {
                     if l.compression == "none" {
@@ -195,7 +230,10 @@ fn expand_zip(path: &str, parent: Option<&str>, bytes: Vec<u8>, limit: u64, dept
                 stored_size: 0,
                 sha256: String::new(),
                 compression: "unknown".into(),
-                bytes: LeafBytes::Failed("decompress_failed", format!("cannot open zip member: {e}")),
+                bytes: LeafBytes::Failed(
+                    "decompress_failed",
+                    format!("cannot open zip member: {e}"),
+                ),
             }),
         }
     }
@@ -207,7 +245,9 @@ fn read_limited(reader: impl Read, limit: u64) -> LeafBytes {
     match reader.take(limit.saturating_add(1)).read_to_end(&mut buf) {
         Ok(_) if buf.len() as u64 > limit => LeafBytes::Failed(
             "limit_exceeded",
-            format!("decompressed size exceeds the limit of {limit} bytes (--max-decompressed-size)"),
+            format!(
+                "decompressed size exceeds the limit of {limit} bytes (--max-decompressed-size)"
+            ),
         ),
         Ok(_) => LeafBytes::Data(buf),
         Err(e) => LeafBytes::Failed("decompress_failed", format!("cannot decompress: {e}")),

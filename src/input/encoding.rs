@@ -73,7 +73,12 @@ pub(crate) fn decode(bytes: &[u8]) -> Decoded<'_> {
 }
 
 fn utf8(bytes: &[u8], encoding: Encoding, shift: u64) -> Decoded<'_> {
-    Decoded { text: Cow::Borrowed(bytes), encoding, invalid_units: Vec::new(), map: OffsetMap::Shift(shift) }
+    Decoded {
+        text: Cow::Borrowed(bytes),
+        encoding,
+        invalid_units: Vec::new(),
+        map: OffsetMap::Shift(shift),
+    }
 }
 
 fn utf16(bytes: &[u8], little: bool, bom: bool) -> Decoded<'static> {
@@ -103,8 +108,17 @@ fn utf16(bytes: &[u8], little: bool, bom: bool) -> Decoded<'static> {
     if bytes.len() % 2 == 1 {
         invalid_units.push(base + bytes.len() as u64 - 1);
     }
-    let encoding = if little { Encoding::Utf16Le { bom } } else { Encoding::Utf16Be { bom } };
-    Decoded { text: Cow::Owned(text.into_bytes()), encoding, invalid_units, map: OffsetMap::Utf16 { checkpoints } }
+    let encoding = if little {
+        Encoding::Utf16Le { bom }
+    } else {
+        Encoding::Utf16Be { bom }
+    };
+    Decoded {
+        text: Cow::Owned(text.into_bytes()),
+        encoding,
+        invalid_units,
+        map: OffsetMap::Utf16 { checkpoints },
+    }
 }
 
 impl Decoded<'_> {
@@ -113,7 +127,9 @@ impl Decoded<'_> {
         match &self.map {
             OffsetMap::Shift(s) => at as u64 + s,
             OffsetMap::Utf16 { checkpoints } => {
-                let i = checkpoints.partition_point(|(t, _)| *t <= at).saturating_sub(1);
+                let i = checkpoints
+                    .partition_point(|(t, _)| *t <= at)
+                    .saturating_sub(1);
                 let (mut t, mut orig) = checkpoints.get(i).copied().unwrap_or((0, 0));
                 let text = &self.text[..];
                 while t < at && t < text.len() {
@@ -148,7 +164,10 @@ mod tests {
 
     #[test]
     fn utf16_offsets_map_back_to_original_bytes() {
-        let text = format!("{}[{{\"n\":\"ユーザ04 😀\"}},\r\n{{\"id\":1}}]", "x".repeat(600));
+        let text = format!(
+            "{}[{{\"n\":\"ユーザ04 😀\"}},\r\n{{\"id\":1}}]",
+            "x".repeat(600)
+        );
         let bytes = utf16le_bom(&text);
         let d = decode(&bytes);
         assert_eq!(d.encoding, Encoding::Utf16Le { bom: true });

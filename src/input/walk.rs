@@ -13,7 +13,8 @@ use crate::error::Error;
 pub(crate) fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, "cannot read evidence path", e))?;
+        let meta =
+            std::fs::metadata(path).map_err(|e| Error::io(path, "cannot read evidence path", e))?;
         if meta.is_dir() {
             walk(path, &mut files)?;
         } else {
@@ -33,7 +34,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
     entries.sort_by_key(std::fs::DirEntry::file_name);
     for entry in entries {
         let path = entry.path();
-        let file_type = entry.file_type().map_err(|e| Error::io(&path, "cannot stat", e))?;
+        let file_type = entry
+            .file_type()
+            .map_err(|e| Error::io(&path, "cannot stat", e))?;
         if file_type.is_dir() {
             walk(&path, out)?;
         } else if file_type.is_file() || (file_type.is_symlink() && path.is_file()) {

@@ -14,14 +14,15 @@ pub const LOCATION: &[Field] = &[
     f("city", Str, "City, empty when unknown"),
     f("state", Str, "State or province"),
     f("countryOrRegion", Str, "ISO 3166 alpha-2 country code"),
-    f("geoCoordinates", Object(GEO_COORDINATES), "Coordinates of the IP address"),
+    f(
+        "geoCoordinates",
+        Object(GEO_COORDINATES),
+        "Coordinates of the IP address",
+    ),
 ];
 
 /// `keyValue`.
-pub const KEY_VALUE: &[Field] = &[
-    f("key", Str, "Key"),
-    f("value", Str, "Value"),
-];
+pub const KEY_VALUE: &[Field] = &[f("key", Str, "Key"), f("value", Str, "Value")];
 
 /// `modifiedProperty` of a directory audit target.
 pub const MODIFIED_PROPERTY: &[Field] = &[

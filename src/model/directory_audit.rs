@@ -34,7 +34,11 @@ const LINKABLE_IDENTIFIERS: &[Field] = &[
 const INITIATED_BY: &[Field] = &[
     f("user", Object(USER_IDENTITY), "User who acted"),
     f("app", Object(APP_IDENTITY), "App that acted"),
-    f("linkableIdentifiers", Object(LINKABLE_IDENTIFIERS), "Session and token of the actor (beta)"),
+    f(
+        "linkableIdentifiers",
+        Object(LINKABLE_IDENTIFIERS),
+        "Session and token of the actor (beta)",
+    ),
 ];
 
 const PERFORMED_BY: &[Field] = &[
@@ -49,24 +53,56 @@ const TARGET_RESOURCE: &[Field] = &[
     f("type", Str, "User, Group, Role, Application, …"),
     f("userPrincipalName", Str, "UPN when the target is a user"),
     f("groupType", Str, "Group type"),
-    f("modifiedProperties", ObjectList(MODIFIED_PROPERTY), "Changed properties"),
+    f(
+        "modifiedProperties",
+        ObjectList(MODIFIED_PROPERTY),
+        "Changed properties",
+    ),
 ];
 
 /// directoryAudit properties in column order.
 pub const FIELDS: &[Field] = &[
     f("id", Str, "Audit record id (service-prefixed, opaque)"),
-    f("activityDateTime", Timestamp, "When the activity happened (UTC)"),
-    f("activityDisplayName", Str, "Operation name, e.g. \"Reset password (self-service)\""),
+    f(
+        "activityDateTime",
+        Timestamp,
+        "When the activity happened (UTC)",
+    ),
+    f(
+        "activityDisplayName",
+        Str,
+        "Operation name, e.g. \"Reset password (self-service)\"",
+    ),
     f("category", Str, "UserManagement, RoleManagement, …"),
-    f("correlationId", Str, "Groups the records of one operation (e.g. an SSPR flow)"),
-    f("loggedByService", Str, "Core Directory, Self-service Password Management, …"),
+    f(
+        "correlationId",
+        Str,
+        "Groups the records of one operation (e.g. an SSPR flow)",
+    ),
+    f(
+        "loggedByService",
+        Str,
+        "Core Directory, Self-service Password Management, …",
+    ),
     f("operationType", Str, "Add, Update, Delete, …"),
     f("result", Str, "success, failure, timeout"),
     f("resultReason", Str, "Reason text"),
     f("initiatedBy", Object(INITIATED_BY), "Who acted"),
-    f("performedBy", Object(PERFORMED_BY), "Agent or service principal that acted (beta)"),
-    f("targetResources", ObjectList(TARGET_RESOURCE), "Objects acted on"),
-    f("additionalDetails", ObjectList(KEY_VALUE), "Free key/value details"),
+    f(
+        "performedBy",
+        Object(PERFORMED_BY),
+        "Agent or service principal that acted (beta)",
+    ),
+    f(
+        "targetResources",
+        ObjectList(TARGET_RESOURCE),
+        "Objects acted on",
+    ),
+    f(
+        "additionalDetails",
+        ObjectList(KEY_VALUE),
+        "Free key/value details",
+    ),
     f("userAgent", Str, "User agent (beta)"),
 ];
 

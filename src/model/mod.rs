@@ -173,7 +173,10 @@ mod tests {
         assert_eq!(snake_case("riskEventTypes_v2"), "risk_event_types_v2");
         assert_eq!(snake_case("ipAddress"), "ip_address");
         assert_eq!(snake_case("isCompliant"), "is_compliant");
-        assert_eq!(snake_case("riskLevelDuringSignIn"), "risk_level_during_sign_in");
+        assert_eq!(
+            snake_case("riskLevelDuringSignIn"),
+            "risk_level_during_sign_in"
+        );
         assert_eq!(snake_case("id"), "id");
     }
 }

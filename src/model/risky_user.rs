@@ -5,7 +5,11 @@ use super::{f, EntityKind, EntitySpec, Field, Kind::*};
 /// riskyUser properties in column order.
 pub const FIELDS: &[Field] = &[
     f("id", Str, "User object id"),
-    f("riskLastUpdatedDateTime", Timestamp, "Last risk state change"),
+    f(
+        "riskLastUpdatedDateTime",
+        Timestamp,
+        "Last risk state change",
+    ),
     f("userPrincipalName", Str, "UPN at last update"),
     f("userDisplayName", Str, "Display name"),
     f("riskLevel", Str, "Aggregated user risk level"),
@@ -25,14 +29,22 @@ const ACTIVITY: &[Field] = &[
 /// riskyUserHistoryItem properties in column order.
 pub const HISTORY_FIELDS: &[Field] = &[
     f("id", Str, "History item id (user id, or user id + suffix)"),
-    f("riskLastUpdatedDateTime", Timestamp, "When this state was set"),
+    f(
+        "riskLastUpdatedDateTime",
+        Timestamp,
+        "When this state was set",
+    ),
     f("userId", Str, "User object id"),
     f("userPrincipalName", Str, "UPN"),
     f("userDisplayName", Str, "Display name"),
     f("riskLevel", Str, "Risk level"),
     f("riskState", Str, "Risk state"),
     f("riskDetail", Str, "Risk detail"),
-    f("initiatedBy", Str, "Object id of the actor, null for system detections"),
+    f(
+        "initiatedBy",
+        Str,
+        "Object id of the actor, null for system detections",
+    ),
     f("activity", Object(ACTIVITY), "What changed the state"),
     f("isDeleted", Bool, "User deleted"),
     f("isProcessing", Bool, "Risk state still being processed"),

@@ -109,7 +109,10 @@ fn parse_rfc3339(b: &[u8]) -> Option<i64> {
         _ => return None,
     };
     let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
-    let days = i64::from(date.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1)?).num_days() as i32);
+    let days = i64::from(
+        date.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1)?)
+            .num_days() as i32,
+    );
     let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset_secs;
     secs.checked_mul(NS_PER_SEC)?.checked_add(nanos)
 }
@@ -141,7 +144,10 @@ mod tests {
 
     #[test]
     fn whole_seconds_trimmed_digits_and_offsets() {
-        assert_eq!(parse_timestamp("2025-03-17T17:54:30Z").unwrap(), 1_742_234_070_000_000_000);
+        assert_eq!(
+            parse_timestamp("2025-03-17T17:54:30Z").unwrap(),
+            1_742_234_070_000_000_000
+        );
         assert_eq!(
             parse_timestamp("2025-03-17T16:40:04.414272Z").unwrap(),
             1_742_229_604_414_272_000
@@ -163,7 +169,10 @@ mod tests {
 
     #[test]
     fn powershell_date_artefacts() {
-        assert_eq!(parse_timestamp("/Date(1742233002672)/").unwrap(), 1_742_233_002_672_000_000);
+        assert_eq!(
+            parse_timestamp("/Date(1742233002672)/").unwrap(),
+            1_742_233_002_672_000_000
+        );
         assert_eq!(
             parse_timestamp("/Date(1742233002672+0900)/").unwrap(),
             1_742_233_002_672_000_000
@@ -173,7 +182,13 @@ mod tests {
 
     #[test]
     fn rejects_malformed_values() {
-        for bad in ["2021-10-26T16:28:17.8202975Z)", "yesterday", "2025-02-30T00:00:00Z", "", "2025-03-17T17:54:30"] {
+        for bad in [
+            "2021-10-26T16:28:17.8202975Z)",
+            "yesterday",
+            "2025-02-30T00:00:00Z",
+            "",
+            "2025-03-17T17:54:30",
+        ] {
             assert!(parse_timestamp(bad).is_err(), "{bad}");
         }
     }

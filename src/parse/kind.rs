@@ -53,7 +53,9 @@ pub(crate) fn api_version(context: &str) -> Option<&'static str> {
 /// signature keys of each entity (GRAPH.md §1).
 pub(crate) fn from_record(record: &Value<'_>) -> Option<EntityKind> {
     if let Some(t) = record.get_str("@odata.type") {
-        let t = t.trim_start_matches('#').trim_start_matches("microsoft.graph.");
+        let t = t
+            .trim_start_matches('#')
+            .trim_start_matches("microsoft.graph.");
         return match t {
             "signIn" => Some(EntityKind::SignIn),
             "directoryAudit" => Some(EntityKind::DirectoryAudit),
@@ -65,13 +67,18 @@ pub(crate) fn from_record(record: &Value<'_>) -> Option<EntityKind> {
     }
     let has = |k: &str| record.contains_key(k);
     if has("riskEventType") || has("riskType") {
-        let service_principal = has("servicePrincipalId") || has("keyIds") || has("servicePrincipalDisplayName");
+        let service_principal =
+            has("servicePrincipalId") || has("keyIds") || has("servicePrincipalDisplayName");
         return (!service_principal).then_some(EntityKind::RiskDetection);
     }
-    if has("createdDateTime") && (has("userId") || has("appId") || has("status") || has("ipAddress")) {
+    if has("createdDateTime")
+        && (has("userId") || has("appId") || has("status") || has("ipAddress"))
+    {
         return Some(EntityKind::SignIn);
     }
-    if has("activityDisplayName") || (has("activityDateTime") && (has("initiatedBy") || has("loggedByService"))) {
+    if has("activityDisplayName")
+        || (has("activityDateTime") && (has("initiatedBy") || has("loggedByService")))
+    {
         return Some(EntityKind::DirectoryAudit);
     }
     if has("riskLastUpdatedDateTime") || (has("riskState") && has("riskLevel")) {
@@ -93,22 +100,46 @@ mod tests {
     #[test]
     fn contexts_of_every_collection() {
         let k = |c| from_context(c);
-        assert_eq!(k("https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns"), ContextKind::Known(EntityKind::SignIn));
-        assert_eq!(k("https://graph.microsoft.com/beta/$metadata#auditLogs/signIns(id,createdDateTime)"), ContextKind::Known(EntityKind::SignIn));
-        assert_eq!(k("https://graph.microsoft.com/v1.0/$metadata#auditlogs/directoryaudits"), ContextKind::Known(EntityKind::DirectoryAudit));
-        assert_eq!(k("https://graph.microsoft.com/v1.0/$metadata#identityProtection/riskDetections"), ContextKind::Known(EntityKind::RiskDetection));
-        assert_eq!(k("https://graph.microsoft.com/beta/$metadata#riskyUsers('41a3')/history"), ContextKind::Known(EntityKind::RiskyUserHistory));
-        assert_eq!(k("https://graph.microsoft.com/v1.0/$metadata#identityProtection/riskyUsers"), ContextKind::Known(EntityKind::RiskyUser));
+        assert_eq!(
+            k("https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns"),
+            ContextKind::Known(EntityKind::SignIn)
+        );
+        assert_eq!(
+            k("https://graph.microsoft.com/beta/$metadata#auditLogs/signIns(id,createdDateTime)"),
+            ContextKind::Known(EntityKind::SignIn)
+        );
+        assert_eq!(
+            k("https://graph.microsoft.com/v1.0/$metadata#auditlogs/directoryaudits"),
+            ContextKind::Known(EntityKind::DirectoryAudit)
+        );
+        assert_eq!(
+            k("https://graph.microsoft.com/v1.0/$metadata#identityProtection/riskDetections"),
+            ContextKind::Known(EntityKind::RiskDetection)
+        );
+        assert_eq!(
+            k("https://graph.microsoft.com/beta/$metadata#riskyUsers('41a3')/history"),
+            ContextKind::Known(EntityKind::RiskyUserHistory)
+        );
+        assert_eq!(
+            k("https://graph.microsoft.com/v1.0/$metadata#identityProtection/riskyUsers"),
+            ContextKind::Known(EntityKind::RiskyUser)
+        );
         assert_eq!(k("https://graph.microsoft.com/v1.0/$metadata#identityProtection/servicePrincipalRiskDetections"), ContextKind::Other);
-        assert_eq!(api_version("https://graph.microsoft.com/beta/$metadata#x"), Some("beta"));
+        assert_eq!(
+            api_version("https://graph.microsoft.com/beta/$metadata#x"),
+            Some("beta")
+        );
     }
 
     #[test]
     fn records_by_their_keys() {
-        let mut sign_in = br#"{"id":"1","createdDateTime":"2025-03-17T17:54:30Z","userId":"u"}"#.to_vec();
+        let mut sign_in =
+            br#"{"id":"1","createdDateTime":"2025-03-17T17:54:30Z","userId":"u"}"#.to_vec();
         let v = simd_json::to_borrowed_value(&mut sign_in).unwrap();
         assert_eq!(from_record(&v), Some(EntityKind::SignIn));
-        let mut hist = br#"{"id":"1","userId":"u","riskState":"atRisk","riskLevel":"low","activity":{}}"#.to_vec();
+        let mut hist =
+            br#"{"id":"1","userId":"u","riskState":"atRisk","riskLevel":"low","activity":{}}"#
+                .to_vec();
         let v = simd_json::to_borrowed_value(&mut hist).unwrap();
         assert_eq!(from_record(&v), Some(EntityKind::RiskyUserHistory));
         let mut sp = br#"{"id":"1","riskEventType":"x","servicePrincipalId":"s"}"#.to_vec();

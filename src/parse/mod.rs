@@ -89,18 +89,39 @@ pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafPa
             (ctx.map(kind::from_context), ctx.and_then(kind::api_version))
         })
         .collect();
-    let mut lines = LineCounter { text, at: 0, line: 1 };
+    let mut lines = LineCounter {
+        text,
+        at: 0,
+        line: 1,
+    };
     let mut scratch: Vec<u8> = Vec::new();
     let mut buffers = simd_json::Buffers::default();
 
     for piece in &scanned.pieces {
         let (start, end, item, page) = match piece {
-            Piece::Record { start, end, item, page }
-            | Piece::Damaged { start, end, item, page, .. } => (*start, *end, *item, *page),
+            Piece::Record {
+                start,
+                end,
+                item,
+                page,
+            }
+            | Piece::Damaged {
+                start,
+                end,
+                item,
+                page,
+                ..
+            } => (*start, *end, *item, *page),
             Piece::GraphError { start, end } => (*start, *end, None, None),
         };
-        let locator = Locator { offset: Some(decoded.original_offset(start)), line: Some(lines.line_at(start)), item };
-        let (context, api) = page.and_then(|p| contexts.get(p).copied()).unwrap_or((None, None));
+        let locator = Locator {
+            offset: Some(decoded.original_offset(start)),
+            line: Some(lines.line_at(start)),
+            item,
+        };
+        let (context, api) = page
+            .and_then(|p| contexts.get(p).copied())
+            .unwrap_or((None, None));
         let page_entity = match context {
             Some(ContextKind::Known(k)) => Some(k),
             _ => None,
@@ -108,10 +129,18 @@ pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafPa
         let span = &text[start..end];
         let mut reject = |entity: Option<EntityKind>, reason: Reason, message: String| {
             *out.read.entry(entity_name(entity)).or_default() += 1;
-            out.rejects.push(Reject { locator, entity, reason, message, excerpt: excerpt(span, EXCERPT_BYTES) });
+            out.rejects.push(Reject {
+                locator,
+                entity,
+                reason,
+                message,
+                excerpt: excerpt(span, EXCERPT_BYTES),
+            });
         };
         match piece {
-            Piece::Damaged { damage, message, .. } => {
+            Piece::Damaged {
+                damage, message, ..
+            } => {
                 let reason = match damage {
                     Damage::Truncated => Reason::Truncated,
                     Damage::InvalidJson => Reason::InvalidJson,
@@ -136,28 +165,50 @@ pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafPa
             Piece::Record { .. } => {
                 scratch.clear();
                 scratch.extend_from_slice(span);
-                let value = match simd_json::to_borrowed_value_with_buffers(&mut scratch, &mut buffers) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        let (reason, what) = match e.error() {
-                            simd_json::ErrorType::InvalidUtf8 => (Reason::InvalidEncoding, "invalid UTF-8"),
-                            simd_json::ErrorType::Eof => (Reason::Truncated, "truncated record"),
-                            _ => (Reason::InvalidJson, "invalid JSON"),
-                        };
-                        let at = decoded.original_offset(start + e.index().min(span.len()));
-                        reject(page_entity, reason, format!("{what}: {:?} (at byte {at})", e.error()));
-                        continue;
-                    }
-                };
+                let value =
+                    match simd_json::to_borrowed_value_with_buffers(&mut scratch, &mut buffers) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            let (reason, what) = match e.error() {
+                                simd_json::ErrorType::InvalidUtf8 => {
+                                    (Reason::InvalidEncoding, "invalid UTF-8")
+                                }
+                                simd_json::ErrorType::Eof => {
+                                    (Reason::Truncated, "truncated record")
+                                }
+                                _ => (Reason::InvalidJson, "invalid JSON"),
+                            };
+                            let at = decoded.original_offset(start + e.index().min(span.len()));
+                            reject(
+                                page_entity,
+                                reason,
+                                format!("{what}: {:?} (at byte {at})", e.error()),
+                            );
+                            continue;
+                        }
+                    };
                 if !value.is_object() {
-                    reject(page_entity, Reason::WrongType, format!("expected a JSON object, found {}", describe(&value)));
+                    reject(
+                        page_entity,
+                        Reason::WrongType,
+                        format!("expected a JSON object, found {}", describe(&value)),
+                    );
                     continue;
                 }
                 let entity = match context {
                     Some(ContextKind::Known(k)) => k,
                     Some(ContextKind::Other) => {
-                        let ctx = page.and_then(|p| scanned.pages[p].context.as_deref()).unwrap_or_default();
-                        reject(None, Reason::UnknownEntity, format!("page of a collection entrace does not table: {}", excerpt(ctx.as_bytes(), 100)));
+                        let ctx = page
+                            .and_then(|p| scanned.pages[p].context.as_deref())
+                            .unwrap_or_default();
+                        reject(
+                            None,
+                            Reason::UnknownEntity,
+                            format!(
+                                "page of a collection entrace does not table: {}",
+                                excerpt(ctx.as_bytes(), 100)
+                            ),
+                        );
                         continue;
                     }
                     None => match kind::from_record(&value) {
@@ -196,30 +247,65 @@ pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafPa
 }
 
 /// Checks `id` and the event time; returns the id.
-fn check_identity<'v>(entity: EntityKind, record: &'v Value<'_>) -> Result<&'v str, (Reason, String)> {
+fn check_identity<'v>(
+    entity: EntityKind,
+    record: &'v Value<'_>,
+) -> Result<&'v str, (Reason, String)> {
     let id = match record.get("id").or_else(|| record.get("Id")) {
-        None => return Err((Reason::MissingRequiredField, "missing required field: expected \"id\"".into())),
+        None => {
+            return Err((
+                Reason::MissingRequiredField,
+                "missing required field: expected \"id\"".into(),
+            ))
+        }
         Some(v) => match v.as_str() {
             Some(s) if !s.trim().is_empty() => s,
-            Some(_) => return Err((Reason::MissingRequiredField, "missing required field: \"id\" is empty".into())),
-            None if v.is_null() => return Err((Reason::MissingRequiredField, "missing required field: \"id\" is null".into())),
-            None => return Err((Reason::WrongType, format!("id: expected a string, found {}", describe(v)))),
+            Some(_) => {
+                return Err((
+                    Reason::MissingRequiredField,
+                    "missing required field: \"id\" is empty".into(),
+                ))
+            }
+            None if v.is_null() => {
+                return Err((
+                    Reason::MissingRequiredField,
+                    "missing required field: \"id\" is null".into(),
+                ))
+            }
+            None => {
+                return Err((
+                    Reason::WrongType,
+                    format!("id: expected a string, found {}", describe(v)),
+                ))
+            }
         },
     };
     let spec = entity.spec();
     if spec.time_fields.is_empty() {
         return Ok(id);
     }
-    let present = spec.time_fields.iter().find_map(|f| record.get(*f).filter(|v| !v.is_null()).map(|v| (*f, v)));
+    let present = spec
+        .time_fields
+        .iter()
+        .find_map(|f| record.get(*f).filter(|v| !v.is_null()).map(|v| (*f, v)));
     match present {
         None => Err((
             Reason::MissingRequiredField,
-            format!("missing required field: expected {}", spec.time_fields.join(" or ")),
+            format!(
+                "missing required field: expected {}",
+                spec.time_fields.join(" or ")
+            ),
         )),
         Some((name, v)) => match timestamp_of(v) {
             Some(Ok(_)) => Ok(id),
-            Some(Err(why)) => Err((Reason::InvalidTimestamp, format!("{name}: invalid timestamp: {why}, found {}", describe(v)))),
-            None => Err((Reason::InvalidTimestamp, format!("{name}: expected a timestamp string, found {}", describe(v)))),
+            Some(Err(why)) => Err((
+                Reason::InvalidTimestamp,
+                format!("{name}: invalid timestamp: {why}, found {}", describe(v)),
+            )),
+            None => Err((
+                Reason::InvalidTimestamp,
+                format!("{name}: expected a timestamp string, found {}", describe(v)),
+            )),
         },
     }
 }

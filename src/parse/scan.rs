@@ -87,7 +87,11 @@ pub(crate) struct Scan {
 impl Scan {
     /// Short name of the file's layout, for the sources table.
     pub(crate) fn shape(&self) -> &'static str {
-        let errors = self.pieces.iter().filter(|p| matches!(p, Piece::GraphError { .. })).count();
+        let errors = self
+            .pieces
+            .iter()
+            .filter(|p| matches!(p, Piece::GraphError { .. }))
+            .count();
         match (self.pages.len(), self.arrays, self.objects) {
             (0, 0, 0) if errors > 0 => "graph_error",
             (0, 0, 0) => "empty_or_unreadable",
@@ -109,7 +113,11 @@ enum Fail {
 
 /// Scans `b` (UTF-8 text without BOM) into pieces.
 pub(crate) fn scan(b: &[u8]) -> Scan {
-    let mut s = Scanner { b, stack: Vec::new(), out: Scan::default() };
+    let mut s = Scanner {
+        b,
+        stack: Vec::new(),
+        out: Scan::default(),
+    };
     let mut pos = 0;
     loop {
         pos = s.ws(pos);
@@ -199,7 +207,10 @@ impl Scanner<'_> {
                             if c != expected {
                                 return Err(Fail::At(
                                     i,
-                                    format!("mismatched bracket: expected '{}', found '{}'", expected as char, c as char),
+                                    format!(
+                                        "mismatched bracket: expected '{}', found '{}'",
+                                        expected as char, c as char
+                                    ),
                                 ));
                             }
                             if self.stack.is_empty() {
@@ -215,13 +226,28 @@ impl Scanner<'_> {
             Some(_) => {
                 let mut i = at;
                 while let Some(&c) = b.get(i) {
-                    if matches!(c, b',' | b']' | b'}' | b'{' | b'[' | b'"' | b' ' | b'\t' | b'\r' | b'\n' | b':') {
+                    if matches!(
+                        c,
+                        b',' | b']'
+                            | b'}'
+                            | b'{'
+                            | b'['
+                            | b'"'
+                            | b' '
+                            | b'\t'
+                            | b'\r'
+                            | b'\n'
+                            | b':'
+                    ) {
                         break;
                     }
                     i += 1;
                 }
                 if i == at {
-                    Err(Fail::At(at, format!("expected a JSON value, found {}", found(b, at))))
+                    Err(Fail::At(
+                        at,
+                        format!("expected a JSON value, found {}", found(b, at)),
+                    ))
                 } else {
                     Ok(i)
                 }
@@ -232,7 +258,10 @@ impl Scanner<'_> {
     /// Column of `at` when only whitespace precedes it on its line.
     fn indent(&self, at: usize) -> Option<usize> {
         let line_start = memchr::memrchr(b'\n', &self.b[..at]).map_or(0, |n| n + 1);
-        self.b[line_start..at].iter().all(|c| matches!(c, b' ' | b'\t' | b'\r')).then_some(at - line_start)
+        self.b[line_start..at]
+            .iter()
+            .all(|c| matches!(c, b' ' | b'\t' | b'\r'))
+            .then_some(at - line_start)
     }
 
     /// Finds where to resume after damage at `from`.
@@ -262,12 +291,29 @@ impl Scanner<'_> {
         }
     }
 
-    fn damaged(&mut self, start: usize, end: usize, item: Option<u32>, page: Option<usize>, fail: Fail) {
+    fn damaged(
+        &mut self,
+        start: usize,
+        end: usize,
+        item: Option<u32>,
+        page: Option<usize>,
+        fail: Fail,
+    ) {
         let (damage, message) = match fail {
-            Fail::Eof => (Damage::Truncated, "truncated record: expected '}' before end of input".to_string()),
+            Fail::Eof => (
+                Damage::Truncated,
+                "truncated record: expected '}' before end of input".to_string(),
+            ),
             Fail::At(at, why) => (Damage::InvalidJson, format!("{why} (at byte {at})")),
         };
-        self.out.pieces.push(Piece::Damaged { start, end, item, page, damage, message });
+        self.out.pieces.push(Piece::Damaged {
+            start,
+            end,
+            item,
+            page,
+            damage,
+            message,
+        });
     }
 
     /// Bytes that cannot start a JSON text: skip to the next plausible start.
@@ -278,7 +324,10 @@ impl Scanner<'_> {
             .iter()
             .all(|c| matches!(c, b']' | b'}' | b',' | b' ' | b'\t' | b'\r' | b'\n'));
         if !only_closers {
-            let message = format!("expected '{{' or '[' at the start of a JSON text, found {}", found(self.b, start));
+            let message = format!(
+                "expected '{{' or '[' at the start of a JSON text, found {}",
+                found(self.b, start)
+            );
             self.out.pieces.push(Piece::Damaged {
                 start,
                 end,
@@ -310,24 +359,40 @@ impl Scanner<'_> {
             let elem = i;
             match self.value(elem) {
                 Ok(end) => {
-                    self.out.pieces.push(Piece::Record { start: elem, end, item: Some(item), page });
+                    self.out.pieces.push(Piece::Record {
+                        start: elem,
+                        end,
+                        item: Some(item),
+                        page,
+                    });
                     item += 1;
                     i = self.ws(end);
                     match b.get(i) {
                         Some(b',') => {
                             i = self.ws(i + 1);
                             if b.get(i) == Some(&b']') {
-                                self.out.warnings.push(format!("trailing comma before ']' at byte {i}"));
+                                self.out
+                                    .warnings
+                                    .push(format!("trailing comma before ']' at byte {i}"));
                                 return (i + 1, true);
                             }
                         }
                         Some(b']') => return (i + 1, true),
                         None => {
-                            self.out.warnings.push("input ends before the closing ']' (no record lost)".into());
+                            self.out
+                                .warnings
+                                .push("input ends before the closing ']' (no record lost)".into());
                             return (i, false);
                         }
                         Some(_) => {
-                            let fail = Fail::At(i, format!("expected ',' or ']' after value[{}], found {}", item - 1, found(b, i)));
+                            let fail = Fail::At(
+                                i,
+                                format!(
+                                    "expected ',' or ']' after value[{}], found {}",
+                                    item - 1,
+                                    found(b, i)
+                                ),
+                            );
                             match self.after_damage(i, elem, None, page, fail, false) {
                                 Ok(next) => i = next,
                                 Err(resume) => return (resume, false),
@@ -336,7 +401,9 @@ impl Scanner<'_> {
                     }
                 }
                 Err(_) if elem >= b.len() => {
-                    self.out.warnings.push("input ends before the closing ']' (no record lost)".into());
+                    self.out
+                        .warnings
+                        .push("input ends before the closing ']' (no record lost)".into());
                     return (b.len(), false);
                 }
                 Err(fail) => {
@@ -403,7 +470,11 @@ impl Scanner<'_> {
             }
             loop {
                 if b.get(i) != Some(&b'"') {
-                    break 'walk Err(if i >= b.len() { Fail::Eof } else { Fail::At(i, format!("expected a key string, found {}", found(b, i))) });
+                    break 'walk Err(if i >= b.len() {
+                        Fail::Eof
+                    } else {
+                        Fail::At(i, format!("expected a key string, found {}", found(b, i)))
+                    });
                 }
                 let key_end = match self.string(i) {
                     Ok(e) => e,
@@ -413,11 +484,21 @@ impl Scanner<'_> {
                 keys += 1;
                 i = self.ws(key_end);
                 if b.get(i) != Some(&b':') {
-                    break 'walk Err(if i >= b.len() { Fail::Eof } else { Fail::At(i, format!("expected ':' after a key, found {}", found(b, i))) });
+                    break 'walk Err(if i >= b.len() {
+                        Fail::Eof
+                    } else {
+                        Fail::At(
+                            i,
+                            format!("expected ':' after a key, found {}", found(b, i)),
+                        )
+                    });
                 }
                 i = self.ws(i + 1);
                 if key == b"value" && b.get(i) == Some(&b'[') && page.is_none() {
-                    self.out.pages.push(PageInfo { start, ..PageInfo::default() });
+                    self.out.pages.push(PageInfo {
+                        start,
+                        ..PageInfo::default()
+                    });
                     page = Some(PageInfo::default());
                     let (resume, closed) = self.items(i, Some(page_index));
                     if !closed {
@@ -445,7 +526,12 @@ impl Scanner<'_> {
                     Some(b',') => i = self.ws(i + 1),
                     Some(b'}') => break 'walk Ok(i + 1),
                     None => break 'walk Err(Fail::Eof),
-                    Some(_) => break 'walk Err(Fail::At(i, format!("expected ',' or '}}' in an object, found {}", found(b, i)))),
+                    Some(_) => {
+                        break 'walk Err(Fail::At(
+                            i,
+                            format!("expected ',' or '}}' in an object, found {}", found(b, i)),
+                        ))
+                    }
                 }
             }
         };
@@ -454,11 +540,16 @@ impl Scanner<'_> {
             return match result {
                 Ok(end) => end,
                 Err(Fail::Eof) => {
-                    self.out.warnings.push("input ends inside a page envelope after its records (no record lost)".into());
+                    self.out.warnings.push(
+                        "input ends inside a page envelope after its records (no record lost)"
+                            .into(),
+                    );
                     b.len()
                 }
                 Err(Fail::At(at, why)) => {
-                    self.out.warnings.push(format!("page envelope damaged after its records: {why} (at byte {at})"));
+                    self.out.warnings.push(format!(
+                        "page envelope damaged after its records: {why} (at byte {at})"
+                    ));
                     self.resync_pos(&self.resync(at, Some(0)))
                 }
             };
@@ -470,7 +561,12 @@ impl Scanner<'_> {
             }
             Ok(end) => {
                 self.out.objects += 1;
-                self.out.pieces.push(Piece::Record { start, end, item: None, page: None });
+                self.out.pieces.push(Piece::Record {
+                    start,
+                    end,
+                    item: None,
+                    page: None,
+                });
                 end
             }
             Err(fail) => {

@@ -6,7 +6,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::OnceLock;
 
 use polars::prelude::{DataFrame, IntoColumn, NamedFrom, Series};
-use polars_arrow::array::{MutablePrimitiveArray, MutableBinaryViewArray};
+use polars_arrow::array::{MutableBinaryViewArray, MutablePrimitiveArray};
 use simd_json::prelude::*;
 use simd_json::{BorrowedValue as Value, StaticNode};
 
@@ -20,18 +20,43 @@ use crate::parse::reject::Locator;
 /// The plan of every entity, built once.
 pub(crate) fn plan(kind: EntityKind) -> &'static ObjectPlan {
     static PLANS: OnceLock<Vec<ObjectPlan>> = OnceLock::new();
-    let plans = PLANS.get_or_init(|| EntityKind::ALL.iter().map(|k| ObjectPlan::new(k.spec().fields, "")).collect());
+    let plans = PLANS.get_or_init(|| {
+        EntityKind::ALL
+            .iter()
+            .map(|k| ObjectPlan::new(k.spec().fields, ""))
+            .collect()
+    });
     &plans[kind.index()]
 }
 
 /// Names of the columns entrace adds to every entity table, in order.
 pub const INGEST_COLUMNS: [(&str, &str, &str); 6] = [
-    ("ingest_source_id", "int32", "Row of sources.parquet the record came from"),
-    ("ingest_offset", "int64", "Byte offset of the record in the decompressed source (original encoding)"),
+    (
+        "ingest_source_id",
+        "int32",
+        "Row of sources.parquet the record came from",
+    ),
+    (
+        "ingest_offset",
+        "int64",
+        "Byte offset of the record in the decompressed source (original encoding)",
+    ),
     ("ingest_line", "int64", "1-based line of that byte"),
-    ("ingest_api_version", "string", "v1.0 or beta, from the page's @odata.context; null when unknown"),
-    ("ingest_issues", "list<string>", "Values present but unreadable (cell left null): path, expected, found"),
-    ("ingest_raw", "string", "The record's original JSON text (omitted with --no-raw)"),
+    (
+        "ingest_api_version",
+        "string",
+        "v1.0 or beta, from the page's @odata.context; null when unknown",
+    ),
+    (
+        "ingest_issues",
+        "list<string>",
+        "Values present but unreadable (cell left null): path, expected, found",
+    ),
+    (
+        "ingest_raw",
+        "string",
+        "The record's original JSON text (omitted with --no-raw)",
+    ),
 ];
 
 /// Per-row keys kept beside the columns.
@@ -90,9 +115,19 @@ impl TableChunk {
     }
 
     /// Appends one validated record. `id` and `time` were checked by the caller.
-    pub(crate) fn push(&mut self, record: &Value<'_>, raw: &str, loc: &Locator, api_version: Option<&str>, id: &str) {
+    pub(crate) fn push(
+        &mut self,
+        record: &Value<'_>,
+        raw: &str,
+        loc: &Locator,
+        api_version: Option<&str>,
+        id: &str,
+    ) {
         let spec: &EntitySpec = self.kind.spec();
-        let mut ctx = FillCtx { issues: Vec::new(), drift: &mut self.drift };
+        let mut ctx = FillCtx {
+            issues: Vec::new(),
+            drift: &mut self.drift,
+        };
         fill_object(plan(self.kind), Some(record), &mut self.cols, &mut ctx);
         let mut issues = ctx.issues;
         issues.sort();
@@ -205,7 +240,10 @@ pub(crate) struct TableSet {
 impl TableSet {
     /// An empty set.
     pub(crate) fn new(keep_raw: bool) -> Self {
-        TableSet { chunks: EntityKind::ALL.iter().map(|_| None).collect(), keep_raw }
+        TableSet {
+            chunks: EntityKind::ALL.iter().map(|_| None).collect(),
+            keep_raw,
+        }
     }
 
     /// The chunk of `kind`, created on first use.
@@ -222,7 +260,9 @@ mod tests {
     #[test]
     fn content_hash_ignores_formatting_and_key_order() {
         let mut a = br#"{"id":"1","status":{"errorCode":50126,"x":[1,2]}}"#.to_vec();
-        let mut b = b"{\n  \"status\": {\"x\": [1, 2], \"errorCode\": 50126},\n  \"id\": \"\\u0031\"\n}".to_vec();
+        let mut b =
+            b"{\n  \"status\": {\"x\": [1, 2], \"errorCode\": 50126},\n  \"id\": \"\\u0031\"\n}"
+                .to_vec();
         let mut c = br#"{"id":"1","status":{"errorCode":50053,"x":[1,2]}}"#.to_vec();
         let ha = content_hash(&simd_json::to_borrowed_value(&mut a).unwrap());
         let hb = content_hash(&simd_json::to_borrowed_value(&mut b).unwrap());

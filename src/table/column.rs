@@ -63,12 +63,19 @@ impl Column {
 
     /// An empty list column around `child`.
     pub(crate) fn list(child: Column) -> Self {
-        Column::List(Box::new(ListColumn { offsets: vec![0], validity: MutableBitmap::new(), child }))
+        Column::List(Box::new(ListColumn {
+            offsets: vec![0],
+            validity: MutableBitmap::new(),
+            child,
+        }))
     }
 
     /// An empty struct column with these children.
     pub(crate) fn structure(fields: Vec<(String, Column)>) -> Self {
-        Column::Struct(StructColumn { fields, validity: MutableBitmap::new() })
+        Column::Struct(StructColumn {
+            fields,
+            validity: MutableBitmap::new(),
+        })
     }
 
     /// Number of rows pushed so far.
@@ -135,7 +142,11 @@ impl Column {
             Column::Bool(a) => a.freeze().boxed(),
             Column::Time(a) => a.to(dtype).freeze().boxed(),
             Column::List(l) => {
-                let ListColumn { offsets, validity, child } = *l;
+                let ListColumn {
+                    offsets,
+                    validity,
+                    child,
+                } = *l;
                 // Offsets start at 0 and only grow: pushes never decrease them.
                 let offsets = OffsetsBuffer::try_from(offsets).unwrap_or_default();
                 ListArray::<i64>::new(dtype, offsets, child.finish(), validity.into()).boxed()
@@ -188,7 +199,9 @@ mod tests {
             ("key".into(), Column::str()),
             ("value".into(), Column::str()),
         ]));
-        let Column::List(l) = &mut col else { unreachable!() };
+        let Column::List(l) = &mut col else {
+            unreachable!()
+        };
         if let Column::Struct(s) = &mut l.child {
             if let Column::Str(k) = &mut s.fields[0].1 {
                 k.push(Some("mitreTechniques"));
@@ -203,7 +216,9 @@ mod tests {
         let s = col.into_series("additional_info_parsed").unwrap();
         assert_eq!(s.len(), 2);
         assert_eq!(s.null_count(), 1);
-        assert!(matches!(s.dtype(), DataType::List(inner) if matches!(**inner, DataType::Struct(_))));
+        assert!(
+            matches!(s.dtype(), DataType::List(inner) if matches!(**inner, DataType::Struct(_)))
+        );
     }
 
     #[test]

@@ -41,7 +41,11 @@ struct Row<'a> {
 }
 
 /// Merges the chunks of one entity (each with its source id).
-pub(crate) fn merge(kind: EntityKind, parts: Vec<(i32, TableChunk)>, keep_raw: bool) -> Result<Merged> {
+pub(crate) fn merge(
+    kind: EntityKind,
+    parts: Vec<(i32, TableChunk)>,
+    keep_raw: bool,
+) -> Result<Merged> {
     let table = kind.spec().table;
     let mut frames = Vec::with_capacity(parts.len());
     let mut keys: Vec<(i32, RowKeys)> = Vec::with_capacity(parts.len());
@@ -56,7 +60,9 @@ pub(crate) fn merge(kind: EntityKind, parts: Vec<(i32, TableChunk)>, keep_raw: b
             let mut iter = frames.into_iter();
             let mut first = iter.next().unwrap_or_default();
             for df in iter {
-                first.vstack_mut_owned(df).map_err(|e| Error::table(table, e))?;
+                first
+                    .vstack_mut_owned(df)
+                    .map_err(|e| Error::table(table, e))?;
             }
             first
         }
@@ -107,10 +113,18 @@ pub(crate) fn merge(kind: EntityKind, parts: Vec<(i32, TableChunk)>, keep_raw: b
     let span = kept
         .iter()
         .filter_map(|r| r.time)
-        .fold(None, |acc: Option<(i64, i64)>, t| Some(acc.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t)))));
+        .fold(None, |acc: Option<(i64, i64)>, t| {
+            Some(acc.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))))
+        });
     let order = IdxCa::from_vec("order".into(), kept.iter().map(|r| r.index).collect());
     let df = all.take(&order).map_err(|e| Error::table(table, e))?;
-    Ok(Merged { df, written, duplicates, conflicting, span })
+    Ok(Merged {
+        df,
+        written,
+        duplicates,
+        conflicting,
+        span,
+    })
 }
 
 /// Orders last-updated times newest first, unknown last.

@@ -27,7 +27,10 @@ pub(crate) struct FillCtx<'a> {
 
 impl FillCtx<'_> {
     fn issue(&mut self, path: &str, expected: &str, found: &Value<'_>) {
-        self.issues.push(format!("{path}: expected {expected}, found {}", describe(found)));
+        self.issues.push(format!(
+            "{path}: expected {expected}, found {}",
+            describe(found)
+        ));
     }
 }
 
@@ -55,12 +58,17 @@ pub(crate) fn fill_object(
         for (key, value) in map.iter() {
             let Some(i) = plan.field_index(key) else {
                 if !key.starts_with('@') {
-                    *ctx.drift.entry(format!("{}{key}", plan.prefix)).or_default() += 1;
+                    *ctx.drift
+                        .entry(format!("{}{key}", plan.prefix))
+                        .or_default() += 1;
                 }
                 continue;
             };
             if seen & (1u128 << i) != 0 {
-                ctx.issues.push(format!("{}: key given twice (in another letter case); first kept", plan.paths[i]));
+                ctx.issues.push(format!(
+                    "{}: key given twice (in another letter case); first kept",
+                    plan.paths[i]
+                ));
                 continue;
             }
             seen |= 1u128 << i;
@@ -100,7 +108,9 @@ fn fill_field(
             }
         }
         Kind::KeyValueJsonString => {
-            let [(_, text), (_, parsed)] = cols else { return };
+            let [(_, text), (_, parsed)] = cols else {
+                return;
+            };
             fill_leaf(Kind::Str, value, text, path, ctx);
             match value {
                 Value::String(s) => fill_key_values(s, parsed, path, ctx),
@@ -108,7 +118,9 @@ fn fill_field(
             }
         }
         Kind::ObjectList(_) => {
-            let (Some(elem_plan), [(_, col)]) = (plan.children[i].as_ref(), cols) else { return };
+            let (Some(elem_plan), [(_, col)]) = (plan.children[i].as_ref(), cols) else {
+                return;
+            };
             fill_object_list(elem_plan, value, col, path, ctx);
         }
         kind => {
@@ -150,7 +162,8 @@ fn fill_object_list(
 
 fn fill_key_values(text: &str, col: &mut Column, path: &str, ctx: &mut FillCtx<'_>) {
     let Column::List(list) = col else { return };
-    let parsed: Result<Vec<serde_json::Map<String, serde_json::Value>>, _> = serde_json::from_str(text);
+    let parsed: Result<Vec<serde_json::Map<String, serde_json::Value>>, _> =
+        serde_json::from_str(text);
     let Ok(pairs) = parsed else {
         ctx.issues.push(format!(
             "{path}: expected a JSON-encoded array of {{Key, Value}} objects, found {}",
@@ -188,9 +201,10 @@ fn fill_leaf(kind: Kind, value: &Value<'_>, col: &mut Column, path: &str, ctx: &
         Err(expected) => {
             col.push_null();
             match timestamp_of(value) {
-                Some(Err(why)) if matches!(kind, Kind::Timestamp) => ctx
-                    .issues
-                    .push(format!("{path}: invalid timestamp: {why}, found {}", describe(value))),
+                Some(Err(why)) if matches!(kind, Kind::Timestamp) => ctx.issues.push(format!(
+                    "{path}: invalid timestamp: {why}, found {}",
+                    describe(value)
+                )),
                 _ => ctx.issue(path, expected, value),
             }
         }
@@ -211,7 +225,9 @@ fn push_leaf(kind: Kind, value: &Value<'_>, col: &mut Column) -> Result<(), &'st
             out.push(Some(n.ok_or("a 32-bit integer")?));
         }
         (Kind::Float64, Column::F64(out)) => {
-            let n = value.as_f64().or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()));
+            let n = value
+                .as_f64()
+                .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()));
             out.push(Some(n.ok_or("a number")?));
         }
         (Kind::Bool, Column::Bool(out)) => {
@@ -227,7 +243,9 @@ fn push_leaf(kind: Kind, value: &Value<'_>, col: &mut Column) -> Result<(), &'st
             out.push(Some(ns.ok_or("a timestamp string")?));
         }
         (Kind::StrList, Column::List(list)) => {
-            let Value::Array(items) = value else { return Err("an array of strings") };
+            let Value::Array(items) = value else {
+                return Err("an array of strings");
+            };
             if let Column::Str(out) = &mut list.child {
                 for item in items.iter() {
                     match item {
@@ -248,7 +266,9 @@ fn as_i64(value: &Value<'_>) -> Option<i64> {
     match value {
         Value::Static(StaticNode::I64(n)) => Some(*n),
         Value::Static(StaticNode::U64(n)) => i64::try_from(*n).ok(),
-        Value::Static(StaticNode::F64(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(*f as i64),
+        Value::Static(StaticNode::F64(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+            Some(*f as i64)
+        }
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }

@@ -58,7 +58,15 @@ impl ObjectPlan {
             });
             paths.push(path);
         }
-        ObjectPlan { fields, lookup, start, width, children, paths, prefix: prefix.to_string() }
+        ObjectPlan {
+            fields,
+            lookup,
+            start,
+            width,
+            children,
+            paths,
+            prefix: prefix.to_string(),
+        }
     }
 
     /// Index of the field a JSON key belongs to.

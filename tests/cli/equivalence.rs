@@ -5,12 +5,26 @@ use polars::prelude::*;
 
 use crate::util::*;
 
-const VARIANTS: [&str; 10] =
-    ["pages", "jsonl", "array", "concatenated", "gzip", "zstd", "zip", "utf16le", "utf16be", "utf8bom"];
+const VARIANTS: [&str; 10] = [
+    "pages",
+    "jsonl",
+    "array",
+    "concatenated",
+    "gzip",
+    "zstd",
+    "zip",
+    "utf16le",
+    "utf16be",
+    "utf8bom",
+];
 
 fn graph_columns(df: &DataFrame) -> DataFrame {
-    let keep: Vec<PlSmallStr> =
-        df.get_column_names().into_iter().filter(|n| !n.starts_with("ingest_")).cloned().collect();
+    let keep: Vec<PlSmallStr> = df
+        .get_column_names()
+        .into_iter()
+        .filter(|n| !n.starts_with("ingest_"))
+        .cloned()
+        .collect();
     df.select(keep).unwrap()
 }
 
@@ -35,7 +49,12 @@ fn files_of(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect();
     out.sort();
     out
@@ -47,11 +66,18 @@ fn thread_count_and_input_order_do_not_change_a_byte() {
     let a = fixture("sample-evidence/signins");
     let b = fixture("sample-evidence/identity_protection");
     let c = fixture("sample-evidence/directory_audits");
-    let (_, one, _) = w.convert("one", &[a.clone(), b.clone(), c.clone()], &["--threads", "1"]);
+    let (_, one, _) = w.convert(
+        "one",
+        &[a.clone(), b.clone(), c.clone()],
+        &["--threads", "1"],
+    );
     let (_, four, _) = w.convert("four", &[c, b, a], &["--threads", "4"]);
     let (x, y) = (files_of(&one), files_of(&four));
     assert_eq!(x.len(), 7);
     for ((name, bytes), (_, other)) in x.iter().zip(&y) {
-        assert!(bytes == other, "{name} differs between --threads 1 and --threads 4");
+        assert!(
+            bytes == other,
+            "{name} differs between --threads 1 and --threads 4"
+        );
     }
 }

@@ -26,7 +26,13 @@ fn sample_counts_duplicates_and_manifest_reconcile() {
     let rows = |t: &str| m["tables"][t]["rows"].as_u64().unwrap();
     let dups = |t: &str| m["tables"][t]["duplicates"].as_u64().unwrap();
     assert_eq!(
-        [rows("signins"), rows("directory_audits"), rows("risk_detections"), rows("risky_users"), rows("risky_user_history")],
+        [
+            rows("signins"),
+            rows("directory_audits"),
+            rows("risk_detections"),
+            rows("risky_users"),
+            rows("risky_user_history")
+        ],
         [114, 25, 3, 3, 2]
     );
     assert_eq!([dups("signins"), dups("risk_detections")], [24, 1]);
@@ -37,7 +43,10 @@ fn sample_counts_duplicates_and_manifest_reconcile() {
     assert_eq!(m["tables"]["rejects"]["rows"], 0);
     assert_reconciles(&m);
     // Schema drift: the unknown future property is counted, not lost.
-    assert_eq!(m["tables"]["signins"]["schema_drift"]["someFutureProperty"], 1);
+    assert_eq!(
+        m["tables"]["signins"]["schema_drift"]["someFutureProperty"],
+        1
+    );
     // Every input is listed with the SHA-256 the generator recorded.
     let exp = expected();
     let files = exp["files"].as_array().unwrap();
@@ -55,7 +64,11 @@ fn sample_counts_duplicates_and_manifest_reconcile() {
         let file = out.join(t["file"].as_str().unwrap());
         let bytes = std::fs::read(&file).unwrap();
         use sha2::Digest;
-        assert_eq!(t["sha256"].as_str().unwrap(), hex::encode(sha2::Sha256::digest(&bytes)), "{name}");
+        assert_eq!(
+            t["sha256"].as_str().unwrap(),
+            hex::encode(sha2::Sha256::digest(&bytes)),
+            "{name}"
+        );
     }
 }
 
@@ -77,45 +90,108 @@ fn seed_scenarios_have_exact_cells() {
     // user02: five 50126, two smart lockouts, then success from another browser.
     let u2 = user_rows(&signins, "user02@contoso.onmicrosoft.com");
     let u2_codes: Vec<_> = u2.iter().map(|&i| codes[i].unwrap()).collect();
-    assert_eq!(u2_codes, [50126, 50126, 50126, 50126, 50126, 50053, 50053, 0]);
-    assert_eq!(browsers[*u2.last().unwrap()].as_deref(), Some("Edge 134.0.0"));
+    assert_eq!(
+        u2_codes,
+        [50126, 50126, 50126, 50126, 50126, 50053, 50053, 0]
+    );
+    assert_eq!(
+        browsers[*u2.last().unwrap()].as_deref(),
+        Some("Edge 134.0.0")
+    );
     assert_eq!(browsers[u2[0]].as_deref(), Some("Firefox 136.0"));
 
     // user04: Tor sign-in blocked by security defaults, with its risk fields.
     let tor = row_where(&signins, "id", "120f0153-a7d4-5832-99e2-1517bc7558e2");
     assert_eq!(codes[tor], Some(530035));
-    assert_eq!(str_list(&signins, "risk_event_types_v2", tor), ["anonymizedIPAddress"]);
-    assert_eq!(str_list(&signins, "risk_event_types", tor), ["anonymizedIPAddress"]);
+    assert_eq!(
+        str_list(&signins, "risk_event_types_v2", tor),
+        ["anonymizedIPAddress"]
+    );
+    assert_eq!(
+        str_list(&signins, "risk_event_types", tor),
+        ["anonymizedIPAddress"]
+    );
     assert_eq!(strs(&signins, "risk_state")[tor].as_deref(), Some("atRisk"));
-    assert_eq!(strs(&signins, "location_country_or_region")[tor].as_deref(), Some("NL"));
-    assert_eq!(strs(&signins, "status_failure_reason")[tor].as_deref(), Some("Access has been blocked by security defaults."));
-    assert_eq!(ints(&signins, "created_date_time")[tor], Some(1_742_234_070_000_000_000));
-    assert_eq!(strs(&signins, "ingest_api_version")[tor].as_deref(), Some("v1.0"));
+    assert_eq!(
+        strs(&signins, "location_country_or_region")[tor].as_deref(),
+        Some("NL")
+    );
+    assert_eq!(
+        strs(&signins, "status_failure_reason")[tor].as_deref(),
+        Some("Access has been blocked by security defaults.")
+    );
+    assert_eq!(
+        ints(&signins, "created_date_time")[tor],
+        Some(1_742_234_070_000_000_000)
+    );
+    assert_eq!(
+        strs(&signins, "ingest_api_version")[tor].as_deref(),
+        Some("v1.0")
+    );
     let raw = strs(&signins, "ingest_raw")[tor].clone().unwrap();
-    assert!(raw.starts_with('{') && raw.contains("\"errorCode\": 530035"), "{raw}");
+    assert!(
+        raw.starts_with('{') && raw.contains("\"errorCode\": 530035"),
+        "{raw}"
+    );
 
     // Its risk detection: 7-digit times kept exactly, additionalInfo parsed.
     let det = read_table(&out, "risk_detections");
     let d = row_where(&det, "request_id", "120f0153-a7d4-5832-99e2-1517bc7558e2");
-    assert_eq!(strs(&det, "risk_event_type")[d].as_deref(), Some("anonymizedIPAddress"));
+    assert_eq!(
+        strs(&det, "risk_event_type")[d].as_deref(),
+        Some("anonymizedIPAddress")
+    );
     assert_eq!(strs(&det, "risk_level")[d].as_deref(), Some("medium"));
-    assert_eq!(ints(&det, "activity_date_time")[d], Some(1_742_234_070_698_262_800));
-    assert_eq!(ints(&det, "last_updated_date_time")[d], Some(1_742_234_189_661_120_200));
-    let info = det.column("additional_info_parsed").unwrap().list().unwrap().get_as_series(d).unwrap();
+    assert_eq!(
+        ints(&det, "activity_date_time")[d],
+        Some(1_742_234_070_698_262_800)
+    );
+    assert_eq!(
+        ints(&det, "last_updated_date_time")[d],
+        Some(1_742_234_189_661_120_200)
+    );
+    let info = det
+        .column("additional_info_parsed")
+        .unwrap()
+        .list()
+        .unwrap()
+        .get_as_series(d)
+        .unwrap();
     let info = info.struct_().unwrap();
-    let keys: Vec<_> = info.field_by_name("key").unwrap().str().unwrap().iter().map(|v| v.unwrap().to_string()).collect();
-    let values: Vec<_> = info.field_by_name("value").unwrap().str().unwrap().iter().map(|v| v.unwrap().to_string()).collect();
+    let keys: Vec<_> = info
+        .field_by_name("key")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect();
+    let values: Vec<_> = info
+        .field_by_name("value")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect();
     let mitre = keys.iter().position(|k| k == "mitreTechniques").unwrap();
     assert_eq!(values[mitre], "T1090.003,T1078");
 
     // The conflicting duplicate: the copy updated last (dismissed) survives.
-    let dup = row_where(&det, "id", "01c23c1fad6e93aeb5412d1221e82fc60bd160b101590c2fe6b06d61288a9c37");
+    let dup = row_where(
+        &det,
+        "id",
+        "01c23c1fad6e93aeb5412d1221e82fc60bd160b101590c2fe6b06d61288a9c37",
+    );
     assert_eq!(strs(&det, "risk_state")[dup].as_deref(), Some("dismissed"));
 
     // The risky user, exact to 100 ns.
     let risky = read_table(&out, "risky_users");
     let r = row_where(&risky, "id", "04d557e9-7c2a-5fbc-8dd9-164f2e5802cc");
-    assert_eq!(ints(&risky, "risk_last_updated_date_time")[r], Some(1_742_234_202_672_840_800));
+    assert_eq!(
+        ints(&risky, "risk_last_updated_date_time")[r],
+        Some(1_742_234_202_672_840_800)
+    );
     assert_eq!(strs(&risky, "risk_state")[r].as_deref(), Some("atRisk"));
     assert_eq!(strs(&risky, "risk_level")[r].as_deref(), Some("low"));
 
@@ -140,9 +216,19 @@ fn seed_scenarios_have_exact_cells() {
         "Self-service password reset flow activity progress".into(),
         "User entered too many invalid SMS verification codes and is blocked for 24 hours".into()
     )));
-    let blocked_row = row_where(&audits, "result_reason", "User throttle for attempting challenge: UserSMSOtp too many times.");
-    assert_eq!(ints(&audits, "activity_date_time")[blocked_row], Some(1_742_229_604_415_271_600));
-    assert_eq!(strs(&audits, "initiated_by_user_user_principal_name")[blocked_row].as_deref(), Some("user03@contoso.onmicrosoft.com"));
+    let blocked_row = row_where(
+        &audits,
+        "result_reason",
+        "User throttle for attempting challenge: UserSMSOtp too many times.",
+    );
+    assert_eq!(
+        ints(&audits, "activity_date_time")[blocked_row],
+        Some(1_742_229_604_415_271_600)
+    );
+    assert_eq!(
+        strs(&audits, "initiated_by_user_user_principal_name")[blocked_row].as_deref(),
+        Some("user03@contoso.onmicrosoft.com")
+    );
 }
 
 #[test]

@@ -8,12 +8,17 @@ use polars::prelude::*;
 
 /// Path of a fixture under testdata/.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(rel)
 }
 
 /// Runs `entrace` with `args`.
 pub fn entrace(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_entrace")).args(args).output().expect("run entrace")
+    Command::new(env!("CARGO_BIN_EXE_entrace"))
+        .args(args)
+        .output()
+        .expect("run entrace")
 }
 
 /// A temporary directory and the output directory inside it.
@@ -23,7 +28,9 @@ pub struct Workdir {
 
 impl Workdir {
     pub fn new() -> Self {
-        Workdir { dir: tempfile::tempdir().expect("tempdir") }
+        Workdir {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
     }
 
     pub fn out(&self, name: &str) -> PathBuf {
@@ -31,7 +38,12 @@ impl Workdir {
     }
 
     /// Converts `inputs` into `out/<name>`; returns the exit code and the output dir.
-    pub fn convert(&self, name: &str, inputs: &[PathBuf], extra: &[&str]) -> (i32, PathBuf, String) {
+    pub fn convert(
+        &self,
+        name: &str,
+        inputs: &[PathBuf],
+        extra: &[&str],
+    ) -> (i32, PathBuf, String) {
         let out = self.out(name);
         let mut args: Vec<String> = vec!["convert".into()];
         args.extend(inputs.iter().map(|p| p.display().to_string()));
@@ -39,7 +51,11 @@ impl Workdir {
         args.extend(extra.iter().map(|s| s.to_string()));
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let o = entrace(&refs);
-        (o.status.code().unwrap_or(-1), out, String::from_utf8_lossy(&o.stderr).into_owned())
+        (
+            o.status.code().unwrap_or(-1),
+            out,
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
     }
 }
 
@@ -51,17 +67,25 @@ pub fn read_table(dir: &Path, table: &str) -> DataFrame {
 
 /// Parses `<dir>/manifest.json`.
 pub fn manifest(dir: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest")).expect("json")
+    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest"))
+        .expect("json")
 }
 
 /// testdata/expected.json, written by the fixture generator.
 pub fn expected() -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(fixture("expected.json")).expect("expected.json")).expect("json")
+    serde_json::from_slice(&std::fs::read(fixture("expected.json")).expect("expected.json"))
+        .expect("json")
 }
 
 /// String cells of a column.
 pub fn strs(df: &DataFrame, col: &str) -> Vec<Option<String>> {
-    df.column(col).expect(col).str().expect("str").iter().map(|v| v.map(str::to_string)).collect()
+    df.column(col)
+        .expect(col)
+        .str()
+        .expect("str")
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect()
 }
 
 /// i64 cells of an integer or datetime column.
@@ -73,20 +97,37 @@ pub fn ints(df: &DataFrame, col: &str) -> Vec<Option<i64>> {
 
 /// Index of the row whose `col` equals `value`.
 pub fn row_where(df: &DataFrame, col: &str, value: &str) -> usize {
-    strs(df, col).iter().position(|v| v.as_deref() == Some(value)).unwrap_or_else(|| panic!("no row with {col} = {value}"))
+    strs(df, col)
+        .iter()
+        .position(|v| v.as_deref() == Some(value))
+        .unwrap_or_else(|| panic!("no row with {col} = {value}"))
 }
 
 /// The list<str> cell of `col` at `row`.
 pub fn str_list(df: &DataFrame, col: &str, row: usize) -> Vec<String> {
-    let cell = df.column(col).expect(col).list().expect("list").get_as_series(row).expect("cell");
-    cell.str().expect("str").iter().map(|v| v.unwrap_or_default().to_string()).collect()
+    let cell = df
+        .column(col)
+        .expect(col)
+        .list()
+        .expect("list")
+        .get_as_series(row)
+        .expect("cell");
+    cell.str()
+        .expect("str")
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect()
 }
 
 /// Asserts that every entity and the totals reconcile in a manifest.
 pub fn assert_reconciles(m: &serde_json::Value) {
     let check = |c: &serde_json::Value, what: &str| {
         let n = |k: &str| c[k].as_u64().unwrap_or_else(|| panic!("{what}.{k}"));
-        assert_eq!(n("read"), n("written") + n("duplicates") + n("rejected"), "{what}: {c}");
+        assert_eq!(
+            n("read"),
+            n("written") + n("duplicates") + n("rejected"),
+            "{what}: {c}"
+        );
     };
     check(&m["totals"], "totals");
     for (name, c) in m["entities"].as_object().expect("entities") {

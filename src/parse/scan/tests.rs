@@ -24,10 +24,19 @@ fn damaged(s: &Scan) -> Vec<(usize, Damage)> {
 fn graph_page_with_context_after_value() {
     let text = r#"{"@odata.nextLink":"https://x/?$skiptoken=a\"b","value":[{"id":"a","s":"}]"},{"id":"b"}],"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns"}"#;
     let s = scan(text.as_bytes());
-    assert_eq!(records(&s, text), [r#"{"id":"a","s":"}]"}"#, r#"{"id":"b"}"#]);
+    assert_eq!(
+        records(&s, text),
+        [r#"{"id":"a","s":"}]"}"#, r#"{"id":"b"}"#]
+    );
     assert_eq!(s.pages.len(), 1);
-    assert_eq!(s.pages[0].context.as_deref(), Some("https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns"));
-    assert_eq!(s.pages[0].next_link.as_deref(), Some("https://x/?$skiptoken=a\"b"));
+    assert_eq!(
+        s.pages[0].context.as_deref(),
+        Some("https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns")
+    );
+    assert_eq!(
+        s.pages[0].next_link.as_deref(),
+        Some("https://x/?$skiptoken=a\"b")
+    );
     assert_eq!(s.shape(), "graph_page");
 }
 
@@ -40,7 +49,10 @@ fn json_lines_arrays_and_concatenation() {
 
     let two_arrays = "[\n  {\"id\":1},\n  {\"id\":2}\n]\n[\n  {\"id\":3}\n]\n";
     let s = scan(two_arrays.as_bytes());
-    assert_eq!(records(&s, two_arrays), ["{\"id\":1}", "{\"id\":2}", "{\"id\":3}"]);
+    assert_eq!(
+        records(&s, two_arrays),
+        ["{\"id\":1}", "{\"id\":2}", "{\"id\":3}"]
+    );
     assert_eq!(s.shape(), "json_arrays_concatenated");
     assert!(damaged(&s).is_empty());
 }
@@ -58,10 +70,16 @@ fn truncated_page_keeps_the_records_before_the_cut() {
 fn unterminated_json_line_resyncs_on_the_next_line() {
     let text = "{\"id\":\"1\"}\n{\"id\":\"2\",\"t\":\"2025-03-\n{\"id\":\"3\"}\nnot json at all\n{\"id\":\"4\"}\n";
     let s = scan(text.as_bytes());
-    assert_eq!(records(&s, text), ["{\"id\":\"1\"}", "{\"id\":\"3\"}", "{\"id\":\"4\"}"]);
+    assert_eq!(
+        records(&s, text),
+        ["{\"id\":\"1\"}", "{\"id\":\"3\"}", "{\"id\":\"4\"}"]
+    );
     let bad_line = text.find("{\"id\":\"2\"").unwrap();
     let junk = text.find("not json").unwrap();
-    assert_eq!(damaged(&s), [(bad_line, Damage::InvalidJson), (junk, Damage::InvalidJson)]);
+    assert_eq!(
+        damaged(&s),
+        [(bad_line, Damage::InvalidJson), (junk, Damage::InvalidJson)]
+    );
 }
 
 #[test]
@@ -112,9 +130,14 @@ fn arbitrary_bytes_never_panic_and_spans_are_ordered() {
         let mut last = 0;
         for p in &s.pieces {
             let (start, end) = match p {
-                Piece::Record { start, end, .. } | Piece::Damaged { start, end, .. } | Piece::GraphError { start, end } => (*start, *end),
+                Piece::Record { start, end, .. }
+                | Piece::Damaged { start, end, .. }
+                | Piece::GraphError { start, end } => (*start, *end),
             };
-            assert!(start >= last && end >= start && end <= bytes.len(), "{bytes:?}");
+            assert!(
+                start >= last && end >= start && end <= bytes.len(),
+                "{bytes:?}"
+            );
             last = end;
         }
     }
