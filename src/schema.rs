@@ -158,10 +158,18 @@ pub fn markdown() -> String {
 /// The reference as plain text: one line per column, names aligned.
 pub fn text() -> String {
     let cols = columns();
-    let names: Vec<String> = cols.iter().map(|c| format!("{}.{}", c.table, c.column)).collect();
+    let names: Vec<String> = cols
+        .iter()
+        .map(|c| format!("{}.{}", c.table, c.column))
+        .collect();
     let w = names.iter().map(String::len).max().unwrap_or(10).min(48);
     cols.iter()
         .zip(&names)
-        .map(|(c, name)| format!("{name:<w$}  {}  [{}] {}\n", c.dtype, c.source, c.description))
+        .map(|(c, name)| {
+            format!(
+                "{name:<w$}  {}  [{}] {}\n",
+                c.dtype, c.source, c.description
+            )
+        })
         .collect()
 }
