@@ -1,6 +1,24 @@
-//! entrace: turns exported Microsoft Entra ID logs into evidence an incident
-//! responder can act on.
+//! entrace turns exported Microsoft Entra ID logs (Microsoft Graph sign-ins,
+//! directory audits, Identity Protection risk detections, risky users and their
+//! history) into evidence an incident responder can act on.
+//!
+//! ```text
+//! evidence ─► input (walk, zip/gzip/zstd, UTF-8/16, sha256) ─► parse (scan spans,
+//! simd-json, entity, identity checks) ─► table (Arrow builders, dedup, sort) ─►
+//! convert (Parquet tables, rejects, sources, manifest.json)
+//! ```
+//!
+//! Rules that hold everywhere: nothing is lost silently (every record is a row,
+//! a counted duplicate or a located reject, and the manifest reconciles);
+//! tables are lossless (typed columns plus `ingest_raw`); evidence is read-only;
+//! output is deterministic for any thread count or input order; time is UTC in
+//! nanoseconds (Graph's 100 ns kept exactly); bad input never aborts the run
+//! unless `--strict`; attacker-controlled text is escaped wherever it is shown.
+//!
+//! The library entry point is [`convert::convert`]; the column reference is
+//! [`schema::columns`].
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod convert;
 pub mod error;
