@@ -108,14 +108,13 @@ pub(super) fn write_all(
         .enumerate()
         .map(|(id, p)| {
             let id = id as i32;
-            let mut names: Vec<&str> = p
+            let names: Vec<&str> = p
                 .parse
                 .read
                 .keys()
                 .copied()
                 .filter(|e| *e != crate::parse::UNKNOWN)
                 .collect();
-            names.dedup();
             let entity = match names.as_slice() {
                 [] => None,
                 [one] => Some((*one).to_string()),
