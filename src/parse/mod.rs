@@ -219,8 +219,8 @@ pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafPa
                         }
                     },
                 };
-                let id = match check_identity(entity, &value) {
-                    Ok(id) => id,
+                let (id, time) = match check_identity(entity, &value) {
+                    Ok(checked) => checked,
                     Err((reason, message)) => {
                         reject(Some(entity), reason, message);
                         continue;
@@ -228,7 +228,9 @@ pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafPa
                 };
                 // simd-json validated the span as UTF-8.
                 let raw = std::str::from_utf8(span).unwrap_or_default();
-                tables.chunk(entity).push(&value, raw, &locator, api, id);
+                tables
+                    .chunk(entity)
+                    .push(&value, raw, &locator, api, id, time);
                 *out.read.entry(entity.name()).or_default() += 1;
             }
         }
@@ -246,11 +248,11 @@ pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafPa
     out
 }
 
-/// Checks `id` and the event time; returns the id.
+/// Checks `id` and the event time; returns the id and the parsed event time.
 fn check_identity<'v>(
     entity: EntityKind,
     record: &'v Value<'_>,
-) -> Result<&'v str, (Reason, String)> {
+) -> Result<(&'v str, Option<i64>), (Reason, String)> {
     let id = match record.get("id").or_else(|| record.get("Id")) {
         None => {
             return Err((
@@ -282,7 +284,7 @@ fn check_identity<'v>(
     };
     let spec = entity.spec();
     if spec.time_fields.is_empty() {
-        return Ok(id);
+        return Ok((id, None));
     }
     let present = spec
         .time_fields
@@ -297,7 +299,7 @@ fn check_identity<'v>(
             ),
         )),
         Some((name, v)) => match timestamp_of(v) {
-            Some(Ok(_)) => Ok(id),
+            Some(Ok(ns)) => Ok((id, Some(ns))),
             Some(Err(why)) => Err((
                 Reason::InvalidTimestamp,
                 format!("{name}: invalid timestamp: {why}, found {}", describe(v)),

@@ -114,7 +114,8 @@ impl TableChunk {
         self.keys.id.len()
     }
 
-    /// Appends one validated record. `id` and `time` were checked by the caller.
+    /// Appends one validated record. `id` and the event `time` were checked and
+    /// parsed by the caller; only the last-updated time is read here.
     pub(crate) fn push(
         &mut self,
         record: &Value<'_>,
@@ -122,6 +123,7 @@ impl TableChunk {
         loc: &Locator,
         api_version: Option<&str>,
         id: &str,
+        time: Option<i64>,
     ) {
         let spec: &EntitySpec = self.kind.spec();
         let mut ctx = FillCtx {
@@ -148,9 +150,12 @@ impl TableChunk {
         if let Some(r) = &mut self.raw {
             r.push(Some(raw));
         }
-        let time_of = |name: &str| record.get(name).and_then(timestamp_of).and_then(Result::ok);
-        let updated = spec.updated_field.and_then(time_of);
-        let time = spec.time_fields.iter().find_map(|f| time_of(f)).or(updated);
+        let updated = spec
+            .updated_field
+            .and_then(|name| record.get(name))
+            .and_then(timestamp_of)
+            .and_then(Result::ok);
+        let time = time.or(updated);
         self.keys.id.push(id.to_string());
         self.keys.time.push(time);
         self.keys.updated.push(updated);
