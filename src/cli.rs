@@ -7,6 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXAMPLES: &str = "\
 Examples:
   entrace run testdata/sample-evidence -o out
+  entrace timeline out --user user04@contoso.onmicrosoft.com
+  entrace timeline out --since 2025-03-17 --format jsonl > timesketch.jsonl
   entrace convert evidence/tenant.zip exports/*.json.gz -o case-042 --strict
   entrace convert evidence/ -o out --no-raw --threads 4 --force
   entrace schema --format md
@@ -17,7 +19,8 @@ rejected (see rejects.parquet); 2 fatal or usage error.";
 /// Offline forensic analyzer for Microsoft Entra ID logs exported through Microsoft Graph.
 ///
 /// Converts Graph exports (sign-ins, directory audits, Identity Protection risk
-/// detections, risky users and their history) into typed, lossless Parquet tables.
+/// detections, risky users and their history) into typed, lossless Parquet
+/// tables, then correlates them into per-user timelines.
 #[derive(Debug, Parser)]
 #[command(name = "entrace", version, after_long_help = EXAMPLES, max_term_width = 100)]
 pub struct Cli {
@@ -29,7 +32,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the whole job on the evidence (today: stage 1, convert).
+    /// Run the whole job on the evidence: convert, then analyze.
     Run(ConvertArgs),
     /// Stage 1: convert Graph JSON evidence into Parquet tables.
     ///
@@ -37,8 +40,69 @@ pub enum Command {
     /// order) and archives (zip, gzip, zstd; detected from content). Every record
     /// ends up as a table row, a counted duplicate, or a located reject row.
     Convert(ConvertArgs),
+    /// Stage 2: correlate the Parquet tables of OUT_DIR into timeline.parquet
+    /// and per_user.parquet.
+    ///
+    /// Reads only the Parquet tables written by `convert`, never the evidence.
+    /// Users are keyed by object id (UPNs are aliases); risk detections are
+    /// linked to their sign-ins and audits to their flows, with the basis of
+    /// every link recorded.
+    Analyze(AnalyzeArgs),
+    /// Show one user's correlated timeline (or everyone's) from OUT_DIR.
+    ///
+    /// Reads timeline.parquet (run `analyze` or `run` first). Prints an aligned
+    /// table, or exports CSV (formula-safe) or Timesketch-ready JSON Lines.
+    Timeline(TimelineArgs),
     /// Print the column reference of every output table.
     Schema(SchemaArgs),
+}
+
+/// Arguments of `analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// An output directory written by `entrace convert`.
+    #[arg(value_name = "OUT_DIR")]
+    pub out_dir: PathBuf,
+
+    /// No summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Arguments of `timeline`.
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// An output directory written by `entrace run` or `entrace analyze`.
+    #[arg(value_name = "OUT_DIR")]
+    pub out_dir: PathBuf,
+
+    /// The user: a UPN (any case) or an object id. Default: every user.
+    #[arg(short, long, value_name = "UPN|ID")]
+    pub user: Option<String>,
+
+    /// Only events at or after this time: 2025-03-17, 2025-03-17T15:00:00
+    /// (UTC) or RFC 3339 with an offset.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only events at or before this time (a date alone includes the whole day).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TimelineFormat::Table)]
+    pub format: TimelineFormat,
+}
+
+/// Formats of `entrace timeline`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TimelineFormat {
+    /// Aligned table, coloured on a terminal (NO_COLOR respected).
+    Table,
+    /// CSV with every column; cells that look like formulas are neutralised.
+    Csv,
+    /// JSON Lines for Timesketch (message, datetime, timestamp_desc + columns).
+    Jsonl,
 }
 
 /// Arguments of `convert` and `run`.

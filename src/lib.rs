@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod analyze;
 pub mod convert;
 pub mod error;
 pub(crate) mod input;
@@ -27,6 +28,7 @@ pub mod manifest;
 pub mod model;
 pub(crate) mod output;
 pub mod parse;
+pub mod report;
 pub mod schema;
 pub(crate) mod table;
 pub mod text;

@@ -8,8 +8,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, ConvertArgs, SchemaFormat};
+use cli::{Cli, Command, ConvertArgs, SchemaFormat, TimelineArgs, TimelineFormat};
 use entrace::convert::{convert, narrate, ConvertOptions};
+use entrace::error::Error;
+use entrace::report::timeline as view;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -24,7 +26,16 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> entrace::error::Result<ExitCode> {
     match cli.command {
-        Command::Run(args) | Command::Convert(args) => run_convert(args),
+        Command::Run(args) => run_convert(args, true),
+        Command::Convert(args) => run_convert(args, false),
+        Command::Analyze(args) => {
+            let outcome = entrace::analyze::analyze(&args.out_dir)?;
+            if !args.quiet {
+                eprintln!("{}", entrace::analyze::narrate(&outcome));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Timeline(args) => run_timeline(args),
         Command::Schema(args) => {
             let text = match args.format {
                 SchemaFormat::Text => entrace::schema::text(),
@@ -40,7 +51,7 @@ fn run(cli: Cli) -> entrace::error::Result<ExitCode> {
     }
 }
 
-fn run_convert(args: ConvertArgs) -> entrace::error::Result<ExitCode> {
+fn run_convert(args: ConvertArgs, then_analyze: bool) -> entrace::error::Result<ExitCode> {
     let opts = ConvertOptions {
         evidence: args.evidence,
         out_dir: args.output,
@@ -59,9 +70,59 @@ fn run_convert(args: ConvertArgs) -> entrace::error::Result<ExitCode> {
             narrate(&outcome.manifest, outcome.elapsed, &outcome.out_dir)
         );
     }
+    if then_analyze {
+        let analysed = entrace::analyze::analyze(&outcome.out_dir)?;
+        if !args.quiet {
+            eprintln!("{}", entrace::analyze::narrate(&analysed));
+        }
+    }
     Ok(if outcome.rejected() > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn run_timeline(args: TimelineArgs) -> entrace::error::Result<ExitCode> {
+    let bound = |v: &Option<String>, end: bool| {
+        v.as_deref()
+            .map(|t| view::parse_bound(t, end).map_err(Error::Usage))
+            .transpose()
+    };
+    let selection = view::Selection {
+        user: args.user.clone(),
+        since: bound(&args.since, false)?,
+        until: bound(&args.until, true)?,
+    };
+    if !args
+        .out_dir
+        .join(entrace::analyze::table::TIMELINE_FILE)
+        .is_file()
+    {
+        return Err(Error::Usage(format!(
+            "{} has no {}: run `entrace analyze {}` first",
+            args.out_dir.display(),
+            entrace::analyze::table::TIMELINE_FILE,
+            args.out_dir.display()
+        )));
+    }
+    let rows = entrace::analyze::table::read_timeline(&args.out_dir)?;
+    let picked = view::select(&rows, &selection)?;
+    let stdout = std::io::stdout();
+    let result = match args.format {
+        TimelineFormat::Table => {
+            // anstream decides: colour on a terminal, none when piped or NO_COLOR is set.
+            let mut out = anstream::AutoStream::auto(stdout.lock());
+            let colour = !matches!(out.current_choice(), anstream::ColorChoice::Never);
+            view::write_table(&picked, colour, &mut out)
+                .map_err(|e| Error::Internal(format!("writing the table: {e}")))
+        }
+        TimelineFormat::Csv => view::write_csv(&picked, stdout.lock()),
+        TimelineFormat::Jsonl => view::write_jsonl(&picked, stdout.lock()),
+    };
+    match result {
+        // A closed pipe (`| head`) is not an error.
+        Err(Error::Internal(m)) if m.contains("Broken pipe") => Ok(ExitCode::SUCCESS),
+        other => other.map(|_| ExitCode::SUCCESS),
+    }
 }

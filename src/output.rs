@@ -91,13 +91,7 @@ impl OutputDir {
 
     /// Writes a Parquet table (zstd) and returns the file's SHA-256.
     pub(crate) fn write_parquet(&self, name: &str, df: &mut DataFrame) -> Result<String> {
-        let path = self.path(name);
-        let file = File::create(&path).map_err(|e| Error::io(&path, "cannot create", e))?;
-        ParquetWriter::new(file)
-            .with_compression(ParquetCompression::Zstd(None))
-            .finish(df)
-            .map_err(|e| Error::table(path.display().to_string(), e))?;
-        sha256_file(&path)
+        write_parquet(&self.path(name), df)
     }
 
     /// Writes bytes to `name`.
@@ -132,4 +126,34 @@ impl OutputDir {
 pub(crate) fn sha256_file(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read back", e))?;
     Ok(hex::encode(Sha256::digest(&bytes)))
+}
+
+/// Writes a Parquet table (zstd) to `path` and returns the file's SHA-256.
+pub(crate) fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<String> {
+    let file = File::create(path).map_err(|e| Error::io(path, "cannot create", e))?;
+    ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(df)
+        .map_err(|e| Error::table(path.display().to_string(), e))?;
+    sha256_file(path)
+}
+
+/// Replaces `dir/name` with `write`'s output: written beside it under a
+/// temporary name, then renamed, so readers never see half a file.
+pub(crate) fn replace_file<T>(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&Path) -> Result<T>,
+) -> Result<T> {
+    let tmp = dir.join(format!(".{name}.entrace-tmp-{}", std::process::id()));
+    let result = write(&tmp).and_then(|v| {
+        let target = dir.join(name);
+        std::fs::rename(&tmp, &target)
+            .map_err(|e| Error::io(&target, "cannot move into place", e))?;
+        Ok(v)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

@@ -2,8 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use polars::prelude::{DataFrame, IntoColumn, NamedFrom, Series};
-use polars_arrow::array::MutableBinaryViewArray;
+use polars::prelude::DataFrame;
 
 use super::{
     entity_key, input_entry, table_entry, time_span, ConvertOptions, Processed, SourceCounts,
@@ -12,8 +11,8 @@ use crate::error::{Error, Result};
 use crate::manifest::{Counts, Manifest};
 use crate::model::EntityKind;
 use crate::output::OutputDir;
-use crate::table::column::Column;
 use crate::table::dedup::merge;
+use crate::table::frame::FrameBuilder;
 
 /// File names of the stage 1 side tables.
 pub const REJECTS_FILE: &str = "rejects.parquet";
@@ -198,20 +197,6 @@ pub(super) fn write_all(
     Ok(manifest)
 }
 
-fn str_col(
-    name: &str,
-    values: impl IntoIterator<Item = Option<String>>,
-) -> Result<polars::prelude::Column> {
-    let mut a = MutableBinaryViewArray::<str>::new();
-    for v in values {
-        a.push(v);
-    }
-    Ok(Column::Str(a)
-        .into_series(name)
-        .map_err(|e| Error::table(name.to_string(), e))?
-        .into_column())
-}
-
 fn rejects_frame(processed: &[Processed]) -> Result<DataFrame> {
     let mut rows = Vec::new();
     for (id, p) in processed.iter().enumerate() {
@@ -219,122 +204,72 @@ fn rejects_frame(processed: &[Processed]) -> Result<DataFrame> {
         sorted.sort_by_key(|r| (r.locator.offset, r.locator.item));
         rows.extend(sorted.into_iter().map(|r| (id as i32, p, r)));
     }
-    let height = rows.len();
-    let columns = vec![
-        Series::new(
-            "ingest_source_id".into(),
-            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-        )
-        .into_column(),
-        str_col("path", rows.iter().map(|r| Some(r.1.leaf.path.clone())))?,
-        str_col("member", rows.iter().map(|r| r.1.leaf.member.clone()))?,
-        Series::new(
-            "byte_offset".into(),
-            rows.iter()
-                .map(|r| r.2.locator.offset.map(|o| o as i64))
-                .collect::<Vec<_>>(),
-        )
-        .into_column(),
-        Series::new(
-            "line".into(),
-            rows.iter()
-                .map(|r| r.2.locator.line.map(|o| o as i64))
-                .collect::<Vec<_>>(),
-        )
-        .into_column(),
-        Series::new(
-            "item".into(),
-            rows.iter()
-                .map(|r| r.2.locator.item.map(|o| o as i32))
-                .collect::<Vec<_>>(),
-        )
-        .into_column(),
-        str_col(
-            "entity",
-            rows.iter()
-                .map(|r| r.2.entity.map(|e| e.name().to_string())),
-        )?,
-        str_col(
-            "reason",
-            rows.iter().map(|r| Some(r.2.reason.as_str().to_string())),
-        )?,
-        str_col("message", rows.iter().map(|r| Some(r.2.message.clone())))?,
-        str_col("excerpt", rows.iter().map(|r| Some(r.2.excerpt.clone())))?,
-    ];
-    DataFrame::new(height, columns).map_err(|e| Error::table("rejects", e))
+    FrameBuilder::new("rejects", rows.len())
+        .i32("ingest_source_id", rows.iter().map(|r| Some(r.0)))?
+        .str("path", rows.iter().map(|r| Some(&r.1.leaf.path)))?
+        .str("member", rows.iter().map(|r| r.1.leaf.member.as_ref()))?
+        .i64(
+            "byte_offset",
+            rows.iter().map(|r| r.2.locator.offset.map(|o| o as i64)),
+        )?
+        .i64(
+            "line",
+            rows.iter().map(|r| r.2.locator.line.map(|o| o as i64)),
+        )?
+        .i32(
+            "item",
+            rows.iter().map(|r| r.2.locator.item.map(|o| o as i32)),
+        )?
+        .str("entity", rows.iter().map(|r| r.2.entity.map(|e| e.name())))?
+        .str("reason", rows.iter().map(|r| Some(r.2.reason.as_str())))?
+        .str("message", rows.iter().map(|r| Some(&r.2.message)))?
+        .str("excerpt", rows.iter().map(|r| Some(&r.2.excerpt)))?
+        .finish()
 }
 
 fn sources_frame(
     processed: &[Processed],
     inputs: &[crate::manifest::InputEntry],
 ) -> Result<DataFrame> {
-    let height = inputs.len();
-    let mut warnings = Column::list(Column::str());
-    if let Column::List(list) = &mut warnings {
-        for p in processed {
-            if let Column::Str(out) = &mut list.child {
-                for w in &p.parse.warnings {
-                    out.push(Some(w.as_str()));
-                }
-                if let crate::input::LeafBytes::Failed(_, m) = &p.leaf.bytes {
-                    out.push(Some(m.as_str()));
-                }
-            }
-            list.close();
+    let warnings = processed.iter().map(|p| {
+        let mut w: Vec<&str> = p.parse.warnings.iter().map(String::as_str).collect();
+        if let crate::input::LeafBytes::Failed(_, m) = &p.leaf.bytes {
+            w.push(m.as_str());
         }
-    }
-    let u = |f: fn(&crate::manifest::InputEntry) -> u64| {
-        inputs.iter().map(|i| f(i) as i64).collect::<Vec<_>>()
-    };
-    let columns = vec![
-        Series::new(
-            "source_id".into(),
-            inputs.iter().map(|i| i.source_id).collect::<Vec<_>>(),
-        )
-        .into_column(),
-        str_col("path", inputs.iter().map(|i| Some(i.path.clone())))?,
-        str_col("member", inputs.iter().map(|i| i.member.clone()))?,
-        str_col("kind", inputs.iter().map(|i| Some(i.kind.clone())))?,
-        Series::new("size".into(), u(|i| i.size)).into_column(),
-        Series::new(
-            "decompressed_size".into(),
-            inputs
-                .iter()
-                .map(|i| i.decompressed_size.map(|n| n as i64))
-                .collect::<Vec<_>>(),
-        )
-        .into_column(),
-        str_col(
+        w
+    });
+    let u =
+        |f: fn(&crate::manifest::InputEntry) -> u64| inputs.iter().map(move |i| Some(f(i) as i64));
+    FrameBuilder::new("sources", inputs.len())
+        .i32("source_id", inputs.iter().map(|i| Some(i.source_id)))?
+        .str("path", inputs.iter().map(|i| Some(&i.path)))?
+        .str("member", inputs.iter().map(|i| i.member.as_ref()))?
+        .str("kind", inputs.iter().map(|i| Some(&i.kind)))?
+        .i64("size", u(|i| i.size))?
+        .i64(
+            "decompressed_size",
+            inputs.iter().map(|i| i.decompressed_size.map(|n| n as i64)),
+        )?
+        .str(
             "sha256",
             inputs
                 .iter()
-                .map(|i| Some(i.sha256.clone()).filter(|s| !s.is_empty())),
-        )?,
-        str_col(
-            "compression",
-            inputs.iter().map(|i| Some(i.compression.clone())),
-        )?,
-        str_col("encoding", inputs.iter().map(|i| i.encoding.clone()))?,
-        str_col("shape", inputs.iter().map(|i| i.shape.clone()))?,
-        str_col("entity", inputs.iter().map(|i| i.entity.clone()))?,
-        Series::new(
-            "pages".into(),
-            processed
-                .iter()
-                .map(|p| p.parse.pages as i64)
-                .collect::<Vec<_>>(),
-        )
-        .into_column(),
-        Series::new("read".into(), u(|i| i.counts.read)).into_column(),
-        Series::new("written".into(), u(|i| i.counts.written)).into_column(),
-        Series::new("duplicates".into(), u(|i| i.counts.duplicates)).into_column(),
-        Series::new("rejected".into(), u(|i| i.counts.rejected)).into_column(),
-        warnings
-            .into_series("warnings")
-            .map_err(|e| Error::table("sources", e))?
-            .into_column(),
-    ];
-    DataFrame::new(height, columns).map_err(|e| Error::table("sources", e))
+                .map(|i| Some(&i.sha256).filter(|s| !s.is_empty())),
+        )?
+        .str("compression", inputs.iter().map(|i| Some(&i.compression)))?
+        .str("encoding", inputs.iter().map(|i| i.encoding.as_ref()))?
+        .str("shape", inputs.iter().map(|i| i.shape.as_ref()))?
+        .str("entity", inputs.iter().map(|i| i.entity.as_ref()))?
+        .i64(
+            "pages",
+            processed.iter().map(|p| Some(p.parse.pages as i64)),
+        )?
+        .i64("read", u(|i| i.counts.read))?
+        .i64("written", u(|i| i.counts.written))?
+        .i64("duplicates", u(|i| i.counts.duplicates))?
+        .i64("rejected", u(|i| i.counts.rejected))?
+        .str_list("warnings", warnings)?
+        .finish()
 }
 
 /// The short summary printed on stderr after a conversion.

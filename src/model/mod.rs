@@ -9,6 +9,7 @@
 
 pub mod common;
 pub mod directory_audit;
+pub mod error_codes;
 pub mod risk_detection;
 pub mod risky_user;
 pub mod sign_in;

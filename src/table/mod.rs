@@ -3,4 +3,5 @@ pub(crate) mod chunk;
 pub(crate) mod column;
 pub(crate) mod dedup;
 pub(crate) mod fill;
+pub(crate) mod frame;
 pub(crate) mod layout;

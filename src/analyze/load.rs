@@ -1,0 +1,527 @@
+//! The records stage 2 works on, loaded from the stage 1 Parquet tables.
+//!
+//! Each struct holds only the columns the analysis uses. Ids are compared
+//! case-insensitively everywhere, so they are lower-cased here once; the zero
+//! GUID and empty strings (Graph's "no user") become `None`.
+
+use std::path::Path;
+
+use super::read::Frame;
+use crate::error::Result;
+
+/// One sign-in (`signins.parquet`).
+#[derive(Debug, Clone, Default)]
+pub struct SignIn {
+    /// `id` (the request id risk detections point to).
+    pub id: String,
+    /// `createdDateTime`, UTC ns.
+    pub time: i64,
+    /// `userId`, lower-cased.
+    pub user_id: Option<String>,
+    /// `userPrincipalName` as sent.
+    pub upn: Option<String>,
+    /// `userDisplayName`.
+    pub display_name: Option<String>,
+    /// `appDisplayName`.
+    pub app: Option<String>,
+    /// `ipAddress`.
+    pub ip: Option<String>,
+    /// `location.city`.
+    pub city: Option<String>,
+    /// `location.countryOrRegion`.
+    pub country: Option<String>,
+    /// `clientAppUsed`.
+    pub client_app_used: Option<String>,
+    /// `deviceDetail.browser`.
+    pub browser: Option<String>,
+    /// `deviceDetail.operatingSystem`.
+    pub os: Option<String>,
+    /// `status.errorCode`.
+    pub error_code: Option<i32>,
+    /// `status.failureReason` (localised; shown, never matched).
+    pub failure_reason: Option<String>,
+    /// `status.additionalDetails`.
+    pub additional_details: Option<String>,
+    /// `correlationId`, lower-cased.
+    pub correlation_id: Option<String>,
+    /// `sessionId` (beta), lower-cased.
+    pub session_id: Option<String>,
+    /// `riskLevelDuringSignIn`.
+    pub risk_level: Option<String>,
+    /// `riskState`.
+    pub risk_state: Option<String>,
+}
+
+/// One `User`-typed (or other) target of a directory audit.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// `id`, lower-cased.
+    pub id: Option<String>,
+    /// `displayName`.
+    pub display_name: Option<String>,
+    /// `type` (`User`, `Group`, `Role`, …).
+    pub kind: Option<String>,
+    /// `userPrincipalName`.
+    pub upn: Option<String>,
+    /// `modifiedProperties` as (name, old value, new value).
+    pub modified: Vec<(Option<String>, Option<String>, Option<String>)>,
+}
+
+impl Target {
+    /// Whether the target is a user (`type` equals `User`, any case).
+    pub fn is_user(&self) -> bool {
+        self.kind
+            .as_deref()
+            .is_some_and(|k| k.eq_ignore_ascii_case("user"))
+    }
+}
+
+/// One directory audit (`directory_audits.parquet`).
+#[derive(Debug, Clone, Default)]
+pub struct Audit {
+    /// `id`.
+    pub id: String,
+    /// `activityDateTime`, UTC ns.
+    pub time: i64,
+    /// `activityDisplayName`.
+    pub activity: Option<String>,
+    /// `category`.
+    pub category: Option<String>,
+    /// `correlationId`, lower-cased.
+    pub correlation_id: Option<String>,
+    /// `loggedByService`.
+    pub service: Option<String>,
+    /// `result`.
+    pub result: Option<String>,
+    /// `resultReason`.
+    pub result_reason: Option<String>,
+    /// `initiatedBy.user.id`, lower-cased.
+    pub actor_id: Option<String>,
+    /// `initiatedBy.user.userPrincipalName`.
+    pub actor_upn: Option<String>,
+    /// `initiatedBy.user.ipAddress`.
+    pub actor_ip: Option<String>,
+    /// `initiatedBy.app.displayName`.
+    pub actor_app: Option<String>,
+    /// `targetResources`.
+    pub targets: Vec<Target>,
+}
+
+/// One risk detection (`risk_detections.parquet`).
+#[derive(Debug, Clone, Default)]
+pub struct Detection {
+    /// `id`.
+    pub id: String,
+    /// `activityDateTime` (when the risky activity happened), UTC ns.
+    pub time: i64,
+    /// `userId`, lower-cased.
+    pub user_id: Option<String>,
+    /// `userPrincipalName`.
+    pub upn: Option<String>,
+    /// `riskEventType`.
+    pub event_type: Option<String>,
+    /// `riskLevel`.
+    pub risk_level: Option<String>,
+    /// `riskState`.
+    pub risk_state: Option<String>,
+    /// `riskDetail`.
+    pub risk_detail: Option<String>,
+    /// `detectionTimingType`.
+    pub timing: Option<String>,
+    /// `ipAddress`.
+    pub ip: Option<String>,
+    /// `location.city`.
+    pub city: Option<String>,
+    /// `location.countryOrRegion`.
+    pub country: Option<String>,
+    /// `requestId` (= the sign-in's `id`), lower-cased.
+    pub request_id: Option<String>,
+    /// `correlationId`, lower-cased.
+    pub correlation_id: Option<String>,
+}
+
+/// One risky user (`risky_users.parquet`): the state at export time.
+#[derive(Debug, Clone, Default)]
+pub struct RiskyUser {
+    /// `id` (= the user's object id), lower-cased.
+    pub id: String,
+    /// `riskLastUpdatedDateTime`, UTC ns.
+    pub time: i64,
+    /// `userPrincipalName`.
+    pub upn: Option<String>,
+    /// `riskLevel`.
+    pub risk_level: Option<String>,
+    /// `riskState`.
+    pub risk_state: Option<String>,
+    /// `riskDetail`.
+    pub risk_detail: Option<String>,
+}
+
+/// One risky user history item (`risky_user_history.parquet`).
+#[derive(Debug, Clone, Default)]
+pub struct HistoryItem {
+    /// `id`.
+    pub id: String,
+    /// `riskLastUpdatedDateTime`, UTC ns.
+    pub time: i64,
+    /// `userId`, lower-cased.
+    pub user_id: Option<String>,
+    /// `userPrincipalName`.
+    pub upn: Option<String>,
+    /// `riskLevel`.
+    pub risk_level: Option<String>,
+    /// `riskState`.
+    pub risk_state: Option<String>,
+    /// `riskDetail`.
+    pub risk_detail: Option<String>,
+    /// `initiatedBy` (object id of the actor).
+    pub initiated_by: Option<String>,
+    /// `activity.riskEventTypes` and `activity.eventTypes`, in that order.
+    pub event_types: Vec<String>,
+}
+
+/// Every record of one output directory.
+#[derive(Debug, Default)]
+pub struct Tables {
+    /// Sign-ins.
+    pub sign_ins: Vec<SignIn>,
+    /// Directory audits.
+    pub audits: Vec<Audit>,
+    /// Risk detections.
+    pub detections: Vec<Detection>,
+    /// Risky users.
+    pub risky_users: Vec<RiskyUser>,
+    /// Risky user history.
+    pub history: Vec<HistoryItem>,
+}
+
+/// The zero GUID Graph writes for "no user".
+const ZERO_GUID: &str = "00000000-0000-0000-0000-000000000000";
+
+/// Lower-cases an id; empty and zero-GUID ids become `None`.
+pub fn norm_id(id: Option<String>) -> Option<String> {
+    let id = id?;
+    let t = id.trim();
+    (!t.is_empty() && t != ZERO_GUID).then(|| t.to_ascii_lowercase())
+}
+
+/// Empty strings become `None` (Graph writes `""` for unknown cities and states).
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.trim().is_empty())
+}
+
+fn zip_time(t: Vec<Option<i64>>) -> Vec<i64> {
+    // Stage 1 rejects records without an event time, so nulls do not occur in
+    // entrace tables; a foreign table's nulls sort first.
+    t.into_iter().map(|v| v.unwrap_or(i64::MIN)).collect()
+}
+
+impl Tables {
+    /// Loads the five entity tables of an output directory.
+    pub fn load(dir: &Path) -> Result<Tables> {
+        Ok(Tables {
+            sign_ins: load_sign_ins(dir)?,
+            audits: load_audits(dir)?,
+            detections: load_detections(dir)?,
+            risky_users: load_risky_users(dir)?,
+            history: load_history(dir)?,
+        })
+    }
+}
+
+fn load_sign_ins(dir: &Path) -> Result<Vec<SignIn>> {
+    let f = Frame::read(
+        dir,
+        "signins",
+        &[
+            "id",
+            "created_date_time",
+            "user_id",
+            "user_principal_name",
+            "user_display_name",
+            "app_display_name",
+            "ip_address",
+            "location_city",
+            "location_country_or_region",
+            "client_app_used",
+            "device_detail_browser",
+            "device_detail_operating_system",
+            "status_error_code",
+            "status_failure_reason",
+            "status_additional_details",
+            "correlation_id",
+            "session_id",
+            "risk_level_during_sign_in",
+            "risk_state",
+        ],
+    )?;
+    let mut id = f.strs("id")?.into_iter();
+    let mut time = zip_time(f.times("created_date_time")?).into_iter();
+    let mut user_id = f.strs("user_id")?.into_iter();
+    let mut upn = f.strs("user_principal_name")?.into_iter();
+    let mut display = f.strs("user_display_name")?.into_iter();
+    let mut app = f.strs("app_display_name")?.into_iter();
+    let mut ip = f.strs("ip_address")?.into_iter();
+    let mut city = f.strs("location_city")?.into_iter();
+    let mut country = f.strs("location_country_or_region")?.into_iter();
+    let mut client = f.strs("client_app_used")?.into_iter();
+    let mut browser = f.strs("device_detail_browser")?.into_iter();
+    let mut os = f.strs("device_detail_operating_system")?.into_iter();
+    let mut code = f.ints("status_error_code")?.into_iter();
+    let mut reason = f.strs("status_failure_reason")?.into_iter();
+    let mut details = f.strs("status_additional_details")?.into_iter();
+    let mut corr = f.strs("correlation_id")?.into_iter();
+    let mut session = f.strs("session_id")?.into_iter();
+    let mut level = f.strs("risk_level_during_sign_in")?.into_iter();
+    let mut state = f.strs("risk_state")?.into_iter();
+    let mut out = Vec::with_capacity(f.len());
+    for _ in 0..f.len() {
+        out.push(SignIn {
+            id: id.next().flatten().unwrap_or_default(),
+            time: time.next().unwrap_or_default(),
+            user_id: norm_id(user_id.next().flatten()),
+            upn: non_empty(upn.next().flatten()),
+            display_name: non_empty(display.next().flatten()),
+            app: non_empty(app.next().flatten()),
+            ip: non_empty(ip.next().flatten()),
+            city: non_empty(city.next().flatten()),
+            country: non_empty(country.next().flatten()),
+            client_app_used: non_empty(client.next().flatten()),
+            browser: non_empty(browser.next().flatten()),
+            os: non_empty(os.next().flatten()),
+            error_code: code.next().flatten().and_then(|c| i32::try_from(c).ok()),
+            failure_reason: non_empty(reason.next().flatten()),
+            additional_details: non_empty(details.next().flatten()),
+            correlation_id: norm_id(corr.next().flatten()),
+            session_id: norm_id(session.next().flatten()),
+            risk_level: non_empty(level.next().flatten()),
+            risk_state: non_empty(state.next().flatten()),
+        });
+    }
+    Ok(out)
+}
+
+fn load_audits(dir: &Path) -> Result<Vec<Audit>> {
+    let f = Frame::read(
+        dir,
+        "directory_audits",
+        &[
+            "id",
+            "activity_date_time",
+            "activity_display_name",
+            "category",
+            "correlation_id",
+            "logged_by_service",
+            "result",
+            "result_reason",
+            "initiated_by_user_id",
+            "initiated_by_user_user_principal_name",
+            "initiated_by_user_ip_address",
+            "initiated_by_app_display_name",
+            "target_resources",
+        ],
+    )?;
+    let mut id = f.strs("id")?.into_iter();
+    let mut time = zip_time(f.times("activity_date_time")?).into_iter();
+    let mut activity = f.strs("activity_display_name")?.into_iter();
+    let mut category = f.strs("category")?.into_iter();
+    let mut corr = f.strs("correlation_id")?.into_iter();
+    let mut service = f.strs("logged_by_service")?.into_iter();
+    let mut result = f.strs("result")?.into_iter();
+    let mut reason = f.strs("result_reason")?.into_iter();
+    let mut actor_id = f.strs("initiated_by_user_id")?.into_iter();
+    let mut actor_upn = f.strs("initiated_by_user_user_principal_name")?.into_iter();
+    let mut actor_ip = f.strs("initiated_by_user_ip_address")?.into_iter();
+    let mut actor_app = f.strs("initiated_by_app_display_name")?.into_iter();
+    let mut targets = f
+        .struct_lists(
+            "target_resources",
+            &["id", "display_name", "type", "user_principal_name"],
+            Some((
+                "modified_properties",
+                &["display_name", "old_value", "new_value"],
+            )),
+        )?
+        .into_iter();
+    let mut out = Vec::with_capacity(f.len());
+    for _ in 0..f.len() {
+        let targets = targets
+            .next()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                let mut fields = item.fields.into_iter();
+                Target {
+                    id: norm_id(fields.next().flatten()),
+                    display_name: non_empty(fields.next().flatten()),
+                    kind: non_empty(fields.next().flatten()),
+                    upn: non_empty(fields.next().flatten()),
+                    modified: item
+                        .nested
+                        .into_iter()
+                        .map(|m| {
+                            let mut v = m.fields.into_iter();
+                            (v.next().flatten(), v.next().flatten(), v.next().flatten())
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        out.push(Audit {
+            id: id.next().flatten().unwrap_or_default(),
+            time: time.next().unwrap_or_default(),
+            activity: non_empty(activity.next().flatten()),
+            category: non_empty(category.next().flatten()),
+            correlation_id: norm_id(corr.next().flatten()),
+            service: non_empty(service.next().flatten()),
+            result: non_empty(result.next().flatten()),
+            result_reason: non_empty(reason.next().flatten()),
+            actor_id: norm_id(actor_id.next().flatten()),
+            actor_upn: non_empty(actor_upn.next().flatten()),
+            actor_ip: non_empty(actor_ip.next().flatten()),
+            actor_app: non_empty(actor_app.next().flatten()),
+            targets,
+        });
+    }
+    Ok(out)
+}
+
+fn load_detections(dir: &Path) -> Result<Vec<Detection>> {
+    let f = Frame::read(
+        dir,
+        "risk_detections",
+        &[
+            "id",
+            "activity_date_time",
+            "user_id",
+            "user_principal_name",
+            "risk_event_type",
+            "risk_level",
+            "risk_state",
+            "risk_detail",
+            "detection_timing_type",
+            "ip_address",
+            "location_city",
+            "location_country_or_region",
+            "request_id",
+            "correlation_id",
+        ],
+    )?;
+    let mut id = f.strs("id")?.into_iter();
+    let mut time = zip_time(f.times("activity_date_time")?).into_iter();
+    let mut user_id = f.strs("user_id")?.into_iter();
+    let mut upn = f.strs("user_principal_name")?.into_iter();
+    let mut event = f.strs("risk_event_type")?.into_iter();
+    let mut level = f.strs("risk_level")?.into_iter();
+    let mut state = f.strs("risk_state")?.into_iter();
+    let mut detail = f.strs("risk_detail")?.into_iter();
+    let mut timing = f.strs("detection_timing_type")?.into_iter();
+    let mut ip = f.strs("ip_address")?.into_iter();
+    let mut city = f.strs("location_city")?.into_iter();
+    let mut country = f.strs("location_country_or_region")?.into_iter();
+    let mut request = f.strs("request_id")?.into_iter();
+    let mut corr = f.strs("correlation_id")?.into_iter();
+    let mut out = Vec::with_capacity(f.len());
+    for _ in 0..f.len() {
+        out.push(Detection {
+            id: id.next().flatten().unwrap_or_default(),
+            time: time.next().unwrap_or_default(),
+            user_id: norm_id(user_id.next().flatten()),
+            upn: non_empty(upn.next().flatten()),
+            event_type: non_empty(event.next().flatten()),
+            risk_level: non_empty(level.next().flatten()),
+            risk_state: non_empty(state.next().flatten()),
+            risk_detail: non_empty(detail.next().flatten()),
+            timing: non_empty(timing.next().flatten()),
+            ip: non_empty(ip.next().flatten()),
+            city: non_empty(city.next().flatten()),
+            country: non_empty(country.next().flatten()),
+            request_id: norm_id(request.next().flatten()),
+            correlation_id: norm_id(corr.next().flatten()),
+        });
+    }
+    Ok(out)
+}
+
+fn load_risky_users(dir: &Path) -> Result<Vec<RiskyUser>> {
+    let f = Frame::read(
+        dir,
+        "risky_users",
+        &[
+            "id",
+            "risk_last_updated_date_time",
+            "user_principal_name",
+            "risk_level",
+            "risk_state",
+            "risk_detail",
+        ],
+    )?;
+    let mut id = f.strs("id")?.into_iter();
+    let mut time = zip_time(f.times("risk_last_updated_date_time")?).into_iter();
+    let mut upn = f.strs("user_principal_name")?.into_iter();
+    let mut level = f.strs("risk_level")?.into_iter();
+    let mut state = f.strs("risk_state")?.into_iter();
+    let mut detail = f.strs("risk_detail")?.into_iter();
+    let mut out = Vec::with_capacity(f.len());
+    for _ in 0..f.len() {
+        out.push(RiskyUser {
+            id: norm_id(id.next().flatten()).unwrap_or_default(),
+            time: time.next().unwrap_or_default(),
+            upn: non_empty(upn.next().flatten()),
+            risk_level: non_empty(level.next().flatten()),
+            risk_state: non_empty(state.next().flatten()),
+            risk_detail: non_empty(detail.next().flatten()),
+        });
+    }
+    Ok(out)
+}
+
+fn load_history(dir: &Path) -> Result<Vec<HistoryItem>> {
+    let f = Frame::read(
+        dir,
+        "risky_user_history",
+        &[
+            "id",
+            "risk_last_updated_date_time",
+            "user_id",
+            "user_principal_name",
+            "risk_level",
+            "risk_state",
+            "risk_detail",
+            "initiated_by",
+            "activity_risk_event_types",
+            "activity_event_types",
+        ],
+    )?;
+    let mut id = f.strs("id")?.into_iter();
+    let mut time = zip_time(f.times("risk_last_updated_date_time")?).into_iter();
+    let mut user_id = f.strs("user_id")?.into_iter();
+    let mut upn = f.strs("user_principal_name")?.into_iter();
+    let mut level = f.strs("risk_level")?.into_iter();
+    let mut state = f.strs("risk_state")?.into_iter();
+    let mut detail = f.strs("risk_detail")?.into_iter();
+    let mut initiated = f.strs("initiated_by")?.into_iter();
+    let mut risk_events = f.str_lists("activity_risk_event_types")?.into_iter();
+    let mut events = f.str_lists("activity_event_types")?.into_iter();
+    let mut out = Vec::with_capacity(f.len());
+    for _ in 0..f.len() {
+        let mut event_types = risk_events.next().unwrap_or_default();
+        for e in events.next().unwrap_or_default() {
+            if !event_types.contains(&e) {
+                event_types.push(e);
+            }
+        }
+        out.push(HistoryItem {
+            id: id.next().flatten().unwrap_or_default(),
+            time: time.next().unwrap_or_default(),
+            user_id: norm_id(user_id.next().flatten()),
+            upn: non_empty(upn.next().flatten()),
+            risk_level: non_empty(level.next().flatten()),
+            risk_state: non_empty(state.next().flatten()),
+            risk_detail: non_empty(detail.next().flatten()),
+            initiated_by: norm_id(initiated.next().flatten()),
+            event_types,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,194 @@
+//! `per_user.parquet`: one row per user, summarised from the timeline.
+//!
+//! Users are keyed by object id; records whose user could only be named by a
+//! UPN that no object id owns (or several do) are summarised per UPN with a
+//! null `user_id`, so password-spray targets that do not exist still show up.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::identity::Identities;
+use super::load::Detection;
+use super::timeline::{Role, TimelineRow};
+use crate::model::EntityKind;
+
+/// One user's summary.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserSummary {
+    /// Object id, `None` for UPN-only users.
+    pub user_id: Option<String>,
+    /// Latest UPN seen.
+    pub user_principal_name: Option<String>,
+    /// Every UPN seen (lower-cased).
+    pub user_principal_names: Vec<String>,
+    /// Earliest timeline event (UTC ns).
+    pub first_seen: i64,
+    /// Latest timeline event (UTC ns).
+    pub last_seen: i64,
+    /// Timeline rows.
+    pub events: u64,
+    /// Sign-ins.
+    pub sign_ins: u64,
+    /// Sign-ins per outcome: success, interrupted, failure, blocked.
+    pub sign_ins_by_outcome: [u64; 4],
+    /// Latest successful sign-in.
+    pub last_success: Option<i64>,
+    /// Distinct sign-in IP addresses, sorted.
+    pub ip_addresses: Vec<String>,
+    /// Distinct sign-in countries, sorted.
+    pub countries: Vec<String>,
+    /// Distinct sign-in applications, sorted.
+    pub apps: Vec<String>,
+    /// Distinct sign-in sessions.
+    pub sessions: u64,
+    /// Audit records the user initiated (including self-service).
+    pub audits_as_actor: u64,
+    /// Audit records targeting the user (including self-service).
+    pub audits_as_target: u64,
+    /// Risk detections.
+    pub risk_detections: u64,
+    /// Distinct risk event types of those detections, sorted.
+    pub risk_detection_types: Vec<String>,
+    /// Highest level among the detections (high > medium > low > other).
+    pub max_detection_level: Option<String>,
+    /// Risk state at export (riskyUser, else the latest history item).
+    pub risk_state: Option<String>,
+    /// Risk level at export.
+    pub risk_level: Option<String>,
+    /// When that state was last updated.
+    pub risk_last_updated: Option<i64>,
+}
+
+fn level_rank(level: &str) -> u8 {
+    match level.to_ascii_lowercase().as_str() {
+        "high" => 4,
+        "medium" => 3,
+        "low" => 2,
+        "none" => 0,
+        _ => 1,
+    }
+}
+
+/// Index of an outcome name in [`UserSummary::sign_ins_by_outcome`].
+fn outcome_index(result: Option<&str>) -> Option<usize> {
+    ["success", "interrupted", "failure", "blocked"]
+        .iter()
+        .position(|o| Some(*o) == result)
+}
+
+/// Summarises the (sorted) timeline per user.
+pub fn summarise(
+    rows: &[TimelineRow],
+    identities: &Identities,
+    detections: &[Detection],
+) -> Vec<UserSummary> {
+    let by_id: BTreeMap<&str, &Detection> = detections.iter().map(|d| (d.id.as_str(), d)).collect();
+    let mut out: Vec<UserSummary> = Vec::new();
+    let mut start = 0;
+    while start < rows.len() {
+        let same_user = |r: &TimelineRow| match (&rows[start].user_id, &r.user_id) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => {
+                let lower =
+                    |r: &TimelineRow| r.user_principal_name.as_deref().map(str::to_lowercase);
+                lower(&rows[start]) == lower(r)
+            }
+            _ => false,
+        };
+        let end = start + rows[start..].iter().take_while(|r| same_user(r)).count();
+        out.push(summarise_user(&rows[start..end], identities, &by_id));
+        start = end;
+    }
+    out
+}
+
+fn summarise_user(
+    rows: &[TimelineRow],
+    identities: &Identities,
+    detections: &BTreeMap<&str, &Detection>,
+) -> UserSummary {
+    let first = &rows[0];
+    let mut s = UserSummary {
+        user_id: first.user_id.clone(),
+        first_seen: first.time,
+        last_seen: rows[rows.len() - 1].time,
+        events: rows.len() as u64,
+        ..UserSummary::default()
+    };
+    match &first.user_id {
+        Some(id) => {
+            s.user_principal_name = identities.upn_of(id).map(str::to_owned);
+            s.user_principal_names = identities.upns_of(id);
+        }
+        None => {
+            s.user_principal_name = first.user_principal_name.clone();
+            s.user_principal_names = first
+                .user_principal_name
+                .iter()
+                .map(|u| u.to_lowercase())
+                .collect();
+        }
+    }
+    let (mut ips, mut countries, mut apps, mut sessions, mut types) = (
+        BTreeSet::new(),
+        BTreeSet::new(),
+        BTreeSet::new(),
+        BTreeSet::new(),
+        BTreeSet::new(),
+    );
+    let mut state: BTreeMap<EntityKind, &TimelineRow> = BTreeMap::new();
+    for r in rows {
+        match r.entity {
+            EntityKind::SignIn => {
+                s.sign_ins += 1;
+                if let Some(i) = outcome_index(r.result.as_deref()) {
+                    s.sign_ins_by_outcome[i] += 1;
+                    if i == 0 {
+                        s.last_success = Some(r.time);
+                    }
+                }
+                ips.extend(r.ip_address.clone());
+                countries.extend(r.country.clone());
+                apps.extend(r.app.clone());
+                sessions.extend(r.session_key.clone());
+            }
+            EntityKind::DirectoryAudit => {
+                s.audits_as_actor += u64::from(matches!(r.role, Role::Actor | Role::SelfService));
+                s.audits_as_target += u64::from(matches!(r.role, Role::Target | Role::SelfService));
+            }
+            EntityKind::RiskDetection => {
+                s.risk_detections += 1;
+                let event_type = detections
+                    .get(r.record_id.as_str())
+                    .and_then(|d| d.event_type.clone());
+                types.extend(event_type);
+                if let Some(level) = &r.risk_level {
+                    let better = s
+                        .max_detection_level
+                        .as_deref()
+                        .is_none_or(|m| level_rank(level) > level_rank(m));
+                    if better {
+                        s.max_detection_level = Some(level.clone());
+                    }
+                }
+            }
+            // Rows are time-sorted, so the last one seen is the latest.
+            EntityKind::RiskyUser | EntityKind::RiskyUserHistory => {
+                state.insert(r.entity, r);
+            }
+        }
+    }
+    if let Some(r) = state
+        .get(&EntityKind::RiskyUser)
+        .or_else(|| state.get(&EntityKind::RiskyUserHistory))
+    {
+        s.risk_state = r.result.clone();
+        s.risk_level = r.risk_level.clone();
+        s.risk_last_updated = Some(r.time);
+    }
+    s.ip_addresses = ips.into_iter().collect();
+    s.countries = countries.into_iter().collect();
+    s.apps = apps.into_iter().collect();
+    s.sessions = sessions.len() as u64;
+    s.risk_detection_types = types.into_iter().collect();
+    s
+}

@@ -1,0 +1,402 @@
+//! The per-user timeline: one row per user-related record of every entity
+//! (one per user role for audits), with identity, correlation and session
+//! keys attached, sorted by (user, time, entity, record id, role).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::actions;
+use super::correlate::{LinkBasis, Links};
+use super::identity::{Identities, IdentityBasis, Resolved, Users};
+use super::load::{Audit, Tables, Target};
+use crate::model::error_codes;
+use crate::model::EntityKind;
+
+/// What a user is to the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// The record is about the user (sign-in, risk detection, risky user).
+    Subject,
+    /// The user initiated the audited change.
+    Actor,
+    /// The user is a target of the audited change.
+    Target,
+    /// The user initiated a change to their own account (self-service: actor
+    /// and target at once; one row instead of two).
+    SelfService,
+}
+
+impl Role {
+    /// The name used in `timeline.parquet`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Subject => "subject",
+            Role::Actor => "actor",
+            Role::Target => "target",
+            Role::SelfService => "self",
+        }
+    }
+}
+
+/// One timeline row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineRow {
+    /// The user's object id; `None` when only an unresolvable UPN is known.
+    pub user_id: Option<String>,
+    /// The UPN the record shows, else the latest one seen for the user.
+    pub user_principal_name: Option<String>,
+    /// Event time, UTC ns.
+    pub time: i64,
+    /// Which table the record is in.
+    pub entity: EntityKind,
+    /// The record's `id` in that table.
+    pub record_id: String,
+    /// What the user is to the record.
+    pub role: Role,
+    /// Short human label.
+    pub action: String,
+    /// success / interrupted / failure / blocked (sign-ins), the audit result,
+    /// or the risk state.
+    pub result: Option<String>,
+    /// Sign-in `status.errorCode`.
+    pub error_code: Option<i32>,
+    /// IP address of the user's side of the event.
+    pub ip_address: Option<String>,
+    /// Country or region code.
+    pub country: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Application (sign-ins) or logging service (audits).
+    pub app: Option<String>,
+    /// browser / OS / clientAppUsed (sign-ins).
+    pub client: Option<String>,
+    /// Risk level of the record.
+    pub risk_level: Option<String>,
+    /// `correlationId`.
+    pub correlation_id: Option<String>,
+    /// Session the record belongs to (see `session`).
+    pub session_key: Option<String>,
+    /// Ids of linked records in other rows (sign-in ↔ detection, audit ↔ audit).
+    pub linked_record_ids: Vec<String>,
+    /// Key the links rest on.
+    pub link_basis: Option<LinkBasis>,
+    /// How the user was determined.
+    pub identity_basis: IdentityBasis,
+    /// Failure reason, result reason or risk detail, as recorded.
+    pub detail: Option<String>,
+}
+
+impl TimelineRow {
+    /// The sort key: user (unattributed rows last, by UPN), time, entity, id, role.
+    fn sort_key(&self) -> impl Ord + '_ {
+        (
+            self.user_id.is_none(),
+            self.user_id.as_deref(),
+            self.user_principal_name.as_deref().map(str::to_lowercase),
+            self.time,
+            self.entity,
+            self.record_id.as_str(),
+            self.role,
+        )
+    }
+}
+
+/// Counts for the manifest.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TimelineReport {
+    /// Rows written.
+    pub rows: usize,
+    /// Rows per entity.
+    pub rows_by_entity: BTreeMap<&'static str, usize>,
+    /// Records that name no user at all (no id, no UPN), per entity.
+    pub records_without_user: BTreeMap<&'static str, usize>,
+}
+
+/// Everything the row builder needs, resolved once.
+pub struct Context<'a> {
+    /// The records.
+    pub tables: &'a Tables,
+    /// The alias map.
+    pub identities: &'a Identities,
+    /// The resolved user of every record.
+    pub users: &'a Users,
+    /// Links between records.
+    pub links: &'a Links,
+    /// Session key of every sign-in.
+    pub sessions: &'a [Option<String>],
+    /// Client label of every sign-in.
+    pub clients: &'a [String],
+}
+
+/// Builds the sorted timeline.
+pub fn build(ctx: &Context<'_>) -> (Vec<TimelineRow>, TimelineReport) {
+    let mut rows = Vec::new();
+    let mut report = TimelineReport::default();
+    let t = ctx.tables;
+    let mut no_user = |entity: EntityKind| {
+        *report
+            .records_without_user
+            .entry(entity.name())
+            .or_default() += 1
+    };
+
+    for (i, s) in t.sign_ins.iter().enumerate() {
+        let Some(who) = &ctx.users.sign_ins[i] else {
+            no_user(EntityKind::SignIn);
+            continue;
+        };
+        let detections = &ctx.links.sign_in_detections[i];
+        let code = s.error_code;
+        rows.push(TimelineRow {
+            user_principal_name: upn(ctx.identities, who, s.upn.as_deref()),
+            user_id: who.user_id.clone(),
+            time: s.time,
+            entity: EntityKind::SignIn,
+            record_id: s.id.clone(),
+            role: Role::Subject,
+            action: actions::sign_in(s),
+            result: code.map(|c| error_codes::outcome(c).as_str().to_owned()),
+            error_code: code,
+            ip_address: s.ip.clone(),
+            country: s.country.clone(),
+            city: s.city.clone(),
+            app: s.app.clone(),
+            client: Some(ctx.clients[i].clone()).filter(|c| !c.is_empty()),
+            risk_level: s.risk_level.clone(),
+            correlation_id: s.correlation_id.clone(),
+            session_key: ctx.sessions[i].clone(),
+            linked_record_ids: detections
+                .iter()
+                .map(|&(d, _)| t.detections[d].id.clone())
+                .collect(),
+            link_basis: detections.iter().map(|&(_, b)| b).min(),
+            identity_basis: who.basis,
+            detail: if code == Some(0) {
+                s.additional_details.clone()
+            } else {
+                s.failure_reason.clone()
+            },
+        });
+    }
+
+    for (i, a) in t.audits.iter().enumerate() {
+        let before = rows.len();
+        audit_rows(ctx, i, a, &mut rows);
+        if rows.len() == before {
+            no_user(EntityKind::DirectoryAudit);
+        }
+    }
+
+    for (i, d) in t.detections.iter().enumerate() {
+        let Some(who) = &ctx.users.detections[i] else {
+            no_user(EntityKind::RiskDetection);
+            continue;
+        };
+        let (sign_ins, basis) = &ctx.links.detection_sign_ins[i];
+        rows.push(TimelineRow {
+            user_principal_name: upn(ctx.identities, who, d.upn.as_deref()),
+            user_id: who.user_id.clone(),
+            time: d.time,
+            entity: EntityKind::RiskDetection,
+            record_id: d.id.clone(),
+            role: Role::Subject,
+            action: actions::detection(d),
+            result: d.risk_state.clone(),
+            error_code: None,
+            ip_address: d.ip.clone(),
+            country: d.country.clone(),
+            city: d.city.clone(),
+            app: None,
+            client: None,
+            risk_level: d.risk_level.clone(),
+            correlation_id: d.correlation_id.clone(),
+            session_key: sign_ins.first().and_then(|&s| ctx.sessions[s].clone()),
+            linked_record_ids: sign_ins.iter().map(|&s| t.sign_ins[s].id.clone()).collect(),
+            link_basis: *basis,
+            identity_basis: who.basis,
+            detail: joined(&[d.timing.as_deref(), d.risk_detail.as_deref()]),
+        });
+    }
+
+    for (r, who) in t.risky_users.iter().zip(&ctx.users.risky_users) {
+        let Some(who) = who else {
+            no_user(EntityKind::RiskyUser);
+            continue;
+        };
+        rows.push(state_row(
+            ctx.identities,
+            who,
+            r.upn.as_deref(),
+            r.time,
+            EntityKind::RiskyUser,
+            &r.id,
+            actions::risky_user(r),
+            [&r.risk_state, &r.risk_level, &r.risk_detail],
+            None,
+        ));
+    }
+
+    for (h, who) in t.history.iter().zip(&ctx.users.history) {
+        let Some(who) = who else {
+            no_user(EntityKind::RiskyUserHistory);
+            continue;
+        };
+        let by = h
+            .initiated_by
+            .as_ref()
+            .map(|id| format!("initiated by {id}"));
+        rows.push(state_row(
+            ctx.identities,
+            who,
+            h.upn.as_deref(),
+            h.time,
+            EntityKind::RiskyUserHistory,
+            &h.id,
+            actions::history(h),
+            [&h.risk_state, &h.risk_level, &h.risk_detail],
+            by,
+        ));
+    }
+
+    rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report.rows = rows.len();
+    for r in &rows {
+        *report.rows_by_entity.entry(r.entity.name()).or_default() += 1;
+    }
+    (rows, report)
+}
+
+/// The UPN shown on a row: the record's own, else the user's latest.
+fn upn(identities: &Identities, who: &Resolved, own: Option<&str>) -> Option<String> {
+    own.map(str::to_owned).or_else(|| {
+        who.user_id
+            .as_deref()
+            .and_then(|id| identities.upn_of(id))
+            .map(str::to_owned)
+    })
+}
+
+fn joined(parts: &[Option<&str>]) -> Option<String> {
+    let parts: Vec<&str> = parts.iter().flatten().copied().collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// A risky-user or history row: state, level, detail.
+#[allow(clippy::too_many_arguments)]
+fn state_row(
+    identities: &Identities,
+    who: &Resolved,
+    own_upn: Option<&str>,
+    time: i64,
+    entity: EntityKind,
+    id: &str,
+    action: String,
+    [state, level, detail]: [&Option<String>; 3],
+    extra: Option<String>,
+) -> TimelineRow {
+    TimelineRow {
+        user_principal_name: upn(identities, who, own_upn),
+        user_id: who.user_id.clone(),
+        time,
+        entity,
+        record_id: id.to_owned(),
+        role: Role::Subject,
+        action,
+        result: state.clone(),
+        error_code: None,
+        ip_address: None,
+        country: None,
+        city: None,
+        app: None,
+        client: None,
+        risk_level: level.clone(),
+        correlation_id: None,
+        session_key: None,
+        linked_record_ids: Vec::new(),
+        link_basis: None,
+        identity_basis: who.basis,
+        detail: joined(&[detail.as_deref(), extra.as_deref()]),
+    }
+}
+
+/// The rows of one audit: the initiating user (actor) and every user target,
+/// merged into one `self` row when they are the same user.
+fn audit_rows(ctx: &Context<'_>, index: usize, a: &Audit, rows: &mut Vec<TimelineRow>) {
+    let actor = &ctx.users.audit_actors[index];
+    let user_targets: Vec<_> = a.targets.iter().filter(|t| t.is_user()).collect();
+    let targets: Vec<(&Resolved, &Target)> = ctx.users.audit_targets[index]
+        .iter()
+        .zip(&a.targets)
+        .filter_map(|(who, t)| Some((who.as_ref()?, t)))
+        .collect();
+    let same = |x: &Resolved, y: &Resolved| x.user_id.is_some() && x.user_id == y.user_id;
+    let peers: Vec<String> = ctx.links.audit_peers[index]
+        .iter()
+        .map(|&j| ctx.tables.audits[j].id.clone())
+        .collect();
+    let row =
+        |who: &Resolved, own_upn: Option<&str>, role: Role, action: String, actor_side: bool| {
+            TimelineRow {
+                user_principal_name: upn(ctx.identities, who, own_upn),
+                user_id: who.user_id.clone(),
+                time: a.time,
+                entity: EntityKind::DirectoryAudit,
+                record_id: a.id.clone(),
+                role,
+                action,
+                result: a.result.clone(),
+                error_code: None,
+                // The IP is the initiator's: shown on the initiator's rows only.
+                ip_address: if actor_side { a.actor_ip.clone() } else { None },
+                country: None,
+                city: None,
+                app: a.service.clone(),
+                client: None,
+                risk_level: None,
+                correlation_id: a.correlation_id.clone(),
+                session_key: None,
+                linked_record_ids: peers.clone(),
+                link_basis: (!peers.is_empty()).then_some(LinkBasis::CorrelationId),
+                identity_basis: who.basis,
+                detail: a.result_reason.clone(),
+            }
+        };
+    if let Some(actor) = actor {
+        let self_service = targets.iter().any(|(t, _)| same(actor, t));
+        let other = targets
+            .iter()
+            .find(|(t, _)| !same(actor, t))
+            .map(|(_, t)| *t);
+        let action = match (self_service, other) {
+            (true, _) | (false, None) => actions::audit(a, user_targets.first().copied()),
+            (false, Some(t)) => format!(
+                "{} → {}",
+                actions::audit(a, Some(t)),
+                t.upn
+                    .as_deref()
+                    .or(t.display_name.as_deref())
+                    .or(t.id.as_deref())
+                    .unwrap_or("(unnamed user)")
+            ),
+        };
+        let role = if self_service {
+            Role::SelfService
+        } else {
+            Role::Actor
+        };
+        rows.push(row(actor, a.actor_upn.as_deref(), role, action, true));
+    }
+    for (who, target) in &targets {
+        if actor.as_ref().is_some_and(|act| same(act, who)) {
+            continue;
+        }
+        let mut action = actions::audit(a, Some(target));
+        if let Some(app) = &a.actor_app {
+            if actor.is_none() {
+                action = format!("{action} (by app {app})");
+            }
+        }
+        rows.push(row(who, target.upn.as_deref(), Role::Target, action, false));
+    }
+}

@@ -1,0 +1,118 @@
+//! A small builder for tables entrace computes (rejects, sources, timeline,
+//! per_user): one call per column, in file order, each from an iterator of
+//! values. Typing lives here once, so every table writes timestamps as ns UTC
+//! and lists as large lists of text.
+
+use polars::prelude::{DataFrame, IntoColumn, NamedFrom, Series};
+use polars_arrow::array::{MutableBinaryViewArray, MutablePrimitiveArray};
+
+use super::column::Column;
+use crate::error::{Error, Result};
+
+/// Columns of one table under construction.
+pub(crate) struct FrameBuilder {
+    table: &'static str,
+    height: usize,
+    columns: Vec<polars::prelude::Column>,
+}
+
+impl FrameBuilder {
+    /// A table of `height` rows called `table` (used in error messages).
+    pub(crate) fn new(table: &'static str, height: usize) -> Self {
+        FrameBuilder {
+            table,
+            height,
+            columns: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, name: &str, column: Column) -> Result<()> {
+        let series = column
+            .into_series(name)
+            .map_err(|e| Error::table(format!("{}.{name}", self.table), e))?;
+        self.columns.push(series.into_column());
+        Ok(())
+    }
+
+    /// A text column.
+    pub(crate) fn str<S: AsRef<str>>(
+        mut self,
+        name: &str,
+        values: impl IntoIterator<Item = Option<S>>,
+    ) -> Result<Self> {
+        let mut a = MutableBinaryViewArray::<str>::new();
+        for v in values {
+            a.push(v.as_ref().map(AsRef::as_ref));
+        }
+        self.push(name, Column::Str(a))?;
+        Ok(self)
+    }
+
+    /// A 32-bit integer column.
+    pub(crate) fn i32(
+        mut self,
+        name: &str,
+        values: impl IntoIterator<Item = Option<i32>>,
+    ) -> Result<Self> {
+        let values: Vec<Option<i32>> = values.into_iter().collect();
+        self.columns
+            .push(Series::new(name.into(), values).into_column());
+        Ok(self)
+    }
+
+    /// A 64-bit integer column.
+    pub(crate) fn i64(
+        mut self,
+        name: &str,
+        values: impl IntoIterator<Item = Option<i64>>,
+    ) -> Result<Self> {
+        let values: Vec<Option<i64>> = values.into_iter().collect();
+        self.columns
+            .push(Series::new(name.into(), values).into_column());
+        Ok(self)
+    }
+
+    /// A timestamp column (UTC ns).
+    pub(crate) fn time(
+        mut self,
+        name: &str,
+        values: impl IntoIterator<Item = Option<i64>>,
+    ) -> Result<Self> {
+        let mut a = MutablePrimitiveArray::<i64>::new();
+        for v in values {
+            a.push(v);
+        }
+        self.push(name, Column::Time(a))?;
+        Ok(self)
+    }
+
+    /// A list<string> column.
+    pub(crate) fn str_list<L, S>(
+        mut self,
+        name: &str,
+        values: impl IntoIterator<Item = L>,
+    ) -> Result<Self>
+    where
+        L: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut col = Column::list(Column::str());
+        if let Column::List(list) = &mut col {
+            for row in values {
+                if let Column::Str(out) = &mut list.child {
+                    for item in row {
+                        out.push(Some(item.as_ref()));
+                    }
+                }
+                list.close();
+            }
+        }
+        self.push(name, col)?;
+        Ok(self)
+    }
+
+    /// The finished table.
+    pub(crate) fn finish(self) -> Result<DataFrame> {
+        DataFrame::new(self.height, self.columns).map_err(|e| Error::table(self.table, e))
+    }
+}
