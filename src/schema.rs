@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::analyze::table::{PER_USER_COLUMNS, TIMELINE_COLUMNS};
 use crate::model::{snake_case, EntityKind, Field, Kind};
 use crate::table::chunk::INGEST_COLUMNS;
 use crate::table::layout::type_name;
@@ -60,7 +61,7 @@ fn doc(table: &str, column: &str, dtype: &str, source: &str, description: &str) 
     }
 }
 
-/// Every column of every stage 1 table, in file order.
+/// Every column of every table entrace writes (stage 1, then stage 2), in file order.
 pub fn columns() -> Vec<ColumnDoc> {
     let mut out = Vec::new();
     for kind in EntityKind::ALL {
@@ -73,6 +74,8 @@ pub fn columns() -> Vec<ColumnDoc> {
     for (table, cols) in [
         ("rejects", &REJECT_COLUMNS[..]),
         ("sources", &SOURCE_COLUMNS[..]),
+        ("timeline", TIMELINE_COLUMNS),
+        ("per_user", PER_USER_COLUMNS),
     ] {
         for (name, dtype, description) in cols {
             out.push(doc(table, name, dtype, "(entrace)", description));

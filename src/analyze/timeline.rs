@@ -1,6 +1,6 @@
 //! The per-user timeline: one row per user-related record of every entity
 //! (one per user role for audits), with identity, correlation and session
-//! keys attached, sorted by (user, time, entity, record id, role).
+//! keys attached, sorted by (user, time, entity, flow step, record id, role).
 
 use std::collections::BTreeMap;
 
@@ -88,7 +88,8 @@ pub struct TimelineRow {
 }
 
 impl TimelineRow {
-    /// The sort key: user (unattributed rows last, by UPN), time, entity, id, role.
+    /// The sort key: user (unattributed rows last, by UPN), time, entity,
+    /// flow step, id, role.
     fn sort_key(&self) -> impl Ord + '_ {
         (
             self.user_id.is_none(),
@@ -96,9 +97,27 @@ impl TimelineRow {
             self.user_principal_name.as_deref().map(str::to_lowercase),
             self.time,
             self.entity,
+            self.flow_step(),
             self.record_id.as_str(),
             self.role,
         )
+    }
+
+    /// Sign-in times are often truncated to the second, and one flow writes
+    /// several records in it (50140 then success). Within one timestamp,
+    /// sign-ins sort in the order a flow takes: failure, blocked, interrupted,
+    /// success. Other entities have one step.
+    fn flow_step(&self) -> u8 {
+        if self.entity != EntityKind::SignIn {
+            return 0;
+        }
+        match self.result.as_deref() {
+            Some("failure") => 0,
+            Some("blocked") => 1,
+            Some("interrupted") => 2,
+            Some("success") => 3,
+            _ => 4,
+        }
     }
 }
 

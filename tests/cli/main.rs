@@ -6,4 +6,5 @@ mod equivalence;
 mod errors;
 mod sample;
 mod schema;
+mod timeline;
 mod util;

@@ -9,7 +9,7 @@ fn schema_lists_every_written_column_with_its_type() {
     let cols: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let cols = cols.as_array().unwrap();
     let w = Workdir::new();
-    let (_, out, _) = w.convert("o", &[fixture("sample-evidence")], &[]);
+    let (_, out, _) = w.run("o", &[fixture("sample-evidence")], &[]);
     for table in [
         "signins",
         "directory_audits",
@@ -18,6 +18,8 @@ fn schema_lists_every_written_column_with_its_type() {
         "risky_user_history",
         "rejects",
         "sources",
+        "timeline",
+        "per_user",
     ] {
         let df = read_table(&out, table);
         let documented: Vec<&str> = cols
@@ -31,6 +33,22 @@ fn schema_lists_every_written_column_with_its_type() {
             .map(|n| n.to_string())
             .collect();
         assert_eq!(documented, written, "{table}");
+    }
+    // Stage 2 tables: the documented types are the written ones.
+    for table in ["timeline", "per_user"] {
+        let df = read_table(&out, table);
+        for c in cols.iter().filter(|c| c["table"] == table) {
+            let name = c["column"].as_str().unwrap();
+            let written = match df.column(name).unwrap().dtype().to_string().as_str() {
+                "str" => "string".to_string(),
+                "i32" => "int32".to_string(),
+                "i64" => "int64".to_string(),
+                "datetime[ns, UTC]" => "timestamp[ns, UTC]".to_string(),
+                "list[str]" => "list<string>".to_string(),
+                other => other.to_string(),
+            };
+            assert_eq!(c["type"].as_str().unwrap(), written, "{table}.{name}");
+        }
     }
     let error_code = cols
         .iter()

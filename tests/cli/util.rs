@@ -44,8 +44,23 @@ impl Workdir {
         inputs: &[PathBuf],
         extra: &[&str],
     ) -> (i32, PathBuf, String) {
+        self.invoke("convert", name, inputs, extra)
+    }
+
+    /// Runs `entrace run` (convert + analyze) on `inputs` into `out/<name>`.
+    pub fn run(&self, name: &str, inputs: &[PathBuf], extra: &[&str]) -> (i32, PathBuf, String) {
+        self.invoke("run", name, inputs, extra)
+    }
+
+    fn invoke(
+        &self,
+        command: &str,
+        name: &str,
+        inputs: &[PathBuf],
+        extra: &[&str],
+    ) -> (i32, PathBuf, String) {
         let out = self.out(name);
-        let mut args: Vec<String> = vec!["convert".into()];
+        let mut args: Vec<String> = vec![command.into()];
         args.extend(inputs.iter().map(|p| p.display().to_string()));
         args.extend(["-o".into(), out.display().to_string(), "-q".into()]);
         args.extend(extra.iter().map(|s| s.to_string()));
@@ -136,4 +151,16 @@ pub fn assert_reconciles(m: &serde_json::Value) {
     for input in m["inputs"].as_array().expect("inputs") {
         check(input, "input");
     }
+}
+
+/// Runs `entrace timeline <out> <args…>`; returns exit code, stdout, stderr.
+pub fn timeline(out: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut all = vec!["timeline", out.to_str().expect("utf-8 path")];
+    all.extend_from_slice(args);
+    let o = entrace(&all);
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
