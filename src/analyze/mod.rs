@@ -217,8 +217,10 @@ pub fn narrate(outcome: &AnalyzeOutcome) -> String {
         ));
     }
     out.push_str(&format!(
-        "wrote {}",
-        outcome.out_dir.join(table::TIMELINE_FILE).display()
+        "wrote {} and {} in {}",
+        table::TIMELINE_FILE,
+        table::PER_USER_FILE,
+        outcome.out_dir.display()
     ));
     out
 }
