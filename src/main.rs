@@ -115,14 +115,14 @@ fn run_timeline(args: TimelineArgs) -> entrace::error::Result<ExitCode> {
             let mut out = anstream::AutoStream::auto(stdout.lock());
             let colour = !matches!(out.current_choice(), anstream::ColorChoice::Never);
             view::write_table(&picked, colour, &mut out)
-                .map_err(|e| Error::Internal(format!("writing the table: {e}")))
         }
         TimelineFormat::Csv => view::write_csv(&picked, stdout.lock()),
         TimelineFormat::Jsonl => view::write_jsonl(&picked, stdout.lock()),
     };
     match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
         // A closed pipe (`| head`) is not an error.
-        Err(Error::Internal(m)) if m.contains("Broken pipe") => Ok(ExitCode::SUCCESS),
-        other => other.map(|_| ExitCode::SUCCESS),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(Error::Internal(format!("writing to stdout: {e}"))),
     }
 }

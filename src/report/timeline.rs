@@ -323,18 +323,14 @@ fn text_columns(r: &TimelineRow) -> Vec<String> {
 
 /// Writes CSV with a header, every timeline column, lists joined with `;`, and
 /// formula-like cells neutralised.
-pub fn write_csv(rows: &[&TimelineRow], out: impl Write) -> Result<()> {
-    let err = |e: csv::Error| Error::Internal(format!("writing CSV: {e}"));
+pub fn write_csv(rows: &[&TimelineRow], out: impl Write) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(TIMELINE_COLUMNS.iter().map(|c| c.0))
-        .map_err(err)?;
+    w.write_record(TIMELINE_COLUMNS.iter().map(|c| c.0))?;
     for r in rows {
         let cols = text_columns(r);
-        w.write_record(cols.iter().map(|c| csv_safe(c).into_owned()))
-            .map_err(err)?;
+        w.write_record(cols.iter().map(|c| csv_safe(c).into_owned()))?;
     }
     w.flush()
-        .map_err(|e| Error::Internal(format!("writing CSV: {e}")))
 }
 
 fn timestamp_desc(e: EntityKind) -> &'static str {
@@ -348,7 +344,7 @@ fn timestamp_desc(e: EntityKind) -> &'static str {
 
 /// Writes Timesketch-ready JSON Lines: `message`, `datetime` (ISO 8601 UTC),
 /// `timestamp` (µs), `timestamp_desc`, then every timeline column.
-pub fn write_jsonl(rows: &[&TimelineRow], mut out: impl Write) -> Result<()> {
+pub fn write_jsonl(rows: &[&TimelineRow], mut out: impl Write) -> std::io::Result<()> {
     for r in rows {
         let mut obj = serde_json::Map::new();
         let who = r
@@ -369,10 +365,8 @@ pub fn write_jsonl(rows: &[&TimelineRow], mut out: impl Write) -> Result<()> {
             };
             obj.insert((*name).into(), v);
         }
-        serde_json::to_writer(&mut out, &obj)
-            .map_err(|e| Error::Internal(format!("writing JSON Lines: {e}")))?;
-        out.write_all(b"\n")
-            .map_err(|e| Error::Internal(format!("writing JSON Lines: {e}")))?;
+        serde_json::to_writer(&mut out, &obj)?;
+        out.write_all(b"\n")?;
     }
     Ok(())
 }
