@@ -23,6 +23,7 @@
 pub mod analyze;
 pub mod convert;
 pub mod error;
+pub mod generate;
 pub(crate) mod input;
 pub mod manifest;
 pub mod model;
