@@ -33,7 +33,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the whole job on the evidence: convert, then analyze.
-    Run(ConvertArgs),
+    Run(RunArgs),
     /// Stage 1: convert Graph JSON evidence into Parquet tables.
     ///
     /// EVIDENCE is any mix of files, directories (walked recursively in sorted
@@ -53,8 +53,42 @@ pub enum Command {
     /// Reads timeline.parquet (run `analyze` or `run` first). Prints an aligned
     /// table, or exports CSV (formula-safe) or Timesketch-ready JSON Lines.
     Timeline(TimelineArgs),
+    /// Print the detection catalogue: ids, names, severities, MITRE, defaults.
+    Detections(DetectionsArgs),
     /// Print the column reference of every output table.
     Schema(SchemaArgs),
+}
+
+/// Arguments of `run`: those of `convert` plus the detection settings.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Conversion arguments.
+    #[command(flatten)]
+    pub convert: ConvertArgs,
+    /// Detection thresholds.
+    #[command(flatten)]
+    pub detect: DetectArgs,
+}
+
+/// Detection threshold overrides (`analyze` and `run`).
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// TOML file of thresholds: `[ENT-005]` tables of `key = number`.
+    #[arg(long, value_name = "FILE", help_heading = "Detections")]
+    pub config: Option<PathBuf>,
+
+    /// Override one threshold, e.g. `--set ENT-005.users_per_20m=8` (repeatable;
+    /// applied after --config). `entrace detections` lists the keys.
+    #[arg(long = "set", value_name = "ID.KEY=VALUE", help_heading = "Detections")]
+    pub set: Vec<String>,
+}
+
+/// Arguments of `detections`.
+#[derive(Debug, Args)]
+pub struct DetectionsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SchemaFormat::Text)]
+    pub format: SchemaFormat,
 }
 
 /// Arguments of `analyze`.
@@ -67,6 +101,10 @@ pub struct AnalyzeArgs {
     /// No summary on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Detection thresholds.
+    #[command(flatten)]
+    pub detect: DetectArgs,
 }
 
 /// Arguments of `timeline`.

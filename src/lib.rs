@@ -22,6 +22,7 @@
 
 pub mod analyze;
 pub mod convert;
+pub mod detect;
 pub mod error;
 pub mod generate;
 pub(crate) mod input;

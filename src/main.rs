@@ -8,8 +8,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, ConvertArgs, SchemaFormat, TimelineArgs, TimelineFormat};
+use cli::{Cli, Command, ConvertArgs, DetectArgs, SchemaFormat, TimelineArgs, TimelineFormat};
 use entrace::convert::{convert, narrate, ConvertOptions};
+use entrace::detect::config::Config;
 use entrace::error::Error;
 use entrace::report::timeline as view;
 
@@ -26,16 +27,33 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> entrace::error::Result<ExitCode> {
     match cli.command {
-        Command::Run(args) => run_convert(args, true),
-        Command::Convert(args) => run_convert(args, false),
+        Command::Run(args) => {
+            let config = detection_config(&args.detect)?;
+            run_convert(args.convert, Some(&config))
+        }
+        Command::Convert(args) => run_convert(args, None),
         Command::Analyze(args) => {
-            let outcome = entrace::analyze::analyze(&args.out_dir)?;
+            let config = detection_config(&args.detect)?;
+            let outcome = entrace::analyze::analyze(&args.out_dir, &config)?;
             if !args.quiet {
                 eprintln!("{}", entrace::analyze::narrate(&outcome));
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Timeline(args) => run_timeline(args),
+        Command::Detections(args) => {
+            let text = match args.format {
+                SchemaFormat::Text => entrace::detect::catalogue::text(),
+                SchemaFormat::Md => entrace::detect::catalogue::markdown(),
+                SchemaFormat::Json => {
+                    serde_json::to_string_pretty(&entrace::detect::catalogue::entries())
+                        .map_err(|e| Error::Internal(e.to_string()))?
+                }
+            };
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", text.trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Schema(args) => {
             let text = match args.format {
                 SchemaFormat::Text => entrace::schema::text(),
@@ -51,7 +69,22 @@ fn run(cli: Cli) -> entrace::error::Result<ExitCode> {
     }
 }
 
-fn run_convert(args: ConvertArgs, then_analyze: bool) -> entrace::error::Result<ExitCode> {
+/// The thresholds: defaults, then the TOML file, then each `--set`.
+fn detection_config(args: &DetectArgs) -> entrace::error::Result<Config> {
+    let mut config = Config::default();
+    if let Some(path) = &args.config {
+        config.apply_toml(path)?;
+    }
+    for s in &args.set {
+        config.apply_set(s)?;
+    }
+    Ok(config)
+}
+
+fn run_convert(
+    args: ConvertArgs,
+    analyze_with: Option<&Config>,
+) -> entrace::error::Result<ExitCode> {
     let opts = ConvertOptions {
         evidence: args.evidence,
         out_dir: args.output,
@@ -70,8 +103,8 @@ fn run_convert(args: ConvertArgs, then_analyze: bool) -> entrace::error::Result<
             narrate(&outcome.manifest, outcome.elapsed, &outcome.out_dir)
         );
     }
-    if then_analyze {
-        let analysed = entrace::analyze::analyze(&outcome.out_dir)?;
+    if let Some(config) = analyze_with {
+        let analysed = entrace::analyze::analyze(&outcome.out_dir, config)?;
         if !args.quiet {
             eprintln!("{}", entrace::analyze::narrate(&analysed));
         }

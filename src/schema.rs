@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::analyze::table::{PER_USER_COLUMNS, TIMELINE_COLUMNS};
+use crate::detect::table::FINDINGS_COLUMNS;
 use crate::model::{snake_case, EntityKind, Field, Kind};
 use crate::table::chunk::INGEST_COLUMNS;
 use crate::table::layout::type_name;
@@ -76,6 +77,7 @@ pub fn columns() -> Vec<ColumnDoc> {
         ("sources", &SOURCE_COLUMNS[..]),
         ("timeline", TIMELINE_COLUMNS),
         ("per_user", PER_USER_COLUMNS),
+        ("findings", FINDINGS_COLUMNS),
     ] {
         for (name, dtype, description) in cols {
             out.push(doc(table, name, dtype, "(entrace)", description));

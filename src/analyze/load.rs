@@ -50,6 +50,36 @@ pub struct SignIn {
     pub risk_level: Option<String>,
     /// `riskState`.
     pub risk_state: Option<String>,
+    /// `appId`.
+    pub app_id: Option<String>,
+    /// `userAgent` (beta; attacker-controlled).
+    pub user_agent: Option<String>,
+    /// `autonomousSystemNumber` (beta).
+    pub asn: Option<i32>,
+    /// `location.state`.
+    pub state: Option<String>,
+    /// `location.geoCoordinates.latitude`.
+    pub latitude: Option<f64>,
+    /// `location.geoCoordinates.longitude`.
+    pub longitude: Option<f64>,
+    /// `isInteractive` (beta, and inferred false for `nonInteractiveUser` event types).
+    pub is_interactive: Option<bool>,
+    /// `riskEventTypes_v2` and `riskEventTypes`, merged, distinct.
+    pub risk_event_types: Vec<String>,
+    /// `authenticationProtocol` (beta).
+    pub authentication_protocol: Option<String>,
+    /// `originalTransferMethod` (beta).
+    pub original_transfer_method: Option<String>,
+    /// `crossTenantAccessType` (beta).
+    pub cross_tenant_access_type: Option<String>,
+    /// `homeTenantId` (beta), lower-cased.
+    pub home_tenant_id: Option<String>,
+    /// `resourceTenantId`, lower-cased.
+    pub resource_tenant_id: Option<String>,
+    /// Display names of the Conditional Access policies whose `result` is `failure`.
+    pub ca_policies_failed: Vec<String>,
+    /// `ingest_api_version` (`v1.0`, `beta`, or null when the file had no context).
+    pub api_version: Option<String>,
 }
 
 /// One `User`-typed (or other) target of a directory audit.
@@ -138,6 +168,10 @@ pub struct Detection {
     pub request_id: Option<String>,
     /// `correlationId`, lower-cased.
     pub correlation_id: Option<String>,
+    /// `source`.
+    pub source: Option<String>,
+    /// MITRE technique ids from `additionalInfo.mitreTechniques` or beta `mitreTechniqueId`.
+    pub mitre: Vec<String>,
 }
 
 /// One risky user (`risky_users.parquet`): the state at export time.
@@ -253,6 +287,23 @@ fn load_sign_ins(dir: &Path) -> Result<Vec<SignIn>> {
             "session_id",
             "risk_level_during_sign_in",
             "risk_state",
+            "app_id",
+            "user_agent",
+            "autonomous_system_number",
+            "location_state",
+            "location_geo_coordinates_latitude",
+            "location_geo_coordinates_longitude",
+            "is_interactive",
+            "sign_in_event_types",
+            "risk_event_types",
+            "risk_event_types_v2",
+            "authentication_protocol",
+            "original_transfer_method",
+            "cross_tenant_access_type",
+            "home_tenant_id",
+            "resource_tenant_id",
+            "applied_conditional_access_policies",
+            "ingest_api_version",
         ],
     )?;
     let mut id = f.strs("id")?.into_iter();
@@ -274,8 +325,48 @@ fn load_sign_ins(dir: &Path) -> Result<Vec<SignIn>> {
     let mut session = f.strs("session_id")?.into_iter();
     let mut level = f.strs("risk_level_during_sign_in")?.into_iter();
     let mut state = f.strs("risk_state")?.into_iter();
+    let mut app_id = f.strs("app_id")?.into_iter();
+    let mut ua = f.strs("user_agent")?.into_iter();
+    let mut asn = f.ints("autonomous_system_number")?.into_iter();
+    let mut loc_state = f.strs("location_state")?.into_iter();
+    let mut lat = f.floats("location_geo_coordinates_latitude")?.into_iter();
+    let mut lon = f.floats("location_geo_coordinates_longitude")?.into_iter();
+    let mut interactive = f.bools("is_interactive")?.into_iter();
+    let mut event_types = f.str_lists("sign_in_event_types")?.into_iter();
+    let mut risk_v1 = f.str_lists("risk_event_types")?.into_iter();
+    let mut risk_v2 = f.str_lists("risk_event_types_v2")?.into_iter();
+    let mut protocol = f.strs("authentication_protocol")?.into_iter();
+    let mut transfer = f.strs("original_transfer_method")?.into_iter();
+    let mut cross = f.strs("cross_tenant_access_type")?.into_iter();
+    let mut home = f.strs("home_tenant_id")?.into_iter();
+    let mut resource = f.strs("resource_tenant_id")?.into_iter();
+    let mut policies = f
+        .struct_lists(
+            "applied_conditional_access_policies",
+            &["display_name", "result"],
+            None,
+        )?
+        .into_iter();
+    let mut api = f.strs("ingest_api_version")?.into_iter();
     let mut out = Vec::with_capacity(f.len());
     for _ in 0..f.len() {
+        let mut risk_event_types = risk_v2.next().unwrap_or_default();
+        for t in risk_v1.next().unwrap_or_default() {
+            if !risk_event_types.contains(&t) && t != "none" {
+                risk_event_types.push(t);
+            }
+        }
+        let event_types = event_types.next().unwrap_or_default();
+        let is_interactive = interactive.next().flatten().or_else(|| {
+            (!event_types.is_empty()).then(|| event_types.iter().any(|t| t == "interactiveUser"))
+        });
+        let ca_policies_failed = policies
+            .next()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p.fields.get(1).cloned().flatten().as_deref() == Some("failure"))
+            .filter_map(|p| p.fields.into_iter().next().flatten())
+            .collect();
         out.push(SignIn {
             id: id.next().flatten().unwrap_or_default(),
             time: time.next().unwrap_or_default(),
@@ -296,6 +387,21 @@ fn load_sign_ins(dir: &Path) -> Result<Vec<SignIn>> {
             session_id: norm_id(session.next().flatten()),
             risk_level: non_empty(level.next().flatten()),
             risk_state: non_empty(state.next().flatten()),
+            app_id: norm_id(app_id.next().flatten()),
+            user_agent: non_empty(ua.next().flatten()),
+            asn: asn.next().flatten().and_then(|a| i32::try_from(a).ok()),
+            state: non_empty(loc_state.next().flatten()),
+            latitude: lat.next().flatten(),
+            longitude: lon.next().flatten(),
+            is_interactive,
+            risk_event_types,
+            authentication_protocol: non_empty(protocol.next().flatten()),
+            original_transfer_method: non_empty(transfer.next().flatten()),
+            cross_tenant_access_type: non_empty(cross.next().flatten()),
+            home_tenant_id: norm_id(home.next().flatten()),
+            resource_tenant_id: norm_id(resource.next().flatten()),
+            ca_policies_failed,
+            api_version: non_empty(api.next().flatten()),
         });
     }
     Ok(out)
@@ -405,6 +511,9 @@ fn load_detections(dir: &Path) -> Result<Vec<Detection>> {
             "location_country_or_region",
             "request_id",
             "correlation_id",
+            "source",
+            "mitre_technique_id",
+            "additional_info_parsed",
         ],
     )?;
     let mut id = f.strs("id")?.into_iter();
@@ -421,8 +530,32 @@ fn load_detections(dir: &Path) -> Result<Vec<Detection>> {
     let mut country = f.strs("location_country_or_region")?.into_iter();
     let mut request = f.strs("request_id")?.into_iter();
     let mut corr = f.strs("correlation_id")?.into_iter();
+    let mut source = f.strs("source")?.into_iter();
+    let mut mitre_id = f.strs("mitre_technique_id")?.into_iter();
+    let mut info = f
+        .struct_lists("additional_info_parsed", &["key", "value"], None)?
+        .into_iter();
     let mut out = Vec::with_capacity(f.len());
     for _ in 0..f.len() {
+        let mut mitre: Vec<String> = Vec::new();
+        let from_info = info
+            .next()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|kv| {
+                let mut f = kv.fields.into_iter();
+                let key = f.next().flatten()?;
+                key.eq_ignore_ascii_case("mitreTechniques")
+                    .then(|| f.next().flatten())
+                    .flatten()
+            });
+        for list in from_info.chain(mitre_id.next().flatten()) {
+            for t in list.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                if !mitre.iter().any(|m| m == t) {
+                    mitre.push(t.to_owned());
+                }
+            }
+        }
         out.push(Detection {
             id: id.next().flatten().unwrap_or_default(),
             time: time.next().unwrap_or_default(),
@@ -438,6 +571,8 @@ fn load_detections(dir: &Path) -> Result<Vec<Detection>> {
             country: non_empty(country.next().flatten()),
             request_id: norm_id(request.next().flatten()),
             correlation_id: norm_id(corr.next().flatten()),
+            source: non_empty(source.next().flatten()),
+            mitre,
         });
     }
     Ok(out)

@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::detect;
 use crate::error::{Error, Result};
 use crate::model::error_codes;
 use crate::output::{replace_file, write_parquet};
@@ -46,6 +47,22 @@ pub struct AnalysisSummary {
     /// Sign-in error codes missing from entrace's table, with their counts
     /// (labelled "unrecognised error"; worth a look).
     pub unrecognised_error_codes: BTreeMap<i32, u64>,
+    /// What the detections did.
+    pub detections: DetectionsReport,
+}
+
+/// The detections part of the analysis summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct DetectionsReport {
+    /// Effective thresholds of every detection (defaults, TOML, `--set`).
+    pub thresholds: serde_json::Value,
+    /// Per detection: ran, partial or skipped (with why) and its finding count.
+    pub status: BTreeMap<&'static str, detect::DetectionStatus>,
+    /// Findings per severity.
+    pub findings_by_severity: BTreeMap<&'static str, usize>,
+    /// Failure texts a detection needed to read but did not recognise, per
+    /// error code (texts are localised and reworded over time).
+    pub unrecognised_failure_texts: BTreeMap<i32, u64>,
 }
 
 /// The result of [`analyze`].
@@ -65,12 +82,14 @@ pub struct Analysis {
     pub timeline: Vec<timeline::TimelineRow>,
     /// One summary per user, in timeline order.
     pub users: Vec<per_user::UserSummary>,
+    /// Findings, sorted by first seen.
+    pub findings: Vec<detect::finding::Finding>,
     /// Counts for the manifest.
     pub summary: AnalysisSummary,
 }
 
-/// Runs stage 2 on loaded tables.
-pub fn build(tables: &load::Tables) -> Analysis {
+/// Runs stage 2 on loaded tables with these detection thresholds.
+pub fn build(tables: &load::Tables, config: &detect::config::Config) -> Analysis {
     let mut identities = identity::observe_all(tables);
     let users = identity::resolve_all(tables, &mut identities);
     let ids = |v: &[Option<identity::Resolved>]| -> Vec<Option<String>> {
@@ -90,8 +109,11 @@ pub fn build(tables: &load::Tables) -> Analysis {
         sessions: &sessions,
         clients: &clients,
     };
-    let (rows, timeline_report) = timeline::build(&ctx);
-    let summaries = per_user::summarise(&rows, &identities, &tables.detections);
+    let (mut rows, timeline_report) = timeline::build(&ctx);
+    let detect_ctx = detect::context::Context::new(tables, &users, &identities, &links);
+    let outcome = detect::run(&detect_ctx, config);
+    timeline::annotate(&mut rows, &outcome.findings);
+    let summaries = per_user::summarise(&rows, &identities, &tables.detections, &outcome.findings);
     let mut unrecognised = BTreeMap::new();
     for code in tables.sign_ins.iter().filter_map(|s| s.error_code) {
         if error_codes::lookup(code).is_none() {
@@ -106,16 +128,23 @@ pub fn build(tables: &load::Tables) -> Analysis {
             sessions: session_report,
             timeline: timeline_report,
             unrecognised_error_codes: unrecognised,
+            detections: DetectionsReport {
+                thresholds: config.to_json(),
+                findings_by_severity: outcome.by_severity(),
+                status: outcome.status,
+                unrecognised_failure_texts: detect::codes::unrecognised_texts(&tables.sign_ins),
+            },
         },
         timeline: rows,
         users: summaries,
+        findings: outcome.findings,
     }
 }
 
 /// Runs stage 2 on an output directory of `entrace convert`: writes
 /// timeline.parquet and per_user.parquet and records the analysis in
 /// manifest.json. Existing stage 2 files are replaced (they are derived data).
-pub fn analyze(dir: &Path) -> Result<AnalyzeOutcome> {
+pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOutcome> {
     let started = Instant::now();
     let manifest_path = dir.join("manifest.json");
     let manifest_text = std::fs::read(&manifest_path).map_err(|e| {
@@ -137,7 +166,7 @@ pub fn analyze(dir: &Path) -> Result<AnalyzeOutcome> {
     })?;
 
     let tables = load::Tables::load(dir)?;
-    let analysis = build(&tables);
+    let analysis = build(&tables, config);
 
     let mut timeline_df = table::timeline_frame(&analysis.timeline)?;
     let timeline_sha = replace_file(dir, table::TIMELINE_FILE, |p| {
@@ -146,6 +175,10 @@ pub fn analyze(dir: &Path) -> Result<AnalyzeOutcome> {
     let mut per_user_df = table::per_user_frame(&analysis.users)?;
     let per_user_sha = replace_file(dir, table::PER_USER_FILE, |p| {
         write_parquet(p, &mut per_user_df)
+    })?;
+    let mut findings_df = detect::table::findings_frame(&analysis.findings)?;
+    let findings_sha = replace_file(dir, detect::table::FINDINGS_FILE, |p| {
+        write_parquet(p, &mut findings_df)
     })?;
 
     let entry = |file: &str, rows: usize, sha: String| serde_json::json!({"file": file, "rows": rows, "sha256": sha});
@@ -162,6 +195,14 @@ pub fn analyze(dir: &Path) -> Result<AnalyzeOutcome> {
     tables_entry.insert(
         "per_user".into(),
         entry(table::PER_USER_FILE, analysis.users.len(), per_user_sha),
+    );
+    tables_entry.insert(
+        "findings".into(),
+        entry(
+            detect::table::FINDINGS_FILE,
+            analysis.findings.len(),
+            findings_sha,
+        ),
     );
     let summary_json = serde_json::to_value(&analysis.summary)
         .map_err(|e| Error::Internal(format!("analysis summary: {e}")))?;
@@ -199,6 +240,29 @@ pub fn narrate(outcome: &AnalyzeOutcome) -> String {
         c.detections_by_user_ip_time,
         c.detections_unlinked
     ));
+    let sev = &s.detections.findings_by_severity;
+    out.push_str(&format!(
+        "  findings: {} high, {} medium, {} low, {} info",
+        sev.get("high").unwrap_or(&0),
+        sev.get("medium").unwrap_or(&0),
+        sev.get("low").unwrap_or(&0),
+        sev.get("info").unwrap_or(&0)
+    ));
+    let skipped: Vec<&str> = s
+        .detections
+        .status
+        .iter()
+        .filter(|(_, st)| st.status == "skipped")
+        .map(|(id, _)| *id)
+        .collect();
+    if !skipped.is_empty() {
+        out.push_str(&format!(
+            " ({} skipped for lack of data: {})",
+            skipped.len(),
+            skipped.join(", ")
+        ));
+    }
+    out.push('\n');
     let ambiguous = s.identity.ambiguous_upns.len();
     if ambiguous > 0 {
         out.push_str(&format!(
@@ -217,9 +281,10 @@ pub fn narrate(outcome: &AnalyzeOutcome) -> String {
         ));
     }
     out.push_str(&format!(
-        "wrote {} and {} in {}",
+        "wrote {}, {} and {} in {}",
         table::TIMELINE_FILE,
         table::PER_USER_FILE,
+        detect::table::FINDINGS_FILE,
         outcome.out_dir.display()
     ));
     out

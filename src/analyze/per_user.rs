@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::identity::Identities;
 use super::load::Detection;
 use super::timeline::{Role, TimelineRow};
+use crate::detect::finding::{Finding, Severity};
 use crate::model::EntityKind;
 
 /// One user's summary.
@@ -56,6 +57,10 @@ pub struct UserSummary {
     pub risk_level: Option<String>,
     /// When that state was last updated.
     pub risk_last_updated: Option<i64>,
+    /// Findings about the user.
+    pub findings: u64,
+    /// Highest severity among them.
+    pub max_finding_severity: Option<Severity>,
 }
 
 fn level_rank(level: &str) -> u8 {
@@ -80,6 +85,7 @@ pub fn summarise(
     rows: &[TimelineRow],
     identities: &Identities,
     detections: &[Detection],
+    findings: &[Finding],
 ) -> Vec<UserSummary> {
     let by_id: BTreeMap<&str, &Detection> = detections.iter().map(|d| (d.id.as_str(), d)).collect();
     let mut out: Vec<UserSummary> = Vec::new();
@@ -95,7 +101,24 @@ pub fn summarise(
             _ => false,
         };
         let end = start + rows[start..].iter().take_while(|r| same_user(r)).count();
-        out.push(summarise_user(&rows[start..end], identities, &by_id));
+        let mut summary = summarise_user(&rows[start..end], identities, &by_id);
+        let about = |f: &&Finding| match &summary.user_id {
+            Some(id) => f.subject_user_id.as_ref() == Some(id),
+            None => {
+                f.subject_user_id.is_none()
+                    && f.subject_user_principal_name
+                        .as_deref()
+                        .map(str::to_lowercase)
+                        == summary
+                            .user_principal_name
+                            .as_deref()
+                            .map(str::to_lowercase)
+            }
+        };
+        let mine: Vec<&Finding> = findings.iter().filter(about).collect();
+        summary.findings = mine.len() as u64;
+        summary.max_finding_severity = mine.iter().map(|f| f.severity).max();
+        out.push(summary);
         start = end;
     }
     out

@@ -74,6 +74,18 @@ impl Frame {
         Ok(ca.iter().collect())
     }
 
+    /// A float column.
+    pub(crate) fn floats(&self, name: &str) -> Result<Vec<Option<f64>>> {
+        let ca = self.column(name)?.f64().map_err(|e| self.err(name, e))?;
+        Ok(ca.iter().collect())
+    }
+
+    /// A boolean column.
+    pub(crate) fn bools(&self, name: &str) -> Result<Vec<Option<bool>>> {
+        let ca = self.column(name)?.bool().map_err(|e| self.err(name, e))?;
+        Ok(ca.iter().collect())
+    }
+
     /// A list<string> column; a null list reads as empty, null items are skipped.
     pub(crate) fn str_lists(&self, name: &str) -> Result<Vec<Vec<String>>> {
         let ca = self.column(name)?.list().map_err(|e| self.err(name, e))?;

@@ -43,6 +43,7 @@ pub const TIMELINE_COLUMNS: &[(&str, &str, &str)] = &[
     ("link_basis", "string", "request_id, correlation_id or user_ip_time: the key the links rest on"),
     ("identity_basis", "string", "object_id, upn (joined through the alias map), ambiguous_upn or upn_only"),
     ("detail", "string", "Failure reason, audit result reason, or risk detail, as recorded (attacker-influenced text possible)"),
+    ("finding_ids", "list<string>", "Findings (findings.parquet) that cite this record"),
 ];
 
 /// (name, type, description) of every `per_user` column, in file order.
@@ -132,6 +133,16 @@ pub const PER_USER_COLUMNS: &[(&str, &str, &str)] = &[
         "timestamp[ns, UTC]",
         "When that risk state was last updated",
     ),
+    (
+        "findings",
+        "int64",
+        "Findings about the user (findings.parquet)",
+    ),
+    (
+        "max_finding_severity",
+        "string",
+        "Highest severity among them",
+    ),
 ];
 
 /// The timeline as a DataFrame (columns as in [`TIMELINE_COLUMNS`]).
@@ -165,6 +176,7 @@ pub fn timeline_frame(rows: &[TimelineRow]) -> Result<DataFrame> {
         .str("link_basis", s(|r| r.link_basis.map(LinkBasis::as_str)))?
         .str("identity_basis", s(|r| Some(r.identity_basis.as_str())))?
         .str("detail", s(|r| r.detail.as_deref()))?
+        .str_list("finding_ids", rows.iter().map(|r| &r.finding_ids))?
         .finish()
 }
 
@@ -212,6 +224,13 @@ pub fn per_user_frame(users: &[UserSummary]) -> Result<DataFrame> {
             "risk_last_updated",
             users.iter().map(|u| u.risk_last_updated),
         )?
+        .i64("findings", n(|u| u.findings))?
+        .str(
+            "max_finding_severity",
+            users
+                .iter()
+                .map(|u| u.max_finding_severity.map(|s| s.as_str())),
+        )?
         .finish()
 }
 
@@ -228,7 +247,10 @@ pub fn read_timeline(dir: &Path) -> Result<Vec<TimelineRow>> {
     let f = Frame::read(dir, "timeline", &names)?;
     let mut text = std::collections::BTreeMap::new();
     for name in &names {
-        if !matches!(*name, "time" | "error_code" | "linked_record_ids") {
+        if !matches!(
+            *name,
+            "time" | "error_code" | "linked_record_ids" | "finding_ids"
+        ) {
             text.insert(*name, f.strs(name)?.into_iter());
         }
     }
@@ -236,6 +258,7 @@ pub fn read_timeline(dir: &Path) -> Result<Vec<TimelineRow>> {
     let times = f.times("time")?;
     let codes = f.ints("error_code")?;
     let links = f.str_lists("linked_record_ids")?;
+    let mut finding_ids = f.str_lists("finding_ids")?.into_iter();
     let roles = [Role::Subject, Role::Actor, Role::Target, Role::SelfService];
     let bases = [
         LinkBasis::RequestId,
@@ -284,6 +307,7 @@ pub fn read_timeline(dir: &Path) -> Result<Vec<TimelineRow>> {
                 "identity basis",
             )?,
             detail: col("detail"),
+            finding_ids: finding_ids.next().unwrap_or_default(),
         });
     }
     Ok(rows)

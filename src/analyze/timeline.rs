@@ -85,6 +85,8 @@ pub struct TimelineRow {
     pub identity_basis: IdentityBasis,
     /// Failure reason, result reason or risk detail, as recorded.
     pub detail: Option<String>,
+    /// Findings that cite this record.
+    pub finding_ids: Vec<String>,
 }
 
 impl TimelineRow {
@@ -196,6 +198,7 @@ pub fn build(ctx: &Context<'_>) -> (Vec<TimelineRow>, TimelineReport) {
             } else {
                 s.failure_reason.clone()
             },
+            finding_ids: Vec::new(),
         });
     }
 
@@ -235,6 +238,7 @@ pub fn build(ctx: &Context<'_>) -> (Vec<TimelineRow>, TimelineReport) {
             link_basis: *basis,
             identity_basis: who.basis,
             detail: joined(&[d.timing.as_deref(), d.risk_detail.as_deref()]),
+            finding_ids: Vec::new(),
         });
     }
 
@@ -284,6 +288,26 @@ pub fn build(ctx: &Context<'_>) -> (Vec<TimelineRow>, TimelineReport) {
         *report.rows_by_entity.entry(r.entity.name()).or_default() += 1;
     }
     (rows, report)
+}
+
+/// Adds to every row the ids of the findings that cite its record.
+pub fn annotate(rows: &mut [TimelineRow], findings: &[crate::detect::finding::Finding]) {
+    let mut cited: BTreeMap<(EntityKind, &str), Vec<&str>> = BTreeMap::new();
+    for f in findings {
+        for e in &f.evidence {
+            cited
+                .entry((e.entity, e.record_id.as_str()))
+                .or_default()
+                .push(f.finding_id.as_str());
+        }
+    }
+    for row in rows {
+        if let Some(ids) = cited.get(&(row.entity, row.record_id.as_str())) {
+            row.finding_ids = ids.iter().map(|s| s.to_string()).collect();
+            row.finding_ids.sort();
+            row.finding_ids.dedup();
+        }
+    }
 }
 
 /// The UPN shown on a row: the record's own, else the user's latest.
@@ -336,6 +360,7 @@ fn state_row(
         link_basis: None,
         identity_basis: who.basis,
         detail: joined(&[detail.as_deref(), extra.as_deref()]),
+        finding_ids: Vec::new(),
     }
 }
 
@@ -379,6 +404,7 @@ fn audit_rows(ctx: &Context<'_>, index: usize, a: &Audit, rows: &mut Vec<Timelin
                 link_basis: (!peers.is_empty()).then_some(LinkBasis::CorrelationId),
                 identity_basis: who.basis,
                 detail: a.result_reason.clone(),
+                finding_ids: Vec::new(),
             }
         };
     if let Some(actor) = actor {

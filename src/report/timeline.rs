@@ -318,6 +318,7 @@ fn text_columns(r: &TimelineRow) -> Vec<String> {
             .unwrap_or_default(),
         r.identity_basis.as_str().to_owned(),
         o(&r.detail),
+        r.finding_ids.join(";"),
     ]
 }
 
@@ -359,6 +360,7 @@ pub fn write_jsonl(rows: &[&TimelineRow], mut out: impl Write) -> std::io::Resul
         for ((name, _, _), value) in TIMELINE_COLUMNS.iter().zip(text_columns(r)) {
             let v = match *name {
                 "linked_record_ids" => r.linked_record_ids.clone().into(),
+                "finding_ids" => r.finding_ids.clone().into(),
                 "error_code" => r.error_code.map_or(serde_json::Value::Null, Into::into),
                 _ if value.is_empty() => serde_json::Value::Null,
                 _ => value.into(),

@@ -111,6 +111,12 @@ impl FrameBuilder {
         Ok(self)
     }
 
+    /// A column built elsewhere (e.g. a list of structs).
+    pub(crate) fn column(mut self, column: polars::prelude::Column) -> Self {
+        self.columns.push(column);
+        self
+    }
+
     /// The finished table.
     pub(crate) fn finish(self) -> Result<DataFrame> {
         DataFrame::new(self.height, self.columns).map_err(|e| Error::table(self.table, e))

@@ -73,8 +73,8 @@ fn thread_count_and_input_order_do_not_change_a_byte() {
     );
     let (_, four, _) = w.run("four", &[c, b, a], &["--threads", "4"]);
     let (x, y) = (files_of(&one), files_of(&four));
-    // Stage 1's seven tables plus timeline and per_user.
-    assert_eq!(x.len(), 9);
+    // Stage 1's seven tables plus timeline, per_user and findings.
+    assert_eq!(x.len(), 10);
     for ((name, bytes), (_, other)) in x.iter().zip(&y) {
         assert!(
             bytes == other,

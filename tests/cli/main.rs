@@ -4,6 +4,7 @@
 mod broken;
 mod equivalence;
 mod errors;
+mod findings;
 mod sample;
 mod schema;
 mod timeline;

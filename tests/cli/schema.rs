@@ -20,6 +20,7 @@ fn schema_lists_every_written_column_with_its_type() {
         "sources",
         "timeline",
         "per_user",
+        "findings",
     ] {
         let df = read_table(&out, table);
         let documented: Vec<&str> = cols

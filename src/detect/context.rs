@@ -1,0 +1,175 @@
+//! What every detection reads: the loaded tables, resolved users, links, and
+//! sign-ins grouped per user in time order (built once, shared by all).
+
+use std::collections::BTreeMap;
+
+use super::finding::{Evidence, EvidenceRole, Finding, Severity};
+use super::registry::Detection;
+use crate::analyze::correlate::Links;
+use crate::analyze::identity::{Identities, Resolved, Users};
+use crate::analyze::load::Tables;
+use crate::model::EntityKind;
+
+/// Shared input of the detections.
+pub struct Context<'a> {
+    /// The records.
+    pub tables: &'a Tables,
+    /// Resolved users of every record.
+    pub users: &'a Users,
+    /// The alias map.
+    pub identities: &'a Identities,
+    /// Links between records.
+    pub links: &'a Links,
+    /// Per user key: sign-in indexes sorted by (time, id).
+    pub sign_ins_by_user: BTreeMap<String, Vec<usize>>,
+    sign_in_keys: Vec<Option<String>>,
+}
+
+/// The key a record's user is grouped by: the object id, else `upn:` and the
+/// lower-cased UPN (spray targets that do not exist have only a name).
+pub fn user_key(who: Option<&Resolved>, upn: Option<&str>) -> Option<String> {
+    let who = who?;
+    match &who.user_id {
+        Some(id) => Some(id.clone()),
+        None => upn.map(|u| format!("upn:{}", u.to_lowercase())),
+    }
+}
+
+impl<'a> Context<'a> {
+    /// Indexes the tables once.
+    pub fn new(
+        tables: &'a Tables,
+        users: &'a Users,
+        identities: &'a Identities,
+        links: &'a Links,
+    ) -> Self {
+        let sign_in_keys: Vec<Option<String>> = tables
+            .sign_ins
+            .iter()
+            .zip(&users.sign_ins)
+            .map(|(s, who)| user_key(who.as_ref(), s.upn.as_deref()))
+            .collect();
+        let mut sign_ins_by_user: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, key) in sign_in_keys.iter().enumerate() {
+            if let Some(k) = key {
+                sign_ins_by_user.entry(k.clone()).or_default().push(i);
+            }
+        }
+        for list in sign_ins_by_user.values_mut() {
+            list.sort_by(|&a, &b| {
+                let (x, y) = (&tables.sign_ins[a], &tables.sign_ins[b]);
+                (x.time, &x.id).cmp(&(y.time, &y.id))
+            });
+        }
+        Context {
+            tables,
+            users,
+            identities,
+            links,
+            sign_ins_by_user,
+            sign_in_keys,
+        }
+    }
+
+    /// The user key of sign-in `i`.
+    pub fn sign_in_user(&self, i: usize) -> Option<&str> {
+        self.sign_in_keys[i].as_deref()
+    }
+
+    /// A new finding of `det` about the user with `key`.
+    pub fn finding(&self, det: &Detection, severity: Severity, key: Option<&str>) -> Finding {
+        let (user_id, upn) = match key {
+            Some(k) => match k.strip_prefix("upn:") {
+                Some(upn) => (None, Some(upn.to_owned())),
+                None => (
+                    Some(k.to_owned()),
+                    self.identities.upn_of(k).map(str::to_owned),
+                ),
+            },
+            None => (None, None),
+        };
+        Finding {
+            finding_id: String::new(),
+            detection_id: det.id,
+            name: det.name,
+            severity,
+            mitre: det.mitre.iter().map(|m| m.to_string()).collect(),
+            subject_user_id: user_id,
+            subject_user_principal_name: upn,
+            subject_ip: None,
+            first_seen: 0,
+            last_seen: 0,
+            summary: String::new(),
+            evidence: Vec::new(),
+            evidence_count: 0,
+            thresholds: String::new(),
+            join_basis: None,
+        }
+    }
+
+    /// Evidence for sign-in `i`.
+    pub fn sign_in(&self, i: usize, role: EvidenceRole) -> Evidence {
+        let s = &self.tables.sign_ins[i];
+        Evidence {
+            time: s.time,
+            entity: EntityKind::SignIn,
+            record_id: s.id.clone(),
+            role,
+        }
+    }
+
+    /// Evidence for audit `i`.
+    pub fn audit(&self, i: usize, role: EvidenceRole) -> Evidence {
+        let a = &self.tables.audits[i];
+        Evidence {
+            time: a.time,
+            entity: EntityKind::DirectoryAudit,
+            record_id: a.id.clone(),
+            role,
+        }
+    }
+
+    /// Evidence for risk detection `i`.
+    pub fn detection(&self, i: usize, role: EvidenceRole) -> Evidence {
+        let d = &self.tables.detections[i];
+        Evidence {
+            time: d.time,
+            entity: EntityKind::RiskDetection,
+            record_id: d.id.clone(),
+            role,
+        }
+    }
+
+    /// Evidence for risky user `i`.
+    pub fn risky_user(&self, i: usize, role: EvidenceRole) -> Evidence {
+        let r = &self.tables.risky_users[i];
+        Evidence {
+            time: r.time,
+            entity: EntityKind::RiskyUser,
+            record_id: r.id.clone(),
+            role,
+        }
+    }
+
+    /// The user key of risk detection `i`.
+    pub fn detection_user(&self, i: usize) -> Option<String> {
+        user_key(
+            self.users.detections[i].as_ref(),
+            self.tables.detections[i].upn.as_deref(),
+        )
+    }
+
+    /// Indexes of the risky users whose user key is `key`.
+    pub fn risky_users_of(&self, key: &str) -> Vec<usize> {
+        (0..self.tables.risky_users.len())
+            .filter(|&i| {
+                user_key(
+                    self.users.risky_users[i].as_ref(),
+                    self.tables.risky_users[i].upn.as_deref(),
+                )
+                .as_deref()
+                    == Some(key)
+            })
+            .collect()
+    }
+}

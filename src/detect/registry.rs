@@ -1,0 +1,86 @@
+//! The catalogue: every detection entrace runs, in id order.
+
+use super::config::{Param, Params};
+use super::context::Context;
+use super::finding::Finding;
+
+/// Whether the evidence holds what a detection needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Availability {
+    /// Everything it reads is present.
+    Ready,
+    /// It runs, but part of its logic lacks data (the reason says which).
+    Partial(String),
+    /// It cannot run: the reason says what the evidence lacks.
+    Skipped(String),
+}
+
+/// One detection: its catalogue entry and its logic.
+pub struct Detection {
+    /// `ENT-001`, …
+    pub id: &'static str,
+    /// Short name.
+    pub name: &'static str,
+    /// Severities it can give, e.g. `low–high`.
+    pub severities: &'static str,
+    /// MITRE ATT&CK technique ids.
+    pub mitre: &'static [&'static str],
+    /// What it finds, in one sentence.
+    pub finds: &'static str,
+    /// Tunable thresholds with their defaults.
+    pub params: &'static [Param],
+    /// Which tables or fields it needs.
+    pub requires: fn(&Context<'_>) -> Availability,
+    /// The logic: reads the findings of the detections run before it (for
+    /// escalation) and pushes its own, unsealed.
+    pub run: fn(&Context<'_>, Params<'_>, &[Finding], &mut Vec<Finding>),
+}
+
+/// Every detection, in run order: sign-in and risk detections first, then the
+/// directory-audit ones that escalate on their findings. Catalogue listings
+/// sort by id.
+pub static REGISTRY: &[&Detection] = &[
+    &super::ent001_failures_then_success::DETECTION,
+    &super::ent002_lockout_then_success::DETECTION,
+    &super::ent004_anonymized_ip_risky_user::DETECTION,
+    &super::ent010_anonymizing_infrastructure::DETECTION,
+    &super::ent011_identity_protection::DETECTION,
+    &super::ent015_policy_block::DETECTION,
+    &super::ent022_risky_user::DETECTION,
+    &super::ent003_sspr_blocked::DETECTION,
+];
+
+/// The detection with this id (any case).
+pub fn lookup(id: &str) -> Option<&'static Detection> {
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|d| d.id.eq_ignore_ascii_case(id))
+}
+
+/// Requirement helper: sign-ins present.
+pub fn needs_sign_ins(ctx: &Context<'_>) -> Availability {
+    if ctx.tables.sign_ins.is_empty() {
+        Availability::Skipped("no sign-ins in the evidence".into())
+    } else {
+        Availability::Ready
+    }
+}
+
+/// Requirement helper: directory audits present.
+pub fn needs_audits(ctx: &Context<'_>) -> Availability {
+    if ctx.tables.audits.is_empty() {
+        Availability::Skipped("no directory audits in the evidence".into())
+    } else {
+        Availability::Ready
+    }
+}
+
+/// Requirement helper: risk detections present.
+pub fn needs_detections(ctx: &Context<'_>) -> Availability {
+    if ctx.tables.detections.is_empty() {
+        Availability::Skipped("no riskDetections in the evidence".into())
+    } else {
+        Availability::Ready
+    }
+}

@@ -1,0 +1,328 @@
+//! Detections end to end: the seed scenarios give exactly the expected
+//! findings, with their evidence, and the timeline cites them.
+
+use std::path::PathBuf;
+
+use polars::prelude::DataFrame;
+
+use crate::util::*;
+
+fn analysed(extra: &[&str]) -> (Workdir, PathBuf) {
+    let w = Workdir::new();
+    let (code, out, stderr) = w.run("out", &[fixture("sample-evidence")], extra);
+    assert_eq!(code, 0, "{stderr}");
+    (w, out)
+}
+
+/// (detection, severity, subject UPN) of every finding, sorted.
+fn findings_of(df: &DataFrame) -> Vec<(String, String, String)> {
+    let (d, s, u) = (
+        strs(df, "detection_id"),
+        strs(df, "severity"),
+        strs(df, "subject_user_principal_name"),
+    );
+    let mut out: Vec<_> = (0..df.height())
+        .map(|i| {
+            (
+                d[i].clone().unwrap_or_default(),
+                s[i].clone().unwrap_or_default(),
+                u[i].clone().unwrap_or_default().to_lowercase(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+const USER04_BLOCKED_SIGN_IN: &str = "120f0153-a7d4-5832-99e2-1517bc7558e2";
+const USER04_DETECTION: &str = "ca52474d70f9b969fee9d937e2f940814f960116526878e67444803faa3cedf3";
+const USER04: &str = "04d557e9-7c2a-5fbc-8dd9-164f2e5802cc";
+
+/// (table, record_id, role) of a finding's evidence.
+fn evidence(df: &DataFrame, row: usize) -> Vec<(String, String, String)> {
+    let cell = df
+        .column("evidence")
+        .unwrap()
+        .list()
+        .unwrap()
+        .get_as_series(row)
+        .unwrap();
+    let st = cell.struct_().unwrap();
+    let field = |name: &str| -> Vec<String> {
+        st.field_by_name(name)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect()
+    };
+    let (t, id, role) = (field("table"), field("record_id"), field("role"));
+    (0..t.len())
+        .map(|i| (t[i].clone(), id[i].clone(), role[i].clone()))
+        .collect()
+}
+
+fn row_of(df: &DataFrame, detection: &str, upn: &str) -> usize {
+    let f = findings_of_rows(df);
+    f.iter()
+        .position(|(d, u)| d == detection && u == upn)
+        .unwrap_or_else(|| panic!("no {detection} finding for {upn}"))
+}
+
+fn findings_of_rows(df: &DataFrame) -> Vec<(String, String)> {
+    let (d, u) = (
+        strs(df, "detection_id"),
+        strs(df, "subject_user_principal_name"),
+    );
+    (0..df.height())
+        .map(|i| {
+            (
+                d[i].clone().unwrap_or_default(),
+                u[i].clone().unwrap_or_default().to_lowercase(),
+            )
+        })
+        .collect()
+}
+
+fn f(d: &str, s: &str, u: &str) -> (String, String, String) {
+    (d.into(), s.into(), format!("{u}@contoso.onmicrosoft.com"))
+}
+
+#[test]
+fn seed_scenarios_give_exactly_the_expected_findings() {
+    let (_w, out) = analysed(&[]);
+    let df = read_table(&out, "findings");
+    assert_eq!(
+        findings_of(&df),
+        [
+            f("ENT-001", "low", "user01"),
+            f("ENT-001", "medium", "user02"),
+            f("ENT-002", "medium", "user02"),
+            f("ENT-003", "medium", "user03"),
+            f("ENT-004", "medium", "user04"),
+            f("ENT-010", "medium", "user04"),
+            f("ENT-011", "info", "daisuke.ito"),
+            f("ENT-011", "medium", "emi.watanabe"),
+            f("ENT-011", "medium", "user04"),
+            f("ENT-015", "low", "user04"),
+            f("ENT-022", "info", "daisuke.ito"),
+            f("ENT-022", "info", "emi.watanabe"),
+            f("ENT-022", "low", "user04"),
+        ]
+    );
+    let summaries = strs(&df, "summary");
+
+    // user01: two typos from the same browser, then the success.
+    let r = row_of(&df, "ENT-001", "user01@contoso.onmicrosoft.com");
+    let ev = evidence(&df, r);
+    assert_eq!(ev.len(), 3);
+    assert!(ev
+        .iter()
+        .all(|(t, _, role)| t == "signins" && role == "trigger"));
+    assert!(summaries[r]
+        .as_deref()
+        .unwrap()
+        .starts_with("2 failed sign-ins (50126 ×2) in 36 s"));
+
+    // user02: five wrong passwords, two lockouts, success from another browser.
+    let r = row_of(&df, "ENT-002", "user02@contoso.onmicrosoft.com");
+    let ev = evidence(&df, r);
+    let triggers = ev.iter().filter(|e| e.2 == "trigger").count();
+    assert_eq!(
+        (ev.len(), triggers),
+        (8, 3),
+        "5 context failures, 2 lockouts and the success"
+    );
+    let s = summaries[r].as_deref().unwrap();
+    assert!(
+        s.contains("5 failures came before the first lockout (tenant threshold 10)"),
+        "{s}"
+    );
+    assert!(s.contains("a different browser"), "{s}");
+
+    // user03: the two blocking SSPR rows of one correlationId, challenge UserSMSOtp.
+    let r = row_of(&df, "ENT-003", "user03@contoso.onmicrosoft.com");
+    let ev = evidence(&df, r);
+    let triggers: Vec<&str> = ev
+        .iter()
+        .filter(|e| e.2 == "trigger")
+        .map(|e| e.1.as_str())
+        .collect();
+    assert_eq!(triggers.len(), 2);
+    assert!(triggers
+        .iter()
+        .all(|id| id.starts_with("SSPR_c74cf678-ea77-57d8-b0ac-c10aa9ec43ad")));
+    assert!(ev.iter().all(|e| e.0 == "directory_audits"));
+    assert!(summaries[r]
+        .as_deref()
+        .unwrap()
+        .contains("challenge method UserSMSOtp"));
+
+    // user04: the 530035 sign-in, its detection and the risky user, linked by request id.
+    let r = row_of(&df, "ENT-004", "user04@contoso.onmicrosoft.com");
+    let ev = evidence(&df, r);
+    let has = |table: &str, id: &str, role: &str| {
+        ev.iter().any(|e| e.0 == table && e.1 == id && e.2 == role)
+    };
+    assert!(has("signins", USER04_BLOCKED_SIGN_IN, "trigger"), "{ev:?}");
+    assert!(
+        has("risk_detections", USER04_DETECTION, "trigger"),
+        "{ev:?}"
+    );
+    assert!(has("risky_users", USER04, "trigger"), "{ev:?}");
+    assert_eq!(
+        ev.iter().filter(|e| e.2 == "context").count(),
+        3,
+        "the three Tor failures"
+    );
+    assert_eq!(strs(&df, "join_basis")[r].as_deref(), Some("request_id"));
+    assert_eq!(
+        str_list(&df, "mitre", r),
+        ["T1090.003", "T1078.004", "T1078"]
+    );
+    assert_eq!(
+        strs(&df, "subject_ip")[r].as_deref(),
+        Some("185.220.101.47")
+    );
+
+    // Ids are stable hashes, not random.
+    let ids = strs(&df, "finding_id");
+    assert!(ids.iter().all(|id| {
+        let id = id.as_deref().unwrap();
+        id.len() == 18 && id.starts_with("F-") && id[2..].chars().all(|c| c.is_ascii_hexdigit())
+    }));
+    let (_w2, again) = analysed(&[]);
+    assert_eq!(strs(&read_table(&again, "findings"), "finding_id"), ids);
+}
+
+#[test]
+fn findings_are_cited_in_the_timeline_and_summarised_per_user() {
+    let (_w, out) = analysed(&[]);
+    let df = read_table(&out, "findings");
+    let tl = read_table(&out, "timeline");
+    let row = row_where(&tl, "record_id", USER04_BLOCKED_SIGN_IN);
+    let cited = str_list(&tl, "finding_ids", row);
+    let ids = strs(&df, "finding_id");
+    let detections = strs(&df, "detection_id");
+    let mut cited_by: Vec<String> = cited
+        .iter()
+        .map(|id| {
+            let i = ids.iter().position(|x| x.as_deref() == Some(id)).unwrap();
+            detections[i].clone().unwrap()
+        })
+        .collect();
+    cited_by.sort();
+    assert_eq!(
+        cited_by,
+        ["ENT-004", "ENT-010", "ENT-011", "ENT-015", "ENT-022"]
+    );
+
+    let pu = read_table(&out, "per_user");
+    let r = row_where(&pu, "user_id", USER04);
+    assert_eq!(ints(&pu, "findings")[r], Some(5));
+    assert_eq!(
+        strs(&pu, "max_finding_severity")[r].as_deref(),
+        Some("medium")
+    );
+
+    let m = manifest(&out);
+    assert_eq!(m["tables"]["findings"]["rows"], 13);
+    let d = &m["analysis"]["detections"];
+    assert_eq!(
+        d["findings_by_severity"],
+        serde_json::json!({"high": 0, "info": 3, "low": 3, "medium": 7})
+    );
+    assert_eq!(d["thresholds"]["ENT-001"]["min_failures"], 2.0);
+    assert_eq!(d["status"]["ENT-003"]["status"], "ran");
+    assert_eq!(d["unrecognised_failure_texts"], serde_json::json!({}));
+}
+
+#[test]
+fn thresholds_come_from_set_and_toml_and_are_recorded() {
+    let w = Workdir::new();
+    let toml = w.dir.path().join("entrace.toml");
+    std::fs::write(&toml, "[ENT-002]\nwindow_min = 1\n").unwrap();
+    let (code, out, stderr) = w.run(
+        "out",
+        &[fixture("sample-evidence")],
+        &[
+            "--config",
+            toml.to_str().unwrap(),
+            "--set",
+            "ENT-001.min_failures=3",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let df = read_table(&out, "findings");
+    let found = findings_of(&df);
+    // user01 had only two failures; user02's success came 6 s after the lockout (< 1 min).
+    assert!(!found.contains(&f("ENT-001", "low", "user01")), "{found:?}");
+    assert!(
+        found.contains(&f("ENT-002", "medium", "user02")),
+        "{found:?}"
+    );
+    let r = row_of(&df, "ENT-001", "user02@contoso.onmicrosoft.com");
+    let thresholds: serde_json::Value =
+        serde_json::from_str(strs(&df, "thresholds")[r].as_deref().unwrap()).unwrap();
+    assert_eq!(thresholds["min_failures"], 3.0);
+    let m = manifest(&out);
+    assert_eq!(
+        m["analysis"]["detections"]["thresholds"]["ENT-002"]["window_min"],
+        1.0
+    );
+
+    let o = entrace(&[
+        "analyze",
+        out.to_str().unwrap(),
+        "--set",
+        "ENT-001.min_fail=3",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("ENT-001 has no threshold \"min_fail\"") && err.contains("min_failures"),
+        "{err}"
+    );
+}
+
+#[test]
+fn detections_without_their_data_say_skipped_and_why() {
+    let w = Workdir::new();
+    let (code, out, stderr) = w.run("out", &[fixture("equivalence/pages")], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let status = &manifest(&out)["analysis"]["detections"]["status"];
+    assert_eq!(status["ENT-003"]["status"], "skipped");
+    assert_eq!(
+        status["ENT-003"]["reason"],
+        "skipped: no directory audits in the evidence"
+    );
+    assert_eq!(
+        status["ENT-011"]["reason"],
+        "skipped: no riskDetections in the evidence"
+    );
+    assert_eq!(
+        status["ENT-022"]["reason"],
+        "skipped: no riskyUsers in the evidence"
+    );
+    assert_eq!(status["ENT-001"]["status"], "ran");
+    assert!(stderr.is_empty() || !stderr.contains("error"), "{stderr}");
+}
+
+#[test]
+fn readme_detection_table_is_the_catalogue() {
+    let o = entrace(&["detections", "--format", "md"]);
+    assert!(o.status.success());
+    let generated = String::from_utf8(o.stdout).unwrap();
+    let readme = std::fs::read_to_string(fixture("../README.md")).unwrap();
+    let start = readme
+        .find("<!-- detections:begin -->")
+        .expect("begin marker")
+        + "<!-- detections:begin -->".len();
+    let end = readme.find("<!-- detections:end -->").expect("end marker");
+    assert_eq!(
+        readme[start..end].trim(),
+        generated.trim(),
+        "README detection table is stale: paste `entrace detections --format md` between the markers"
+    );
+}
