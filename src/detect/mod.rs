@@ -19,10 +19,17 @@ mod ent001_failures_then_success;
 mod ent002_lockout_then_success;
 mod ent003_sspr_blocked;
 mod ent004_anonymized_ip_risky_user;
+mod ent005_password_spray;
+mod ent007_brute_force;
 mod ent010_anonymizing_infrastructure;
 mod ent011_identity_protection;
+mod ent012_impossible_travel;
+mod ent013_new_country;
 mod ent015_policy_block;
 mod ent022_risky_user;
+mod ent024_success_then_distant_failure;
+#[cfg(test)]
+mod signin_tests;
 
 use std::collections::BTreeMap;
 

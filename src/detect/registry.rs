@@ -43,10 +43,15 @@ pub static REGISTRY: &[&Detection] = &[
     &super::ent001_failures_then_success::DETECTION,
     &super::ent002_lockout_then_success::DETECTION,
     &super::ent004_anonymized_ip_risky_user::DETECTION,
+    &super::ent005_password_spray::DETECTION,
+    &super::ent007_brute_force::DETECTION,
     &super::ent010_anonymizing_infrastructure::DETECTION,
     &super::ent011_identity_protection::DETECTION,
+    &super::ent012_impossible_travel::DETECTION,
+    &super::ent013_new_country::DETECTION,
     &super::ent015_policy_block::DETECTION,
     &super::ent022_risky_user::DETECTION,
+    &super::ent024_success_then_distant_failure::DETECTION,
     &super::ent003_sspr_blocked::DETECTION,
 ];
 

@@ -105,6 +105,8 @@ fn seed_scenarios_give_exactly_the_expected_findings() {
             f("ENT-011", "info", "daisuke.ito"),
             f("ENT-011", "medium", "emi.watanabe"),
             f("ENT-011", "medium", "user04"),
+            // The Seattle trip: a new country, but too little history to judge.
+            f("ENT-013", "info", "daisuke.ito"),
             f("ENT-015", "low", "user04"),
             f("ENT-022", "info", "daisuke.ito"),
             f("ENT-022", "info", "emi.watanabe"),
@@ -227,11 +229,11 @@ fn findings_are_cited_in_the_timeline_and_summarised_per_user() {
     );
 
     let m = manifest(&out);
-    assert_eq!(m["tables"]["findings"]["rows"], 13);
+    assert_eq!(m["tables"]["findings"]["rows"], 14);
     let d = &m["analysis"]["detections"];
     assert_eq!(
         d["findings_by_severity"],
-        serde_json::json!({"high": 0, "info": 3, "low": 3, "medium": 7})
+        serde_json::json!({"high": 0, "info": 4, "low": 3, "medium": 7})
     );
     assert_eq!(d["thresholds"]["ENT-001"]["min_failures"], 2.0);
     assert_eq!(d["status"]["ENT-003"]["status"], "ran");

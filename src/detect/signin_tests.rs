@@ -1,0 +1,289 @@
+//! Positive, near-miss and benign look-alike cases of the sign-in detections,
+//! on small in-memory tables.
+
+use super::config::Config;
+use super::context::Context;
+use super::finding::{Finding, Severity};
+use crate::analyze::correlate::correlate;
+use crate::analyze::identity::{observe_all, resolve_all};
+use crate::analyze::load::{SignIn, Tables};
+
+const MIN: i64 = 60 * 1_000_000_000;
+
+/// A sign-in of `user` from `ip` at `minute` with `code`, Edge on Windows.
+fn si(user: &str, ip: &str, minute: i64, code: i32) -> SignIn {
+    SignIn {
+        id: format!("{user}-{ip}-{minute}-{code}"),
+        time: minute * MIN,
+        user_id: Some(format!("id-{user}")),
+        upn: Some(format!("{user}@contoso.com")),
+        ip: Some(ip.into()),
+        error_code: Some(code),
+        browser: Some("Edge 134.0.0".into()),
+        os: Some("Windows10".into()),
+        client_app_used: Some("Browser".into()),
+        app_id: Some("app-officehome".into()),
+        country: Some("JP".into()),
+        ..SignIn::default()
+    }
+}
+
+fn at(mut s: SignIn, country: &str, lat: f64, lon: f64) -> SignIn {
+    s.country = Some(country.into());
+    s.latitude = Some(lat);
+    s.longitude = Some(lon);
+    s
+}
+
+/// The findings of detection `id` on these sign-ins, with `--set` overrides.
+fn findings(id: &str, sign_ins: Vec<SignIn>, sets: &[&str]) -> Vec<Finding> {
+    let tables = Tables {
+        sign_ins,
+        ..Tables::default()
+    };
+    let mut identities = observe_all(&tables);
+    let users = resolve_all(&tables, &mut identities);
+    let ids: Vec<Option<String>> = users
+        .sign_ins
+        .iter()
+        .map(|r| r.as_ref().and_then(|r| r.user_id.clone()))
+        .collect();
+    let links = correlate(&tables, &ids, &[]);
+    let ctx = Context::new(&tables, &users, &identities, &links);
+    let mut config = Config::default();
+    for s in sets {
+        config.apply_set(s).unwrap();
+    }
+    super::run(&ctx, &config)
+        .findings
+        .into_iter()
+        .filter(|f| f.detection_id == id)
+        .collect()
+}
+
+fn severities(f: &[Finding]) -> Vec<Severity> {
+    f.iter().map(|f| f.severity).collect()
+}
+
+fn failures_then_success(n: i64, ip: &str, success_minute: i64) -> Vec<SignIn> {
+    let mut v: Vec<SignIn> = (0..n).map(|k| si("alice", ip, k, 50126)).collect();
+    v.push(si("alice", "198.51.100.1", success_minute, 0));
+    v
+}
+
+#[test]
+fn ent001_counts_failures_before_a_success() {
+    let low = findings("ENT-001", failures_then_success(2, "198.51.100.1", 5), &[]);
+    assert_eq!(severities(&low), [Severity::Low]);
+    assert_eq!(low[0].evidence_count, 3);
+    assert_eq!(
+        severities(&findings(
+            "ENT-001",
+            failures_then_success(5, "198.51.100.1", 9),
+            &[]
+        )),
+        [Severity::Medium]
+    );
+    assert_eq!(
+        severities(&findings(
+            "ENT-001",
+            failures_then_success(10, "198.51.100.1", 12),
+            &[]
+        )),
+        [Severity::High]
+    );
+    // Failures from elsewhere make it medium even when few.
+    assert_eq!(
+        severities(&findings(
+            "ENT-001",
+            failures_then_success(2, "203.0.113.9", 5),
+            &[]
+        )),
+        [Severity::Medium]
+    );
+    // Near miss: one typo; or two failures more than 30 minutes before the success.
+    assert!(findings("ENT-001", failures_then_success(1, "198.51.100.1", 5), &[]).is_empty());
+    assert!(findings("ENT-001", failures_then_success(2, "198.51.100.1", 32), &[]).is_empty());
+}
+
+#[test]
+fn ent002_needs_a_lockout_and_a_different_client() {
+    let scenario = |success: SignIn| {
+        let mut v: Vec<SignIn> = (0..5)
+            .map(|k| si("bob", "198.51.100.1", k, 50126))
+            .collect();
+        v.push(si("bob", "198.51.100.1", 6, 50053));
+        v.push(success);
+        v
+    };
+    let mut edge_to_firefox = si("bob", "198.51.100.1", 8, 0);
+    edge_to_firefox.browser = Some("Firefox 136.0".into());
+    assert_eq!(
+        severities(&findings("ENT-002", scenario(edge_to_firefox.clone()), &[])),
+        [Severity::Medium]
+    );
+    // A new IP never used before: high.
+    let elsewhere = si("bob", "203.0.113.50", 8, 0);
+    assert_eq!(
+        severities(&findings("ENT-002", scenario(elsewhere), &[])),
+        [Severity::High]
+    );
+    // Near miss: the success comes 61 minutes after the lockout.
+    let mut late = edge_to_firefox;
+    late.time = 67 * MIN;
+    assert!(findings("ENT-002", scenario(late), &[]).is_empty());
+    // Benign: the same client retries after the lockout expired.
+    assert!(findings("ENT-002", scenario(si("bob", "198.51.100.1", 8, 0)), &[]).is_empty());
+    // A 50053 for a malicious IP is not Smart Lockout.
+    let mut v = scenario(si("bob", "203.0.113.50", 8, 0));
+    v[5].failure_reason = Some(
+        "The sign-in was blocked because it came from an IP address with malicious activity".into(),
+    );
+    assert!(findings("ENT-002", v, &[]).is_empty());
+}
+
+fn spray(users: usize, spacing_min: i64, ip: &str) -> Vec<SignIn> {
+    (0..users)
+        .map(|k| si(&format!("user{k:03}"), ip, k as i64 * spacing_min, 50126))
+        .collect()
+}
+
+#[test]
+fn ent005_spray_needs_many_users_and_ignores_busy_offices() {
+    assert_eq!(
+        severities(&findings("ENT-005", spray(5, 4, "203.0.113.66"), &[])),
+        [Severity::Medium]
+    );
+    assert_eq!(
+        severities(&findings("ENT-005", spray(15, 2, "203.0.113.66"), &[])),
+        [Severity::High]
+    );
+    // Near miss: four users in 20 minutes.
+    assert!(findings("ENT-005", spray(4, 4, "203.0.113.66"), &[]).is_empty());
+    // Low and slow: ten users over a day, one attempt each.
+    assert_eq!(
+        severities(&findings("ENT-005", spray(10, 120, "203.0.113.66"), &[])),
+        [Severity::High]
+    );
+    // A sprayed success makes it high.
+    let mut v = spray(5, 4, "203.0.113.66");
+    v.push(si("user002", "203.0.113.66", 30, 0));
+    let f = findings("ENT-005", v, &[]);
+    assert_eq!(severities(&f), [Severity::High]);
+    assert!(f[0].summary.contains("sprayed success"), "{}", f[0].summary);
+    // Benign look-alike: an office IP with six typing users and forty successful ones.
+    let mut office = spray(6, 3, "198.51.100.7");
+    office.extend((0..40).map(|k| si(&format!("staff{k:02}"), "198.51.100.7", k, 0)));
+    assert!(findings("ENT-005", office, &[]).is_empty());
+    // Thresholds come from the configuration.
+    assert!(findings(
+        "ENT-005",
+        spray(5, 4, "203.0.113.66"),
+        &["ENT-005.users_per_20m=6"]
+    )
+    .is_empty());
+}
+
+#[test]
+fn ent007_many_failures_in_a_short_window() {
+    let burst = |n: i64, spacing_s: i64| -> Vec<SignIn> {
+        (0..n)
+            .map(|k| {
+                let mut s = si("carol", "203.0.113.8", 0, 50126);
+                s.time = k * spacing_s * 1_000_000_000;
+                s.id = format!("c{k}");
+                s
+            })
+            .collect()
+    };
+    assert_eq!(
+        severities(&findings("ENT-007", burst(10, 30), &[])),
+        [Severity::Medium]
+    );
+    assert!(
+        findings("ENT-007", burst(9, 30), &[]).is_empty(),
+        "near miss: nine"
+    );
+    // Benign: ten failures spread over two hours (a stale password on a phone).
+    assert!(findings("ENT-007", burst(10, 720), &[]).is_empty());
+}
+
+#[test]
+fn ent012_flags_speeds_no_traveller_reaches() {
+    let tokyo = |minute| {
+        at(
+            si("dan", "198.51.100.1", minute, 0),
+            "JP",
+            35.6895,
+            139.6917,
+        )
+    };
+    let seattle = |minute| {
+        at(
+            si("dan", "203.0.113.77", minute, 0),
+            "US",
+            47.6062,
+            -122.3321,
+        )
+    };
+    // 7,700 km in one hour.
+    let f = findings("ENT-012", vec![tokyo(0), seattle(60)], &[]);
+    assert_eq!(severities(&f), [Severity::High]);
+    assert!(f[0].summary.contains("km/h"));
+    // Benign look-alike: the flight, 10 hours (about 770 km/h).
+    assert!(findings("ENT-012", vec![tokyo(0), seattle(600)], &[]).is_empty());
+    // Just above and just under the medium line (900 km/h): 7,700 km in 8.4 h and 8.7 h.
+    assert_eq!(
+        severities(&findings("ENT-012", vec![tokyo(0), seattle(504)], &[])),
+        [Severity::Medium]
+    );
+    assert!(findings("ENT-012", vec![tokyo(0), seattle(522)], &[]).is_empty());
+    // Failures do not count: the password was not validated.
+    let mut failed = seattle(60);
+    failed.error_code = Some(50126);
+    assert!(findings("ENT-012", vec![tokyo(0), failed], &[]).is_empty());
+}
+
+#[test]
+fn ent013_new_country_after_enough_history() {
+    let home: Vec<SignIn> = (0..10)
+        .map(|d| si("erin", "198.51.100.1", d * 24 * 60, 0))
+        .collect();
+    let abroad = |code: i32, minute: i64| {
+        let mut s = si("erin", "203.0.113.90", minute, code);
+        s.country = Some("US".into());
+        s
+    };
+    let mut v = home.clone();
+    v.push(abroad(0, 11 * 24 * 60));
+    assert_eq!(severities(&findings("ENT-013", v, &[])), [Severity::Low]);
+    // Password right, never completed from there: medium.
+    let mut v = home.clone();
+    v.push(abroad(50076, 11 * 24 * 60));
+    assert_eq!(severities(&findings("ENT-013", v, &[])), [Severity::Medium]);
+    // Benign look-alike: the traveller's MFA prompt, completed a minute later.
+    let mut v = home.clone();
+    v.push(abroad(50076, 11 * 24 * 60));
+    v.push(abroad(0, 11 * 24 * 60 + 1));
+    assert_eq!(severities(&findings("ENT-013", v, &[])), [Severity::Low]);
+    // Near miss on history: nine successes within a week is not enough to judge.
+    let mut v: Vec<SignIn> = home[..9].to_vec();
+    v.push(abroad(50076, 7 * 24 * 60));
+    assert_eq!(severities(&findings("ENT-013", v, &[])), [Severity::Info]);
+}
+
+#[test]
+fn ent024_success_then_failure_from_another_network() {
+    let pair =
+        |gap: i64, ip: &str| vec![si("fay", "198.51.100.1", 0, 0), si("fay", ip, gap, 50126)];
+    assert_eq!(
+        severities(&findings("ENT-024", pair(5, "203.0.113.4"), &[])),
+        [Severity::Low]
+    );
+    assert!(
+        findings("ENT-024", pair(11, "203.0.113.4"), &[]).is_empty(),
+        "near miss: 11 min"
+    );
+    // Benign: a typo from the same /16 (office Wi-Fi to wired).
+    assert!(findings("ENT-024", pair(5, "198.51.7.20"), &[]).is_empty());
+}
