@@ -20,13 +20,18 @@ mod ent002_lockout_then_success;
 mod ent003_sspr_blocked;
 mod ent004_anonymized_ip_risky_user;
 mod ent005_password_spray;
+mod ent006_distributed_attack;
 mod ent007_brute_force;
+mod ent008_mfa_fatigue;
+mod ent009_legacy_auth;
 mod ent010_anonymizing_infrastructure;
 mod ent011_identity_protection;
 mod ent012_impossible_travel;
 mod ent013_new_country;
+mod ent014_disabled_account_probing;
 mod ent015_policy_block;
 mod ent022_risky_user;
+mod ent023_device_code_cross_tenant;
 mod ent024_success_then_distant_failure;
 #[cfg(test)]
 mod signin_tests;

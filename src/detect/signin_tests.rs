@@ -287,3 +287,133 @@ fn ent024_success_then_failure_from_another_network() {
     // Benign: a typo from the same /16 (office Wi-Fi to wired).
     assert!(findings("ENT-024", pair(5, "198.51.7.20"), &[]).is_empty());
 }
+
+#[test]
+fn ent006_failures_from_many_places_in_a_day() {
+    let attack = |n: i64, ips: i64| -> Vec<SignIn> {
+        (0..n)
+            .map(|k| si("gus", &format!("203.0.113.{}", k % ips), k * 20, 50126))
+            .collect()
+    };
+    assert_eq!(
+        severities(&findings("ENT-006", attack(31, 5), &[])),
+        [Severity::Medium]
+    );
+    assert!(
+        findings("ENT-006", attack(30, 5), &[]).is_empty(),
+        "near miss: 30 is not more than 30"
+    );
+    // Benign look-alike: a phone with a stale password, one IP, one place.
+    assert!(findings("ENT-006", attack(40, 1), &[]).is_empty());
+}
+
+#[test]
+fn ent008_mfa_denials_and_fraud_reports() {
+    let deny = |minute: i64, details: &str| {
+        let mut s = si("hana", "203.0.113.5", minute, 500121);
+        s.additional_details = Some(details.into());
+        s
+    };
+    let declined = "MFA denied; user declined the authentication";
+    let burst: Vec<SignIn> = (0..3).map(|k| deny(k * 3, declined)).collect();
+    assert_eq!(
+        severities(&findings("ENT-008", burst.clone(), &[])),
+        [Severity::Medium]
+    );
+    let mut accepted = burst.clone();
+    accepted.push(si("hana", "203.0.113.5", 20, 0));
+    assert_eq!(
+        severities(&findings("ENT-008", accepted, &[])),
+        [Severity::High]
+    );
+    let fraud = vec![deny(0, "MFA denied; Phone App Reported Fraud")];
+    assert_eq!(
+        severities(&findings("ENT-008", fraud, &[])),
+        [Severity::High]
+    );
+    // Near miss: three denials spread over 12 minutes stay low.
+    let spread: Vec<SignIn> = (0..3).map(|k| deny(k * 6, declined)).collect();
+    assert_eq!(
+        severities(&findings("ENT-008", spread, &[])),
+        [Severity::Low]
+    );
+    // Benign: MFA interrupts (50074) are not denials.
+    assert!(findings("ENT-008", vec![si("hana", "198.51.100.1", 0, 50074)], &[]).is_empty());
+}
+
+#[test]
+fn ent009_legacy_clients_and_ropc_agents() {
+    let mut imap = si("ivan", "203.0.113.7", 0, 0);
+    imap.client_app_used = Some("IMAP4".into());
+    assert_eq!(
+        severities(&findings("ENT-009", vec![imap.clone()], &[])),
+        [Severity::Medium]
+    );
+    imap.error_code = Some(50126);
+    assert_eq!(
+        severities(&findings("ENT-009", vec![imap], &[])),
+        [Severity::Low]
+    );
+    let mut ropc = si("ivan", "203.0.113.7", 0, 50126);
+    ropc.user_agent = Some("BAV2ROPC".into());
+    assert_eq!(
+        severities(&findings("ENT-009", vec![ropc], &[])),
+        [Severity::Low]
+    );
+    // Benign: modern clients.
+    let mut mobile = si("ivan", "198.51.100.1", 0, 0);
+    mobile.client_app_used = Some("Mobile Apps and Desktop clients".into());
+    assert!(findings("ENT-009", vec![mobile], &[]).is_empty());
+}
+
+#[test]
+fn ent014_disabled_accounts_probed_from_one_ip() {
+    let mut v = vec![si("leaver", "203.0.113.9", 0, 50057)];
+    v.push(si("active", "203.0.113.9", 5, 0));
+    assert_eq!(severities(&findings("ENT-014", v, &[])), [Severity::Medium]);
+    // Benign look-alike: a leaver's phone at the office, where many others succeed.
+    let mut office = vec![si("leaver", "198.51.100.7", 0, 50057)];
+    office.extend((0..3).map(|k| si(&format!("staff{k}"), "198.51.100.7", k, 0)));
+    assert!(
+        findings("ENT-014", office, &[]).is_empty(),
+        "ratio 1/3 is under 0.5"
+    );
+    // Per user: three applications in a day.
+    let apps: Vec<SignIn> = (0..3)
+        .map(|k| {
+            let mut s = si("leaver", "192.0.2.50", k, 50057);
+            s.app_id = Some(format!("app-{k}"));
+            s
+        })
+        .collect();
+    assert_eq!(
+        severities(&findings("ENT-014", apps.clone(), &[])),
+        [Severity::Low]
+    );
+    assert!(
+        findings("ENT-014", apps[..2].to_vec(), &[]).is_empty(),
+        "near miss: two apps"
+    );
+}
+
+#[test]
+fn ent023_device_code_success_and_v1_skip() {
+    let mut dc = si("jun", "203.0.113.30", 10, 0);
+    dc.authentication_protocol = Some("deviceCode".into());
+    let home = si("jun", "198.51.100.1", 0, 0);
+    assert_eq!(
+        severities(&findings("ENT-023", vec![home.clone(), dc.clone()], &[])),
+        [Severity::High]
+    );
+    // From an IP the user already used: medium.
+    let mut known = dc.clone();
+    known.ip = Some("198.51.100.1".into());
+    assert_eq!(
+        severities(&findings("ENT-023", vec![home.clone(), known], &[])),
+        [Severity::Medium]
+    );
+    // A failed device-code attempt is not a finding.
+    let mut failed = dc;
+    failed.error_code = Some(50126);
+    assert!(findings("ENT-023", vec![home.clone(), failed], &[]).is_empty());
+}

@@ -1,0 +1,132 @@
+//! ENT-009 Legacy protocol or ROPC sign-in.
+//!
+//! **What it finds.** Sign-ins over legacy authentication (`clientAppUsed`
+//! IMAP4, POP3, Exchange ActiveSync, Authenticated SMTP, …), user agents of
+//! ROPC tooling (BAV2ROPC, CBAinPROD, CBAinTAR) or `authenticationProtocol`
+//! `ropc`; one finding per user and client.
+//!
+//! **Why it matters.** Legacy protocols skip MFA and Conditional Access
+//! device checks: they are how sprayed passwords get used.
+//!
+//! **Evidence.** The sign-ins (trigger).
+//!
+//! **Thresholds.** None. Severity medium when one succeeded, low for failures
+//! only (those feed ENT-005).
+//!
+//! **False positives.** Old printers and scanners sending mail over SMTP AUTH;
+//! line-of-business apps using ROPC.
+//!
+//! **References.** DETECTIONS.md ENT-009 and appendix §4.7; Sentinel S14.
+
+use std::collections::BTreeMap;
+
+use super::codes::SUCCESS;
+use super::config::Params;
+use super::context::Context;
+use super::finding::{EvidenceRole, Finding, Severity};
+use super::registry::{Availability, Detection};
+use crate::analyze::load::SignIn;
+
+/// The catalogue entry.
+pub static DETECTION: Detection = Detection {
+    id: "ENT-009",
+    name: "Legacy protocol or ROPC sign-in",
+    severities: "low–medium",
+    mitre: &["T1078.004", "T1110.003"],
+    finds: "Sign-ins over legacy authentication protocols or ROPC tooling, per user and client",
+    params: &[],
+    requires: |ctx| {
+        if ctx.tables.sign_ins.is_empty() {
+            Availability::Skipped("no sign-ins in the evidence".into())
+        } else if ctx
+            .tables
+            .sign_ins
+            .iter()
+            .any(|s| s.user_agent.is_some() || s.authentication_protocol.is_some())
+        {
+            Availability::Ready
+        } else {
+            Availability::Partial("userAgent and authenticationProtocol absent (v1.0 export): only clientAppUsed checked".into())
+        }
+    },
+    run,
+};
+
+/// `clientAppUsed` values of legacy clients (GRAPH.md §4.7), lower-case.
+const LEGACY_CLIENTS: &[&str] = &[
+    "exchange activesync",
+    "imap4",
+    "imap",
+    "pop3",
+    "pop",
+    "mapi over http",
+    "mapi",
+    "authenticated smtp",
+    "smtp",
+    "exchange web services",
+    "exchange online powershell",
+    "autodiscover",
+    "offline address book",
+    "outlook anywhere (rpc over http)",
+    "reporting web services",
+    "universal outlook",
+    "other clients",
+];
+
+/// User-agent markers of ROPC and legacy tooling.
+const ROPC_AGENTS: &[&str] = &["BAV2ROPC", "CBAinPROD", "CBAinTAR"];
+
+/// Why a sign-in counts as legacy, if it does.
+fn legacy(s: &SignIn) -> Option<String> {
+    if let Some(c) = s
+        .client_app_used
+        .as_deref()
+        .filter(|c| LEGACY_CLIENTS.contains(&c.to_lowercase().as_str()))
+    {
+        return Some(c.to_owned());
+    }
+    if let Some(a) = s
+        .user_agent
+        .as_deref()
+        .and_then(|ua| ROPC_AGENTS.iter().find(|m| ua.contains(**m)))
+    {
+        return Some(format!("user agent {a}"));
+    }
+    s.authentication_protocol
+        .as_deref()
+        .filter(|p| p.split(',').any(|x| x.trim().eq_ignore_ascii_case("ropc")))
+        .map(|_| "ROPC".to_owned())
+}
+
+fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) {
+    let t = &ctx.tables.sign_ins;
+    for (user, list) in &ctx.sign_ins_by_user {
+        let mut by_client: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for &i in list {
+            if let Some(why) = legacy(&t[i]) {
+                by_client.entry(why).or_default().push(i);
+            }
+        }
+        for (client, rows) in by_client {
+            let ok = rows
+                .iter()
+                .filter(|&&i| t[i].error_code == Some(SUCCESS))
+                .count();
+            let mut f = ctx.finding(
+                &DETECTION,
+                if ok > 0 {
+                    Severity::Medium
+                } else {
+                    Severity::Low
+                },
+                Some(user),
+            );
+            f.summary = format!("{} sign-in(s) over {client}, {ok} succeeded", rows.len());
+            f.evidence = rows
+                .iter()
+                .map(|&i| ctx.sign_in(i, EvidenceRole::Trigger))
+                .collect();
+            out.push(f);
+        }
+    }
+}
