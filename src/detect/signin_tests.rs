@@ -6,7 +6,7 @@ use super::context::Context;
 use super::finding::{Finding, Severity};
 use crate::analyze::correlate::correlate;
 use crate::analyze::identity::{observe_all, resolve_all};
-use crate::analyze::load::{SignIn, Tables};
+use crate::analyze::load::{Detection, RiskyUser, SignIn, Tables};
 
 const MIN: i64 = 60 * 1_000_000_000;
 
@@ -41,15 +41,25 @@ fn findings(id: &str, sign_ins: Vec<SignIn>, sets: &[&str]) -> Vec<Finding> {
         sign_ins,
         ..Tables::default()
     };
-    let mut identities = observe_all(&tables);
-    let users = resolve_all(&tables, &mut identities);
+    findings_in(id, &tables, sets)
+}
+
+/// The findings of detection `id` on these tables.
+fn findings_in(id: &str, tables: &Tables, sets: &[&str]) -> Vec<Finding> {
+    let mut identities = observe_all(tables);
+    let users = resolve_all(tables, &mut identities);
     let ids: Vec<Option<String>> = users
         .sign_ins
         .iter()
         .map(|r| r.as_ref().and_then(|r| r.user_id.clone()))
         .collect();
-    let links = correlate(&tables, &ids, &[]);
-    let ctx = Context::new(&tables, &users, &identities, &links);
+    let detection_ids: Vec<Option<String>> = users
+        .detections
+        .iter()
+        .map(|r| r.as_ref().and_then(|r| r.user_id.clone()))
+        .collect();
+    let links = correlate(tables, &ids, &detection_ids);
+    let ctx = Context::new(tables, &users, &identities, &links);
     let mut config = Config::default();
     for s in sets {
         config.apply_set(s).unwrap();
@@ -416,4 +426,181 @@ fn ent023_device_code_success_and_v1_skip() {
     let mut failed = dc;
     failed.error_code = Some(50126);
     assert!(findings("ENT-023", vec![home.clone(), failed], &[]).is_empty());
+}
+
+fn anon(mut s: SignIn) -> SignIn {
+    s.risk_event_types = vec!["anonymizedIPAddress".into()];
+    s
+}
+
+fn detection_of(
+    id: &str,
+    user: &str,
+    kind: &str,
+    level: &str,
+    state: &str,
+    request: Option<&str>,
+) -> Detection {
+    Detection {
+        id: id.into(),
+        time: 2 * MIN,
+        user_id: Some(format!("id-{user}")),
+        upn: Some(format!("{user}@contoso.com")),
+        event_type: Some(kind.into()),
+        risk_level: Some(level.into()),
+        risk_state: Some(state.into()),
+        ip: Some("185.220.101.47".into()),
+        request_id: request.map(Into::into),
+        ..Detection::default()
+    }
+}
+
+fn risky(user: &str, state: &str, level: &str) -> RiskyUser {
+    RiskyUser {
+        id: format!("id-{user}"),
+        time: 3 * MIN,
+        upn: Some(format!("{user}@contoso.com")),
+        risk_state: Some(state.into()),
+        risk_level: Some(level.into()),
+        ..RiskyUser::default()
+    }
+}
+
+#[test]
+fn ent004_and_ent010_grade_anonymized_sign_ins_by_outcome() {
+    let tor = "185.220.101.47";
+    let blocked = anon(si("kim", tor, 1, 530035));
+    let tables = |sign_in: SignIn, risky_users: Vec<RiskyUser>| Tables {
+        detections: vec![detection_of(
+            "d1",
+            "kim",
+            "anonymizedIPAddress",
+            "medium",
+            "atRisk",
+            Some(&sign_in.id),
+        )],
+        sign_ins: vec![si("kim", tor, 0, 50126), sign_in],
+        risky_users,
+        ..Tables::default()
+    };
+    let seed = tables(blocked.clone(), vec![risky("kim", "atRisk", "low")]);
+    let f = findings_in("ENT-004", &seed, &[]);
+    assert_eq!(severities(&f), [Severity::Medium]);
+    assert_eq!(f[0].join_basis.as_deref(), Some("request_id"));
+    assert_eq!(
+        f[0].evidence_count, 4,
+        "failure, sign-in, detection, risky user"
+    );
+    assert_eq!(
+        severities(&findings_in("ENT-010", &seed, &[])),
+        [Severity::Medium]
+    );
+    // Near miss: blocked, but the user never became risky: low.
+    let no_risky = tables(blocked, vec![]);
+    assert_eq!(
+        severities(&findings_in("ENT-004", &no_risky, &[])),
+        [Severity::Low]
+    );
+    // A success through Tor is high for both.
+    let success = tables(
+        anon(si("kim", tor, 1, 0)),
+        vec![risky("kim", "atRisk", "low")],
+    );
+    assert_eq!(
+        severities(&findings_in("ENT-004", &success, &[])),
+        [Severity::High]
+    );
+    assert_eq!(
+        severities(&findings_in("ENT-010", &success, &[])),
+        [Severity::High]
+    );
+    // Benign look-alike: an ordinary sign-in from a hosting IP, no anonymizer flag.
+    let plain = Tables {
+        sign_ins: vec![si("kim", "203.0.113.200", 0, 0)],
+        ..Tables::default()
+    };
+    assert!(findings_in("ENT-004", &plain, &[]).is_empty());
+    assert!(findings_in("ENT-010", &plain, &[]).is_empty());
+}
+
+#[test]
+fn ent011_and_ent022_follow_state_and_level() {
+    let t = |state: &str, level: &str, kind: &str| Tables {
+        detections: vec![detection_of("d1", "lee", kind, level, state, None)],
+        risky_users: vec![risky("lee", state, level)],
+        ..Tables::default()
+    };
+    assert_eq!(
+        severities(&findings_in(
+            "ENT-011",
+            &t("atRisk", "medium", "unfamiliarFeatures"),
+            &[]
+        )),
+        [Severity::Medium]
+    );
+    assert_eq!(
+        severities(&findings_in(
+            "ENT-011",
+            &t("atRisk", "low", "attackerinTheMiddle"),
+            &[]
+        )),
+        [Severity::High]
+    );
+    // Benign look-alikes: dismissed is info, remediated drops a level.
+    assert_eq!(
+        severities(&findings_in(
+            "ENT-011",
+            &t("dismissed", "low", "unfamiliarFeatures"),
+            &[]
+        )),
+        [Severity::Info]
+    );
+    assert_eq!(
+        severities(&findings_in(
+            "ENT-011",
+            &t("remediated", "high", "leakedCredentials"),
+            &[]
+        )),
+        [Severity::Medium]
+    );
+    assert_eq!(
+        severities(&findings_in(
+            "ENT-022",
+            &t("atRisk", "high", "unfamiliarFeatures"),
+            &[]
+        )),
+        [Severity::High]
+    );
+    assert_eq!(
+        severities(&findings_in(
+            "ENT-022",
+            &t("confirmedCompromised", "low", "generic"),
+            &[]
+        )),
+        [Severity::High]
+    );
+    assert_eq!(
+        severities(&findings_in(
+            "ENT-022",
+            &t("remediated", "none", "generic"),
+            &[]
+        )),
+        [Severity::Info]
+    );
+}
+
+#[test]
+fn ent015_policy_blocks_are_low_context() {
+    let f = findings(
+        "ENT-015",
+        vec![
+            si("max", "203.0.113.3", 0, 53003),
+            si("max", "203.0.113.3", 1, 530035),
+        ],
+        &[],
+    );
+    assert_eq!(severities(&f), [Severity::Low]);
+    assert_eq!(f[0].evidence_count, 2);
+    // Benign look-alike: an MFA interrupt is not a policy block.
+    assert!(findings("ENT-015", vec![si("max", "203.0.113.3", 0, 50076)], &[]).is_empty());
 }
