@@ -1,3 +1,164 @@
 //! Synthetic evidence: realistic Microsoft Graph exports of a whole tenant,
 //! generated deterministically (benches, scale tests, the background tenant
 //! of the detection tests).
+//!
+//! [`generate`] writes a tenant of ordinary, benign activity: people signing
+//! in from their office or home in their office's working hours, occasional
+//! "Keep me signed in" and MFA interrupts, rare single typos, token refreshes,
+//! a few business trips Tokyo → Seattle by plane, admins' everyday directory
+//! work, successful self-service password resets, new hires registering
+//! security info, and low Identity Protection detections that were dismissed
+//! or remediated. It is built so that no medium or high detection fires on it.
+//!
+//! Output layout inside the directory (Graph page envelopes, newest first):
+//!
+//! ```text
+//! signins/page-0001.json …              v1.0 interactive sign-ins
+//! signins-beta/page-0001.json …         beta non-interactive sign-ins (~20 % of users)
+//! directory_audits/page-0001.json …     v1.0 directoryAudits
+//! identity_protection/risk_detections.json
+//! identity_protection/risky_users.json
+//! ```
+//!
+//! Invariants: the same options give byte-identical files; nothing outside
+//! `[start, start + days)` is written; IPs are documentation or shared
+//! address space, and no UPN or IP collides with the fixtures in `testdata/`.
+//! Not here: the CLI command (it calls [`generate`]).
+
+mod activity;
+mod admin;
+mod audit;
+mod catalog;
+mod clock;
+mod names;
+mod pages;
+mod plan;
+mod records;
+mod risk;
+mod rng;
+mod signin;
+mod tenant;
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use records::newest_first;
+use rng::Rng;
+
+/// What to generate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenerateOptions {
+    /// Number of people in the tenant (admins included), e.g. 2000.
+    pub users: usize,
+    /// Number of days in the export window, e.g. 14.
+    pub days: u32,
+    /// Seed: the same options give byte-identical output.
+    pub seed: u64,
+    /// Start of the window (first day), UTC ns since the epoch; midnight UTC is
+    /// natural, e.g. 2025-03-03T00:00:00Z.
+    pub start: i64,
+    /// Records per Graph page (Graph's sign-in page size is 1000).
+    pub records_per_page: usize,
+}
+
+impl Default for GenerateOptions {
+    /// 2,000 users × 14 days from Monday 2025-03-03, seed 1, 1,000 records a page.
+    fn default() -> Self {
+        GenerateOptions {
+            users: 2000,
+            days: 14,
+            seed: 1,
+            start: 1_740_960_000 * 1_000_000_000,
+            records_per_page: 1000,
+        }
+    }
+}
+
+/// What [`generate`] wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GenerateSummary {
+    /// Every file written, in writing order.
+    pub files: Vec<PathBuf>,
+    /// Sign-in records (v1.0 interactive plus beta non-interactive).
+    pub sign_ins: u64,
+    /// Directory audit records.
+    pub audits: u64,
+    /// Risk detection records.
+    pub risk_detections: u64,
+    /// Risky user records.
+    pub risky_users: u64,
+    /// Total bytes written.
+    pub bytes: u64,
+}
+
+/// Writes a synthetic tenant's Graph evidence into `dir` (created if needed;
+/// existing files of the same names are overwritten).
+///
+/// # Errors
+/// [`Error::Usage`] when `users`, `days` or `records_per_page` is 0, and
+/// [`Error::Io`] when a folder or file cannot be written.
+pub fn generate(opts: &GenerateOptions, dir: &Path) -> Result<GenerateSummary> {
+    if opts.users == 0 || opts.days == 0 || opts.records_per_page == 0 {
+        return Err(Error::Usage(
+            "generate: users, days and records per page must all be at least 1".to_string(),
+        ));
+    }
+    let tenant = tenant::Tenant::build(opts);
+    let mut out = activity::simulate(&tenant, opts.seed);
+    newest_first(&mut out.interactive);
+    newest_first(&mut out.non_interactive);
+    newest_first(&mut out.audits);
+    newest_first(&mut out.detections);
+    newest_first(&mut out.risky_users);
+
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating the output directory", e))?;
+    let mut summary = GenerateSummary {
+        sign_ins: (out.interactive.len() + out.non_interactive.len()) as u64,
+        audits: out.audits.len() as u64,
+        risk_detections: out.detections.len() as u64,
+        risky_users: out.risky_users.len() as u64,
+        ..GenerateSummary::default()
+    };
+    let mut rng = Rng::stream(opts.seed, 3, 0);
+    let per_page = opts.records_per_page;
+    pages::write_pages(
+        dir,
+        &pages::SIGN_INS,
+        &out.interactive,
+        per_page,
+        &mut rng,
+        &mut summary,
+    )?;
+    pages::write_pages(
+        dir,
+        &pages::SIGN_INS_BETA,
+        &out.non_interactive,
+        per_page,
+        &mut rng,
+        &mut summary,
+    )?;
+    pages::write_pages(
+        dir,
+        &pages::DIRECTORY_AUDITS,
+        &out.audits,
+        per_page,
+        &mut rng,
+        &mut summary,
+    )?;
+    let ip = dir.join("identity_protection");
+    pages::write_single(
+        &ip.join("risk_detections.json"),
+        pages::RISK_DETECTIONS,
+        &out.detections,
+        &mut summary,
+    )?;
+    pages::write_single(
+        &ip.join("risky_users.json"),
+        pages::RISKY_USERS,
+        &out.risky_users,
+        &mut summary,
+    )?;
+    Ok(summary)
+}

@@ -1,0 +1,351 @@
+//! Tests of the generator: determinism, counts, page shapes, and the benign
+//! properties the detection tests rely on.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::*;
+use crate::model::time::parse_timestamp;
+
+const HOUR_NS: i64 = 3_600_000_000_000;
+
+fn opts(users: usize, days: u32, seed: u64) -> GenerateOptions {
+    GenerateOptions {
+        users,
+        days,
+        seed,
+        ..GenerateOptions::default()
+    }
+}
+
+/// Every file's bytes, keyed by path relative to `root`.
+fn snapshot(root: &Path, summary: &GenerateSummary) -> BTreeMap<String, Vec<u8>> {
+    summary
+        .files
+        .iter()
+        .map(|f| {
+            let rel = f.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            (rel, std::fs::read(f).unwrap())
+        })
+        .collect()
+}
+
+/// Records of one collection, in file order, with the page checks applied.
+fn read_collection(root: &Path, rel_files: &[String], context: &str) -> Vec<Value> {
+    let mut records = Vec::new();
+    for (i, rel) in rel_files.iter().enumerate() {
+        let page: Value = serde_json::from_slice(&std::fs::read(root.join(rel)).unwrap()).unwrap();
+        assert_eq!(page["@odata.context"], context, "{rel}");
+        let has_next = page.get("@odata.nextLink").is_some();
+        assert_eq!(has_next, i + 1 < rel_files.len(), "nextLink on {rel}");
+        records.extend(page["value"].as_array().unwrap().iter().cloned());
+    }
+    records
+}
+
+fn time(rec: &Value, key: &str) -> i64 {
+    parse_timestamp(rec[key].as_str().unwrap()).unwrap()
+}
+
+fn files_under(summary: &GenerateSummary, root: &Path, dir: &str) -> Vec<String> {
+    let mut v: Vec<String> = summary
+        .files
+        .iter()
+        .map(|f| {
+            f.strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .filter(|f| f.starts_with(&format!("{dir}/")))
+        .collect();
+    v.sort();
+    v
+}
+
+fn haversine_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, lo1, la2, lo2) = (
+        a.0.to_radians(),
+        a.1.to_radians(),
+        b.0.to_radians(),
+        b.1.to_radians(),
+    );
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    2.0 * 6371.0 * h.sqrt().asin()
+}
+
+#[test]
+fn same_seed_gives_identical_bytes() {
+    let (a, b, c) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let o = GenerateOptions {
+        records_per_page: 500,
+        ..opts(300, 14, 7)
+    };
+    let sa = generate(&o, a.path()).unwrap();
+    let sb = generate(&o, b.path()).unwrap();
+    assert_eq!(snapshot(a.path(), &sa), snapshot(b.path(), &sb));
+    assert_eq!(
+        (sa.sign_ins, sa.audits, sa.bytes),
+        (sb.sign_ins, sb.audits, sb.bytes)
+    );
+    let sc = generate(&GenerateOptions { seed: 8, ..o }, c.path()).unwrap();
+    assert_ne!(snapshot(a.path(), &sa), snapshot(c.path(), &sc));
+}
+
+#[test]
+fn rejects_empty_options_and_handles_tiny_tenants() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in [
+        opts(0, 14, 1),
+        opts(10, 0, 1),
+        GenerateOptions {
+            records_per_page: 0,
+            ..opts(10, 1, 1)
+        },
+    ] {
+        assert!(matches!(generate(&bad, dir.path()), Err(Error::Usage(_))));
+    }
+    for (users, days) in [(1, 1), (3, 2), (25, 5), (60, 9)] {
+        let s = generate(&opts(users, days, 3), dir.path()).unwrap();
+        assert_eq!(
+            s.files.len(),
+            5,
+            "{users} users, {days} days: one page per collection"
+        );
+        assert!(s.sign_ins > 0 || days < 3);
+    }
+}
+
+/// The background tenant of the detection tests: counts, shapes and the
+/// benign properties (no spray, no brute force, no impossible travel, no risk).
+#[test]
+fn background_tenant_is_consistent_and_benign() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let o = opts(2000, 14, 1);
+    let s = generate(&o, root).unwrap();
+    let on_disk: u64 = s
+        .files
+        .iter()
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .sum();
+    assert_eq!(on_disk, s.bytes);
+    assert!(s.bytes < 40_000_000, "{} bytes", s.bytes);
+
+    let v1 = read_collection(
+        root,
+        &files_under(&s, root, "signins"),
+        "https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns",
+    );
+    let beta = read_collection(
+        root,
+        &files_under(&s, root, "signins-beta"),
+        "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns",
+    );
+    let audits = read_collection(
+        root,
+        &files_under(&s, root, "directory_audits"),
+        "https://graph.microsoft.com/v1.0/$metadata#auditLogs/directoryAudits",
+    );
+    let dets = read_collection(
+        root,
+        &["identity_protection/risk_detections.json".into()],
+        "https://graph.microsoft.com/v1.0/$metadata#identityProtection/riskDetections",
+    );
+    let risky = read_collection(
+        root,
+        &["identity_protection/risky_users.json".into()],
+        "https://graph.microsoft.com/v1.0/$metadata#identityProtection/riskyUsers",
+    );
+    assert_eq!((v1.len() + beta.len()) as u64, s.sign_ins);
+    assert_eq!(audits.len() as u64, s.audits);
+    assert_eq!(dets.len() as u64, s.risk_detections);
+    assert_eq!(risky.len() as u64, s.risky_users);
+    assert_eq!(
+        files_under(&s, root, "signins").len(),
+        v1.len().div_ceil(1000)
+    );
+    eprintln!(
+        "users=2000 days=14 seed=1: sign-ins {} (v1.0 {}, beta {}), audits {}, detections {}, risky users {}, bytes {}",
+        s.sign_ins, v1.len(), beta.len(), s.audits, s.risk_detections, s.risky_users, s.bytes
+    );
+
+    // Newest first, inside the window, ids unique, times in the right spelling.
+    let (lo, hi) = (o.start, o.start + 14 * 24 * HOUR_NS);
+    for (recs, key) in [
+        (&v1, "createdDateTime"),
+        (&beta, "createdDateTime"),
+        (&audits, "activityDateTime"),
+    ] {
+        let times: Vec<i64> = recs.iter().map(|r| time(r, key)).collect();
+        assert!(
+            times.windows(2).all(|w| w[0] >= w[1]),
+            "{key} not newest first"
+        );
+        assert!(times.iter().all(|&t| lo <= t && t < hi));
+        let ids: BTreeSet<&str> = recs.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), recs.len());
+    }
+    assert!(v1
+        .iter()
+        .all(|r| r["createdDateTime"].as_str().unwrap().len() == 20));
+    assert!(beta
+        .iter()
+        .all(|r| r["createdDateTime"].as_str().unwrap().len() == 28));
+    assert!(beta
+        .iter()
+        .all(|r| r["isInteractive"] == false && r["signInEventTypes"][0] == "nonInteractiveUser"));
+    assert!(v1
+        .iter()
+        .all(|r| r["isInteractive"] == true && r.get("userAgent").is_none()));
+
+    // UPNs: unique per user id, the fixture names never used, ~20 % of users in beta.
+    let mut upn_of: BTreeMap<&str, &str> = BTreeMap::new();
+    for r in v1.iter().chain(&beta) {
+        let (id, upn) = (
+            r["userId"].as_str().unwrap(),
+            r["userPrincipalName"].as_str().unwrap(),
+        );
+        assert_eq!(*upn_of.entry(id).or_insert(upn), upn);
+        assert!(
+            upn.ends_with("@contoso.onmicrosoft.com")
+                && upn.split('@').next().unwrap().contains('.')
+        );
+    }
+    let upns: BTreeSet<&str> = upn_of.values().copied().collect();
+    assert_eq!(upns.len(), upn_of.len(), "a UPN shared by two user ids");
+    assert!(upn_of.len() >= 1990, "{} active users", upn_of.len());
+    assert!(!upns.contains("alice.tanaka@contoso.onmicrosoft.com"));
+    let beta_users: BTreeSet<&str> = beta.iter().map(|r| r["userId"].as_str().unwrap()).collect();
+    assert!(
+        (300..=500).contains(&beta_users.len()),
+        "{} beta users",
+        beta_users.len()
+    );
+
+    // Only benign status codes; at most one typo between successes; few typing users per IP.
+    let mut by_user: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
+    for r in v1.iter().chain(&beta) {
+        by_user
+            .entry(r["userId"].as_str().unwrap())
+            .or_default()
+            .push(r);
+        let code = r["status"]["errorCode"].as_u64().unwrap();
+        assert!(
+            [0, 50126, 50140, 50074, 50076].contains(&code),
+            "code {code}"
+        );
+        assert!(["Browser", "Mobile Apps and Desktop clients"]
+            .contains(&r["clientAppUsed"].as_str().unwrap()));
+        assert!(["none", "low"].contains(&r["riskLevelDuringSignIn"].as_str().unwrap()));
+        assert_ne!(r["riskState"], "atRisk");
+    }
+    let mut typists: BTreeMap<(&str, i64), BTreeSet<&str>> = BTreeMap::new();
+    for r in v1.iter().filter(|r| r["status"]["errorCode"] == 50126) {
+        let day = time(r, "createdDateTime").div_euclid(24 * HOUR_NS);
+        typists
+            .entry((r["ipAddress"].as_str().unwrap(), day))
+            .or_default()
+            .insert(r["userId"].as_str().unwrap());
+    }
+    assert!(!typists.is_empty(), "some benign typos are expected");
+    assert!(
+        typists.values().all(|u| u.len() <= 3),
+        "too many typing users on one IP in a day"
+    );
+    let mut travellers = 0;
+    for recs in by_user.values_mut() {
+        recs.sort_by_key(|r| time(r, "createdDateTime"));
+        let mut failures = 0;
+        for r in recs.iter() {
+            match r["status"]["errorCode"].as_u64().unwrap() {
+                0 => failures = 0,
+                50126 => failures += 1,
+                _ => {}
+            }
+            assert!(failures <= 1, "two password failures before a success");
+        }
+        // No pair of consecutive sign-ins implies a speed above 500 km/h (well under 800).
+        let geo = |r: &Value| {
+            (
+                r["location"]["geoCoordinates"]["latitude"]
+                    .as_f64()
+                    .unwrap(),
+                r["location"]["geoCoordinates"]["longitude"]
+                    .as_f64()
+                    .unwrap(),
+            )
+        };
+        for w in recs.windows(2) {
+            let km = haversine_km(geo(w[0]), geo(w[1]));
+            let hours = (time(w[1], "createdDateTime") - time(w[0], "createdDateTime")) as f64
+                / HOUR_NS as f64;
+            assert!(
+                km < 100.0 || km / hours < 500.0,
+                "{km:.0} km in {hours:.1} h"
+            );
+        }
+        let countries: BTreeSet<&str> = recs
+            .iter()
+            .map(|r| r["location"]["countryOrRegion"].as_str().unwrap())
+            .collect();
+        if countries.len() > 1 {
+            assert_eq!(countries, BTreeSet::from(["JP", "US"]));
+            travellers += 1;
+        }
+    }
+    assert!((10..=30).contains(&travellers), "{travellers} travellers");
+
+    // Identity Protection: low, closed, linked to a flagged sign-in.
+    let sign_in_ids: BTreeSet<&str> = v1.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert!(!dets.is_empty() && dets.len() == risky.len());
+    for d in &dets {
+        assert_eq!(d["riskLevel"], "low");
+        assert!(["dismissed", "remediated"].contains(&d["riskState"].as_str().unwrap()));
+        assert!(sign_in_ids.contains(d["requestId"].as_str().unwrap()));
+        assert!(time(d, "lastUpdatedDateTime") > time(d, "detectedDateTime"));
+    }
+    assert!(risky
+        .iter()
+        .all(|r| r["riskLevel"] == "none" && r["riskState"] != "atRisk"));
+
+    // Directory audits: only benign activities, all successful.
+    let allowed = [
+        "Update user",
+        "Add member to group",
+        "Change user license",
+        "Add user",
+        "Invite external user",
+        "Self-service password reset flow activity progress",
+        "Reset password (self-service)",
+        "User registered security info",
+        "DismissUser",
+    ];
+    for a in &audits {
+        assert!(
+            allowed.contains(&a["activityDisplayName"].as_str().unwrap()),
+            "{}",
+            a["activityDisplayName"]
+        );
+        assert_eq!(a["result"], "success");
+    }
+    let resets = audits
+        .iter()
+        .filter(|a| a["activityDisplayName"] == "Reset password (self-service)")
+        .count();
+    let registrations = audits
+        .iter()
+        .filter(|a| a["activityDisplayName"] == "User registered security info")
+        .count();
+    assert!(
+        resets >= 3 && registrations >= 2,
+        "{resets} resets, {registrations} registrations"
+    );
+}
