@@ -15,6 +15,7 @@ pub mod finding;
 pub mod registry;
 pub mod table;
 
+mod audit_common;
 mod ent001_failures_then_success;
 mod ent002_lockout_then_success;
 mod ent003_sspr_blocked;
@@ -30,11 +31,19 @@ mod ent012_impossible_travel;
 mod ent013_new_country;
 mod ent014_disabled_account_probing;
 mod ent015_policy_block;
+mod ent016_privileged_role;
+mod ent017_app_consent;
+mod ent018_app_credential;
+mod ent019_mfa_registration;
+mod ent020_mfa_weakened;
+mod ent021_password_reset_after_suspicious;
 mod ent022_risky_user;
 mod ent023_device_code_cross_tenant;
 mod ent024_success_then_distant_failure;
 #[cfg(test)]
 mod signin_tests;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 use std::collections::BTreeMap;
 

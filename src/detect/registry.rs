@@ -58,6 +58,12 @@ pub static REGISTRY: &[&Detection] = &[
     &super::ent023_device_code_cross_tenant::DETECTION,
     &super::ent024_success_then_distant_failure::DETECTION,
     &super::ent003_sspr_blocked::DETECTION,
+    &super::ent016_privileged_role::DETECTION,
+    &super::ent017_app_consent::DETECTION,
+    &super::ent018_app_credential::DETECTION,
+    &super::ent019_mfa_registration::DETECTION,
+    &super::ent020_mfa_weakened::DETECTION,
+    &super::ent021_password_reset_after_suspicious::DETECTION,
 ];
 
 /// The detection with this id (any case).

@@ -108,6 +108,10 @@ fn seed_scenarios_give_exactly_the_expected_findings() {
             // The Seattle trip: a new country, but too little history to judge.
             f("ENT-013", "info", "daisuke.ito"),
             f("ENT-015", "low", "user04"),
+            // Global Administrator granted directly, not through PIM.
+            f("ENT-016", "high", "bob.suzuki"),
+            // The admin's reset of user02 after the lockout: remediation.
+            f("ENT-021", "info", "user02"),
             f("ENT-022", "info", "daisuke.ito"),
             f("ENT-022", "info", "emi.watanabe"),
             f("ENT-022", "low", "user04"),
@@ -229,11 +233,11 @@ fn findings_are_cited_in_the_timeline_and_summarised_per_user() {
     );
 
     let m = manifest(&out);
-    assert_eq!(m["tables"]["findings"]["rows"], 14);
+    assert_eq!(m["tables"]["findings"]["rows"], 16);
     let d = &m["analysis"]["detections"];
     assert_eq!(
         d["findings_by_severity"],
-        serde_json::json!({"high": 0, "info": 4, "low": 3, "medium": 7})
+        serde_json::json!({"high": 1, "info": 5, "low": 3, "medium": 7})
     );
     assert_eq!(d["thresholds"]["ENT-001"]["min_failures"], 2.0);
     assert_eq!(d["status"]["ENT-003"]["status"], "ran");
@@ -327,4 +331,33 @@ fn readme_detection_table_is_the_catalogue() {
         generated.trim(),
         "README detection table is stale: paste `entrace detections --format md` between the markers"
     );
+}
+
+/// The background tenant: 2,000 generated users over 14 days of ordinary
+/// work (shared office IPs with typos, MFA prompts, flights, SSPR resets,
+/// dismissed low risk). No detection may call any of it medium or high.
+#[test]
+fn a_quiet_tenant_of_2000_users_gives_no_medium_or_high_findings() {
+    let w = Workdir::new();
+    let evidence = w.dir.path().join("tenant");
+    let summary =
+        entrace::generate::generate(&entrace::generate::GenerateOptions::default(), &evidence)
+            .expect("generate");
+    assert!(summary.sign_ins > 20_000, "{summary:?}");
+    let (code, out, stderr) = w.run("out", &[evidence], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let df = read_table(&out, "findings");
+    let serious: Vec<String> = (0..df.height())
+        .filter(|&i| matches!(strs(&df, "severity")[i].as_deref(), Some("medium" | "high")))
+        .map(|i| {
+            format!(
+                "{:?}: {:?}",
+                strs(&df, "detection_id")[i],
+                strs(&df, "summary")[i]
+            )
+        })
+        .collect();
+    assert!(serious.is_empty(), "{serious:#?}");
+    // 2,000 staff plus the tenant's admin and service accounts.
+    assert!(manifest(&out)["analysis"]["users"].as_u64().unwrap() >= 2000);
 }
