@@ -117,6 +117,7 @@ pub fn run(ctx: &Context<'_>, config: &Config) -> DetectOutcome {
         );
         findings.extend(found.into_iter().map(Finding::seal));
     }
+    escalate_on_persistence(&mut findings);
     findings.sort_by(|a, b| {
         (a.first_seen, a.detection_id, &a.finding_id).cmp(&(
             b.first_seen,
@@ -125,4 +126,86 @@ pub fn run(ctx: &Context<'_>, config: &Config) -> DetectOutcome {
         ))
     });
     DetectOutcome { findings, status }
+}
+
+/// Sign-in detections whose findings a later persistence action escalates.
+const SIGN_IN_DETECTIONS: &[&str] = &[
+    "ENT-001", "ENT-002", "ENT-004", "ENT-005", "ENT-006", "ENT-007", "ENT-008", "ENT-009",
+    "ENT-010", "ENT-012", "ENT-013",
+];
+
+/// Persistence detections (role, consent, app credential, MFA changes).
+const PERSISTENCE_DETECTIONS: &[&str] = &["ENT-016", "ENT-017", "ENT-018", "ENT-019", "ENT-020"];
+
+/// The catalogue's escalator: a sign-in finding (low or above) followed
+/// within 24 h by a persistence finding (low or above) for the same user is
+/// raised one level, and its summary says why.
+fn escalate_on_persistence(findings: &mut [Finding]) {
+    const DAY_NS: i64 = 24 * 3600 * 1_000_000_000;
+    let persistence: Vec<(String, i64, &'static str)> = findings
+        .iter()
+        .filter(|f| PERSISTENCE_DETECTIONS.contains(&f.detection_id) && f.severity >= Severity::Low)
+        .filter_map(|f| Some((f.subject_user_id.clone()?, f.first_seen, f.detection_id)))
+        .collect();
+    for f in findings.iter_mut() {
+        if !SIGN_IN_DETECTIONS.contains(&f.detection_id) || f.severity < Severity::Low {
+            continue;
+        }
+        let Some(user) = &f.subject_user_id else {
+            continue;
+        };
+        let later: Vec<&str> = persistence
+            .iter()
+            .filter(|(u, t, _)| u == user && *t >= f.last_seen && *t - f.last_seen <= DAY_NS)
+            .map(|(_, _, d)| *d)
+            .collect();
+        if let Some(first) = later.first() {
+            f.severity = f.severity.raised();
+            f.summary.push_str(&format!(
+                "; raised: followed within 24 h by {first} for the same user"
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod escalation_tests {
+    use super::*;
+
+    fn finding(detection: &'static str, severity: Severity, user: &str, at: i64) -> Finding {
+        Finding {
+            finding_id: String::new(),
+            detection_id: detection,
+            name: "",
+            severity,
+            mitre: Vec::new(),
+            subject_user_id: Some(user.into()),
+            subject_user_principal_name: None,
+            subject_ip: None,
+            first_seen: at,
+            last_seen: at,
+            summary: String::new(),
+            evidence: Vec::new(),
+            evidence_count: 0,
+            thresholds: String::new(),
+            join_basis: None,
+        }
+    }
+
+    #[test]
+    fn a_persistence_action_within_a_day_raises_the_sign_in_finding() {
+        const H: i64 = 3600 * 1_000_000_000;
+        let mut f = vec![
+            finding("ENT-001", Severity::Low, "u", 0),
+            finding("ENT-016", Severity::High, "u", 2 * H),
+            finding("ENT-001", Severity::Low, "v", 0),
+            finding("ENT-019", Severity::Low, "v", 25 * H),
+            finding("ENT-013", Severity::Info, "u", 0),
+        ];
+        escalate_on_persistence(&mut f);
+        assert_eq!(f[0].severity, Severity::Medium);
+        assert!(f[0].summary.contains("ENT-016"));
+        assert_eq!(f[2].severity, Severity::Low, "near miss: 25 h later");
+        assert_eq!(f[4].severity, Severity::Info, "info findings stay info");
+    }
 }
