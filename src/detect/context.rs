@@ -151,6 +151,15 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The first successful sign-in in `list` (a user's sign-ins, time
+    /// order) after `after` and at most `within` ns later.
+    pub fn success_after(&self, list: &[usize], after: i64, within: i64) -> Option<usize> {
+        let t = &self.tables.sign_ins;
+        list.iter().copied().find(|&i| {
+            t[i].error_code == Some(0) && t[i].time > after && t[i].time - after <= within
+        })
+    }
+
     /// The user key of risk detection `i`.
     pub fn detection_user(&self, i: usize) -> Option<String> {
         user_key(

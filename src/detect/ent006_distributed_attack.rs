@@ -22,7 +22,7 @@
 
 use std::collections::BTreeSet;
 
-use super::codes::{is_cred_fail, SUCCESS};
+use super::codes::is_cred_fail;
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
@@ -98,9 +98,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
             continue;
         }
         let last = t[burst[burst.len() - 1]].time;
-        let success = list.iter().copied().find(|&i| {
-            t[i].error_code == Some(SUCCESS) && t[i].time > last && t[i].time - last <= window
-        });
+        let success = ctx.success_after(list, last, window);
         let mut f = ctx.finding(
             &DETECTION,
             if success.is_some() {

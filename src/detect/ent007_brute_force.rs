@@ -19,7 +19,7 @@
 //!
 //! **References.** DETECTIONS.md ENT-007 and appendix §4.2.
 
-use super::codes::{is_cred_fail, SUCCESS};
+use super::codes::is_cred_fail;
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
@@ -71,9 +71,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
             }
             let burst = &fails[start..end];
             let (first, last) = (t[burst[0]].time, t[burst[burst.len() - 1]].time);
-            let success = list.iter().copied().find(|&i| {
-                t[i].error_code == Some(SUCCESS) && t[i].time > last && t[i].time - last <= window
-            });
+            let success = ctx.success_after(list, last, window);
             let ips: std::collections::BTreeSet<&str> =
                 burst.iter().filter_map(|&i| t[i].ip.as_deref()).collect();
             let mut f = ctx.finding(
