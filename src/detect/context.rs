@@ -118,6 +118,23 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Evidence for the sign-ins `rows`, all with `role`.
+    pub fn sign_ins(&self, rows: &[usize], role: EvidenceRole) -> Vec<Evidence> {
+        rows.iter().map(|&i| self.sign_in(i, role)).collect()
+    }
+
+    /// Evidence for audit `i` (trigger) and the audits of its flow, those
+    /// sharing its correlationId (context).
+    pub fn audit_and_flow(&self, i: usize) -> Vec<Evidence> {
+        let mut out = vec![self.audit(i, EvidenceRole::Trigger)];
+        out.extend(
+            self.links.audit_peers[i]
+                .iter()
+                .map(|&j| self.audit(j, EvidenceRole::Context)),
+        );
+        out
+    }
+
     /// Evidence for audit `i`.
     pub fn audit(&self, i: usize, role: EvidenceRole) -> Evidence {
         let a = &self.tables.audits[i];

@@ -153,10 +153,7 @@ fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
                 None => String::new(),
             }
         );
-        f.evidence = earlier_failures
-            .iter()
-            .map(|&i| ctx.sign_in(i, EvidenceRole::Context))
-            .collect();
+        f.evidence = ctx.sign_ins(&earlier_failures, EvidenceRole::Context);
         f.evidence.extend(
             sign_ins
                 .iter()

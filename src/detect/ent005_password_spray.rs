@@ -220,11 +220,8 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
                 f.evidence.push(ctx.sign_in(*first, EvidenceRole::Trigger));
                 f.evidence.push(ctx.sign_in(*last, EvidenceRole::Trigger));
             }
-            f.evidence.extend(
-                sprayed
-                    .iter()
-                    .map(|&i| ctx.sign_in(i, EvidenceRole::Trigger)),
-            );
+            f.evidence
+                .extend(ctx.sign_ins(&sprayed, EvidenceRole::Trigger));
             out.push(f);
         }
     }

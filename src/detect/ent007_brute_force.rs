@@ -97,10 +97,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
                     ""
                 }
             );
-            f.evidence = burst
-                .iter()
-                .map(|&i| ctx.sign_in(i, EvidenceRole::Trigger))
-                .collect();
+            f.evidence = ctx.sign_ins(burst, EvidenceRole::Trigger);
             f.evidence
                 .extend(success.map(|i| ctx.sign_in(i, EvidenceRole::Trigger)));
             out.push(f);

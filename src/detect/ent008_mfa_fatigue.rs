@@ -134,10 +134,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
                 ""
             }
         );
-        f.evidence = denials
-            .iter()
-            .map(|&i| ctx.sign_in(i, EvidenceRole::Trigger))
-            .collect();
+        f.evidence = ctx.sign_ins(&denials, EvidenceRole::Trigger);
         f.evidence
             .extend(followup.map(|i| ctx.sign_in(i, EvidenceRole::Trigger)));
         f.evidence.extend(

@@ -122,10 +122,7 @@ fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
                 Some(user),
             );
             f.summary = format!("{} sign-in(s) over {client}, {ok} succeeded", rows.len());
-            f.evidence = rows
-                .iter()
-                .map(|&i| ctx.sign_in(i, EvidenceRole::Trigger))
-                .collect();
+            f.evidence = ctx.sign_ins(&rows, EvidenceRole::Trigger);
             out.push(f);
         }
     }

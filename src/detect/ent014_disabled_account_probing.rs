@@ -88,10 +88,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
             disabled.len(),
             ok.len()
         );
-        f.evidence = rows
-            .iter()
-            .map(|&i| ctx.sign_in(i, EvidenceRole::Trigger))
-            .collect();
+        f.evidence = ctx.sign_ins(rows, EvidenceRole::Trigger);
         f.evidence
             .extend(ok.values().map(|&i| ctx.sign_in(i, EvidenceRole::Context)));
         out.push(f);
@@ -118,10 +115,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
                 rows.len(),
                 apps.len()
             );
-            f.evidence = rows
-                .iter()
-                .map(|&i| ctx.sign_in(i, EvidenceRole::Trigger))
-                .collect();
+            f.evidence = ctx.sign_ins(rows, EvidenceRole::Trigger);
             out.push(f);
         }
     }

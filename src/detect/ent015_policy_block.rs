@@ -81,10 +81,7 @@ fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
                 )
             }
         );
-        f.evidence = rows
-            .iter()
-            .map(|&i| ctx.sign_in(i, EvidenceRole::Trigger))
-            .collect();
+        f.evidence = ctx.sign_ins(&rows, EvidenceRole::Trigger);
         out.push(f);
     }
 }

@@ -44,7 +44,7 @@ use super::audit_common::{
 };
 use super::config::{Param, Params};
 use super::context::{user_key, Context};
-use super::finding::{EvidenceRole, Finding, Severity};
+use super::finding::{Finding, Severity};
 use super::registry::{needs_audits, Detection};
 use crate::analyze::load::Audit;
 
@@ -249,12 +249,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
                 format!("; {} because {}", severity, why.join("; "))
             }
         );
-        f.evidence = vec![ctx.audit(i, EvidenceRole::Trigger)];
-        f.evidence.extend(
-            ctx.links.audit_peers[i]
-                .iter()
-                .map(|&j| ctx.audit(j, EvidenceRole::Context)),
-        );
+        f.evidence = ctx.audit_and_flow(i);
         f.evidence.extend(context_of(&linked));
         out.push(f);
     }

@@ -38,7 +38,7 @@ use super::audit_common::{
 };
 use super::config::{Param, Params};
 use super::context::Context;
-use super::finding::{EvidenceRole, Finding, Severity};
+use super::finding::{Finding, Severity};
 use super::registry::{needs_audits, Detection};
 
 /// The catalogue entry.
@@ -132,12 +132,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
             a.actor_ip.as_deref().unwrap_or("an unknown IP"),
             describe(&linked)
         );
-        f.evidence = vec![ctx.audit(i, EvidenceRole::Trigger)];
-        f.evidence.extend(
-            ctx.links.audit_peers[i]
-                .iter()
-                .map(|&j| ctx.audit(j, EvidenceRole::Context)),
-        );
+        f.evidence = ctx.audit_and_flow(i);
         f.evidence.extend(context_of(&linked));
         out.push(f);
     }

@@ -114,10 +114,7 @@ fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
         if !cross.is_empty() {
             let mut f = ctx.finding(&DETECTION, Severity::Info, Some(user));
             f.summary = format!("{} successful cross-tenant sign-in(s)", cross.len());
-            f.evidence = cross
-                .iter()
-                .map(|&i| ctx.sign_in(i, EvidenceRole::Trigger))
-                .collect();
+            f.evidence = ctx.sign_ins(&cross, EvidenceRole::Trigger);
             out.push(f);
         }
     }
