@@ -248,6 +248,202 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyze::load::SignIn;
+    use crate::detect::test_support::*;
+
+    const DAY: i64 = 24 * HOUR;
+
+    /// An SSPR audit of `name` (initiator and target) from `ip` with `[result, reason]`.
+    fn sspr(
+        id: &str,
+        time: i64,
+        activity: &str,
+        [result, reason]: [&str; 2],
+        name: &str,
+        ip: &str,
+        corr: &str,
+    ) -> Audit {
+        let mut a = audit(id, time, activity, name, ip);
+        a.service = Some("Self-service Password Management".into());
+        a.result = Some(result.into());
+        a.result_reason = Some(reason.into());
+        a.correlation_id = Some(corr.into());
+        a.targets = vec![user_target(name)];
+        a
+    }
+
+    /// The two rows the portal writes when SMS codes are exhausted (seed user03).
+    fn block(tag: &str, time: i64, name: &str, ip: &str) -> Vec<Audit> {
+        let corr = format!("corr-block-{tag}");
+        vec![
+            sspr(
+                &format!("{tag}-progress"),
+                time,
+                "Self-service password reset flow activity progress",
+                ["failure", "User entered too many invalid SMS verification codes and is blocked for 24 hours"],
+                name,
+                ip,
+                &corr,
+            ),
+            sspr(
+                &format!("{tag}-blocked"),
+                time + 1,
+                "Blocked from self-service password reset",
+                ["failure", "User throttle for attempting challenge: UserSMSOtp too many times."],
+                name,
+                ip,
+                &corr,
+            ),
+        ]
+    }
+
+    /// A completed self-service reset of `name` from `ip`.
+    fn reset(id: &str, time: i64, name: &str, ip: &str) -> Audit {
+        sspr(
+            id,
+            time,
+            "Reset password (self-service)",
+            ["success", "Successfully completed reset."],
+            name,
+            ip,
+            &format!("corr-{id}"),
+        )
+    }
+
+    fn ent003(audits: Vec<Audit>, sign_ins: Vec<SignIn>) -> Vec<Finding> {
+        World::new(audits, sign_ins).run(&DETECTION, &[])
+    }
+
+    #[test]
+    fn one_block_is_medium_with_both_rows_and_earlier_attempts() {
+        let mut audits = vec![sspr(
+            "start",
+            10 * HOUR - 5 * MIN,
+            "Self-service password reset flow activity progress",
+            ["success", "User started the mobile SMS verification option"],
+            "user03",
+            "198.51.100.23",
+            "corr-start",
+        )];
+        audits.extend(block("b", 10 * HOUR, "user03", "198.51.100.23"));
+        let sign_ins = vec![sign_in("s", "user03", "198.51.100.23", 9 * HOUR, 0)];
+        let found = ent003(audits, sign_ins);
+        assert_eq!(severities(&found), [Severity::Medium]);
+        assert_eq!(
+            evidence(&found[0]),
+            [
+                ("start", "context"),
+                ("b-progress", "trigger"),
+                ("b-blocked", "trigger")
+            ]
+        );
+        assert_eq!(found[0].subject_user_id.as_deref(), Some("id-user03"));
+        assert_eq!(found[0].subject_ip.as_deref(), Some("198.51.100.23"));
+        assert!(
+            found[0].summary.contains("challenge method UserSMSOtp"),
+            "{}",
+            found[0].summary
+        );
+    }
+
+    #[test]
+    fn failed_codes_without_a_block_and_other_services_do_not_fire() {
+        // Near miss: four wrong codes are logged as progress, not as a block.
+        let mut audits: Vec<Audit> = (0..4)
+            .map(|k| {
+                sspr(
+                    &format!("try-{k}"),
+                    k * MIN,
+                    "Self-service password reset flow activity progress",
+                    ["failure", "User entered an invalid SMS verification code"],
+                    "user03",
+                    "198.51.100.23",
+                    "corr-t",
+                )
+            })
+            .collect();
+        // Look-alike: a throttled Graph call in another service.
+        let mut throttled = audit("graph", 2 * HOUR, "Update user", "user05", "203.0.113.9");
+        throttled.result = Some("failure".into());
+        throttled.result_reason = Some("Too many requests; blocked for 24 hours".into());
+        throttled.targets = vec![user_target("user05")];
+        audits.push(throttled);
+        assert!(ent003(audits, Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn blocks_on_two_days_are_high_and_one_day_stays_medium() {
+        let mut audits = block("d1", 10 * HOUR, "user03", "198.51.100.23");
+        audits.extend(block("d1b", 12 * HOUR, "user03", "198.51.100.23"));
+        let same_day = ent003(audits.clone(), Vec::new());
+        assert_eq!(severities(&same_day), [Severity::Medium, Severity::Medium]);
+        audits.extend(block("d2", DAY + 10 * HOUR, "user03", "198.51.100.23"));
+        let found = ent003(audits, Vec::new());
+        assert_eq!(severities(&found), [Severity::High; 3]);
+        assert!(
+            found[0].summary.contains("blocks on several days"),
+            "{}",
+            found[0].summary
+        );
+    }
+
+    #[test]
+    fn a_reset_from_an_unseen_ip_within_a_day_is_high() {
+        let sign_ins = vec![sign_in("s", "user03", "198.51.100.23", 0, 0)];
+        let mut audits = block("b", 10 * HOUR, "user03", "198.51.100.23");
+        audits.push(reset("r", 20 * HOUR, "user03", "203.0.113.66"));
+        let found = ent003(audits.clone(), sign_ins.clone());
+        assert_eq!(severities(&found), [Severity::High]);
+        assert!(
+            found[0].summary.contains("never signed in from"),
+            "{}",
+            found[0].summary
+        );
+
+        // Benign: the reset comes from the user's own network.
+        let mut own = block("b", 10 * HOUR, "user03", "198.51.100.23");
+        own.push(reset("r", 20 * HOUR, "user03", "198.51.100.23"));
+        assert_eq!(
+            severities(&ent003(own, sign_ins.clone())),
+            [Severity::Medium]
+        );
+
+        // Near miss: the foreign reset is more than 24 h after the block.
+        audits[2] = reset("r", 10 * HOUR + DAY + MIN, "user03", "203.0.113.66");
+        assert_eq!(severities(&ent003(audits, sign_ins)), [Severity::Medium]);
+    }
+
+    #[test]
+    fn a_block_from_a_brute_force_ip_is_high_unless_the_user_signs_in_there() {
+        // Passwords are guessed from an IP that also trips user03's SSPR block.
+        let attacker = "203.0.113.50";
+        let mut sign_ins = guessed("user07", attacker, attacker, 0, 6);
+        let audits = block("b", 2 * HOUR, "user03", attacker);
+        let world = World::new(audits.clone(), sign_ins.clone());
+        let found = world.run_chain(&["ENT-001", "ENT-003"]);
+        assert_eq!(of(&found, "ENT-001").len(), 1);
+        let sspr = of(&found, "ENT-003");
+        assert_eq!(
+            sspr.iter().map(|f| f.severity).collect::<Vec<_>>(),
+            [Severity::High]
+        );
+        assert!(
+            sspr[0].summary.contains("brute-force findings"),
+            "{}",
+            sspr[0].summary
+        );
+
+        // Benign: the IP is user03's own egress too (shared office line).
+        sign_ins.push(sign_in("own", "user03", attacker, HOUR, 0));
+        let found = World::new(audits, sign_ins).run_chain(&["ENT-001", "ENT-003"]);
+        assert_eq!(
+            of(&found, "ENT-003")
+                .iter()
+                .map(|f| f.severity)
+                .collect::<Vec<_>>(),
+            [Severity::Medium]
+        );
+    }
 
     #[test]
     fn challenge_method_comes_from_the_reason() {

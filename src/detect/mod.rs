@@ -51,7 +51,7 @@ use serde::Serialize;
 
 use config::Config;
 use context::Context;
-use finding::{Finding, Severity};
+use finding::{EvidenceRole, Finding, Severity};
 use registry::{Availability, REGISTRY};
 
 /// What happened to one detection in a run.
@@ -137,6 +137,18 @@ const SIGN_IN_DETECTIONS: &[&str] = &[
 /// Persistence detections (role, consent, app credential, MFA changes).
 const PERSISTENCE_DETECTIONS: &[&str] = &["ENT-016", "ENT-017", "ENT-018", "ENT-019", "ENT-020"];
 
+/// When a persistence finding's action happened: its earliest trigger
+/// record. `first_seen` is not it, because persistence findings cite the
+/// sign-in findings that preceded them as context.
+fn action_time(f: &Finding) -> i64 {
+    f.evidence
+        .iter()
+        .filter(|e| e.role == EvidenceRole::Trigger)
+        .map(|e| e.time)
+        .min()
+        .unwrap_or(f.last_seen)
+}
+
 /// The catalogue's escalator: a sign-in finding (low or above) followed
 /// within 24 h by a persistence finding (low or above) for the same user is
 /// raised one level, and its summary says why.
@@ -145,7 +157,7 @@ fn escalate_on_persistence(findings: &mut [Finding]) {
     let persistence: Vec<(String, i64, &'static str)> = findings
         .iter()
         .filter(|f| PERSISTENCE_DETECTIONS.contains(&f.detection_id) && f.severity >= Severity::Low)
-        .filter_map(|f| Some((f.subject_user_id.clone()?, f.first_seen, f.detection_id)))
+        .filter_map(|f| Some((f.subject_user_id.clone()?, action_time(f), f.detection_id)))
         .collect();
     for f in findings.iter_mut() {
         if !SIGN_IN_DETECTIONS.contains(&f.detection_id) || f.severity < Severity::Low {

@@ -361,3 +361,94 @@ fn a_quiet_tenant_of_2000_users_gives_no_medium_or_high_findings() {
     // 2,000 staff plus the tenant's admin and service accounts.
     assert!(manifest(&out)["analysis"]["users"].as_u64().unwrap() >= 2000);
 }
+
+/// JSON Lines evidence for the escalation test: `name` guesses three
+/// passwords from `ip` and gets in, then makes itself Global Administrator
+/// `hours_later` hours after the success.
+fn guess_then_grant(
+    name: &str,
+    user_id: &str,
+    ip: &str,
+    day: u32,
+    hours_later: u32,
+) -> Vec<String> {
+    let upn = format!("{name}@contoso.com");
+    let at = |h: u32, m: u32| format!("2025-03-{:02}T{:02}:{m:02}:00Z", day + h / 24, h % 24);
+    let mut lines: Vec<String> = (0..4)
+        .map(|k| {
+            let code = if k < 3 { 50126 } else { 0 };
+            serde_json::json!({
+                "id": format!("{name}-s{k}"), "createdDateTime": at(9, k),
+                "userId": user_id, "userPrincipalName": upn, "ipAddress": ip,
+                "clientAppUsed": "Browser", "status": {"errorCode": code},
+                "location": {"countryOrRegion": "JP"}
+            })
+            .to_string()
+        })
+        .collect();
+    lines.push(
+        serde_json::json!({
+            "id": format!("{name}-grant"), "activityDateTime": at(9 + hours_later, 3),
+            "activityDisplayName": "Add member to role", "category": "RoleManagement",
+            "loggedByService": "Core Directory", "result": "success",
+            "correlationId": format!("{name}-corr"),
+            "initiatedBy": {"user": {"id": user_id, "userPrincipalName": upn, "ipAddress": ip}},
+            "targetResources": [
+                {"id": user_id, "type": "User", "userPrincipalName": upn, "modifiedProperties": [
+                    {"displayName": "Role.DisplayName", "oldValue": null, "newValue": "\"Global Administrator\""},
+                    {"displayName": "Role.TemplateId", "oldValue": null, "newValue": "\"62e90394-69f5-4237-9190-012177145e10\""}
+                ]}
+            ]
+        })
+        .to_string(),
+    );
+    lines
+}
+
+#[test]
+fn a_sign_in_finding_followed_by_persistence_within_a_day_is_raised() {
+    let w = Workdir::new();
+    let evidence = w.dir.path().join("evidence");
+    std::fs::create_dir_all(&evidence).unwrap();
+    let mut lines = guess_then_grant(
+        "carol",
+        "cccccccc-0000-0000-0000-000000000001",
+        "203.0.113.77",
+        10,
+        2,
+    );
+    // Control: the same guesses, but the role comes 30 h later.
+    lines.extend(guess_then_grant(
+        "dave",
+        "dddddddd-0000-0000-0000-000000000001",
+        "203.0.113.78",
+        10,
+        30,
+    ));
+    std::fs::write(evidence.join("mixed.jsonl"), lines.join("\n")).unwrap();
+    let (code, out, stderr) = w.run("out", &[evidence], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let df = read_table(&out, "findings");
+    let got: Vec<(String, String, String)> = findings_of(&df)
+        .into_iter()
+        .filter(|(d, _, _)| d == "ENT-001" || d == "ENT-016")
+        .collect();
+    let at = |d: &str, s: &str, u: &str| (d.to_string(), s.to_string(), format!("{u}@contoso.com"));
+    assert_eq!(
+        got,
+        [
+            at("ENT-001", "low", "dave"),
+            at("ENT-001", "medium", "carol"),
+            at("ENT-016", "high", "carol"),
+            at("ENT-016", "high", "dave"),
+        ]
+    );
+    let summary = &strs(&df, "summary")[row_of(&df, "ENT-001", "carol@contoso.com")];
+    assert!(
+        summary
+            .as_deref()
+            .unwrap()
+            .ends_with("; raised: followed within 24 h by ENT-016 for the same user"),
+        "{summary:?}"
+    );
+}
