@@ -7,6 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXAMPLES: &str = "\
 Examples:
   entrace run testdata/sample-evidence -o out
+  entrace run evidence/ -o case-042 --report html
+  entrace report out --report md
   entrace timeline out --user user04@contoso.onmicrosoft.com
   entrace timeline out --since 2025-03-17 --format jsonl > timesketch.jsonl
   entrace convert evidence/tenant.zip exports/*.json.gz -o case-042 --strict
@@ -53,6 +55,12 @@ pub enum Command {
     /// Reads timeline.parquet (run `analyze` or `run` first). Prints an aligned
     /// table, or exports CSV (formula-safe) or Timesketch-ready JSON Lines.
     Timeline(TimelineArgs),
+    /// Write report.md, report.json and report.html for an analysed OUT_DIR
+    /// and print the summary.
+    ///
+    /// `run` and `analyze` do this already; use `report` to re-render after
+    /// an upgrade or to choose other formats. Reads only OUT_DIR.
+    Report(ReportCommandArgs),
     /// Print the detection catalogue: ids, names, severities, MITRE, defaults.
     Detections(DetectionsArgs),
     /// Print the column reference of every output table.
@@ -68,6 +76,60 @@ pub struct RunArgs {
     /// Detection thresholds.
     #[command(flatten)]
     pub detect: DetectArgs,
+    /// Which reports to write.
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// Which report files to write (`run`, `analyze`, `report`).
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Report files to write into OUT_DIR, comma-separated: md (report.md),
+    /// json (report.json), html (report.html, self-contained).
+    #[arg(
+        long,
+        value_name = "FORMATS",
+        value_delimiter = ',',
+        default_value = "md,json,html",
+        value_parser = parse_report_format,
+        help_heading = "Reports"
+    )]
+    pub report: Vec<entrace::report::Format>,
+
+    /// Write no report files (the summary is still printed unless -q).
+    #[arg(long, conflicts_with = "report", help_heading = "Reports")]
+    pub no_report: bool,
+}
+
+impl ReportArgs {
+    /// The formats to write.
+    pub fn formats(&self) -> Vec<entrace::report::Format> {
+        if self.no_report {
+            Vec::new()
+        } else {
+            self.report.clone()
+        }
+    }
+}
+
+fn parse_report_format(s: &str) -> Result<entrace::report::Format, String> {
+    entrace::report::Format::parse(s)
+}
+
+/// Arguments of `report`.
+#[derive(Debug, Args)]
+pub struct ReportCommandArgs {
+    /// An output directory analysed by `entrace analyze` or `entrace run`.
+    #[arg(value_name = "OUT_DIR")]
+    pub out_dir: PathBuf,
+
+    /// No summary on stdout.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Which reports to write.
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// Detection threshold overrides (`analyze` and `run`).
@@ -98,13 +160,17 @@ pub struct AnalyzeArgs {
     #[arg(value_name = "OUT_DIR")]
     pub out_dir: PathBuf,
 
-    /// No summary on stderr.
+    /// No summary on stdout, no progress on stderr.
     #[arg(short, long)]
     pub quiet: bool,
 
     /// Detection thresholds.
     #[command(flatten)]
     pub detect: DetectArgs,
+
+    /// Which reports to write.
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// Arguments of `timeline`.

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, ConvertArgs, DetectArgs, SchemaFormat, TimelineArgs, TimelineFormat};
+use cli::{
+    Cli, Command, ConvertArgs, DetectArgs, ReportArgs, SchemaFormat, TimelineArgs, TimelineFormat,
+};
 use entrace::convert::{convert, narrate, ConvertOptions};
 use entrace::detect::config::Config;
 use entrace::error::Error;
@@ -29,15 +31,17 @@ fn run(cli: Cli) -> entrace::error::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => {
             let config = detection_config(&args.detect)?;
-            run_convert(args.convert, Some(&config))
+            run_convert(args.convert, Some((&config, &args.report)))
         }
         Command::Convert(args) => run_convert(args, None),
         Command::Analyze(args) => {
             let config = detection_config(&args.detect)?;
-            let outcome = entrace::analyze::analyze(&args.out_dir, &config)?;
-            if !args.quiet {
-                eprintln!("{}", entrace::analyze::narrate(&outcome));
-            }
+            entrace::analyze::analyze(&args.out_dir, &config)?;
+            report(&args.out_dir, &args.report, args.quiet)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(args) => {
+            report(&args.out_dir, &args.report, args.quiet)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Timeline(args) => run_timeline(args),
@@ -81,9 +85,31 @@ fn detection_config(args: &DetectArgs) -> entrace::error::Result<Config> {
     Ok(config)
 }
 
+/// Writes the report files of an analysed `out_dir` and prints the summary
+/// on stdout (colour on a terminal unless NO_COLOR), unless `quiet`.
+fn report(out_dir: &std::path::Path, args: &ReportArgs, quiet: bool) -> entrace::error::Result<()> {
+    let (report, written) = entrace::report::write(out_dir, &args.formats())?;
+    if quiet {
+        return Ok(());
+    }
+    let shown: Vec<String> = written
+        .iter()
+        .map(|f| out_dir.join(f).display().to_string())
+        .collect();
+    let mut out = anstream::AutoStream::auto(std::io::stdout().lock());
+    let colour = !matches!(out.current_choice(), anstream::ColorChoice::Never);
+    let dir = out_dir.display().to_string();
+    match entrace::report::terminal::write_summary(&report, &dir, &shown, colour, &mut out) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::Internal(format!("writing to stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn run_convert(
     args: ConvertArgs,
-    analyze_with: Option<&Config>,
+    analyze_with: Option<(&Config, &ReportArgs)>,
 ) -> entrace::error::Result<ExitCode> {
     let opts = ConvertOptions {
         evidence: args.evidence,
@@ -97,16 +123,22 @@ fn run_convert(
         arguments: std::env::args().collect(),
     };
     let outcome = convert(&opts)?;
-    if !args.quiet {
-        eprintln!(
+    match analyze_with {
+        None if !args.quiet => eprintln!(
             "{}",
             narrate(&outcome.manifest, outcome.elapsed, &outcome.out_dir)
-        );
-    }
-    if let Some(config) = analyze_with {
-        let analysed = entrace::analyze::analyze(&outcome.out_dir, config)?;
-        if !args.quiet {
-            eprintln!("{}", entrace::analyze::narrate(&analysed));
+        ),
+        None => {}
+        Some((config, reports)) => {
+            let analysed = entrace::analyze::analyze(&outcome.out_dir, config)?;
+            if !args.quiet {
+                eprintln!(
+                    "converted in {:.2}s, analysed in {:.2}s",
+                    outcome.elapsed.as_secs_f64(),
+                    analysed.elapsed.as_secs_f64()
+                );
+            }
+            report(&outcome.out_dir, reports, args.quiet)?;
         }
     }
     Ok(if outcome.rejected() > 0 {

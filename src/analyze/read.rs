@@ -121,6 +121,33 @@ impl Frame {
         Ok(out)
     }
 
+    /// One timestamp (or integer) field of a list<struct> column, per row
+    /// and item, as UTC nanoseconds.
+    pub(crate) fn struct_list_times(
+        &self,
+        name: &str,
+        field: &str,
+    ) -> Result<Vec<Vec<Option<i64>>>> {
+        let ca = self.column(name)?.list().map_err(|e| self.err(name, e))?;
+        let mut out = Vec::with_capacity(ca.len());
+        for cell in (0..ca.len()).map(|i| ca.get_as_series(i)) {
+            let Some(s) = cell else {
+                out.push(Vec::new());
+                continue;
+            };
+            let st = s.struct_().map_err(|e| self.err(name, e))?;
+            let values = st
+                .field_by_name(field)
+                .map_err(|e| self.err(name, e))?
+                .to_physical_repr()
+                .cast(&DataType::Int64)
+                .map_err(|e| self.err(name, e))?;
+            let ints = values.i64().map_err(|e| self.err(name, e))?;
+            out.push(ints.iter().collect());
+        }
+        Ok(out)
+    }
+
     fn items(
         &self,
         name: &str,

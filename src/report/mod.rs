@@ -1,3 +1,137 @@
 //! What people read: renderings of the stage 2 tables.
+//!
+//! [`gather`] reads an analysed OUT_DIR (manifest and Parquet only) into a
+//! [`model::Report`]; the renderers turn it into `report.md`
+//! ([`markdown`]), `report.json` (serde) and `report.html` ([`html`]), and
+//! [`terminal`] prints the summary. [`timeline`] is the `entrace timeline`
+//! view of one user's rows.
 
+pub mod gather;
+pub mod html;
+pub mod markdown;
+pub mod model;
+pub mod stats;
+pub mod svg;
+pub mod terminal;
 pub mod timeline;
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::output::replace_file;
+use model::Report;
+
+/// A written report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Format {
+    /// `report.md`.
+    Markdown,
+    /// `report.json`.
+    Json,
+    /// `report.html`.
+    Html,
+}
+
+impl Format {
+    /// Every format, in the order they are written.
+    pub const ALL: [Format; 3] = [Format::Markdown, Format::Json, Format::Html];
+
+    /// `md`, `json` or `html`: the `--report` value and the manifest key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Format::Markdown => "md",
+            Format::Json => "json",
+            Format::Html => "html",
+        }
+    }
+
+    /// The file name in OUT_DIR.
+    pub fn file(self) -> &'static str {
+        match self {
+            Format::Markdown => "report.md",
+            Format::Json => "report.json",
+            Format::Html => "report.html",
+        }
+    }
+
+    /// Parses `md`, `json` or `html`.
+    pub fn parse(s: &str) -> std::result::Result<Format, String> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.key().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("unknown report format {s:?}: expected md, json or html"))
+    }
+}
+
+/// Renders `report` in `format`.
+pub fn render(report: &Report, format: Format) -> Result<Vec<u8>> {
+    match format {
+        Format::Markdown => Ok(markdown::render(report).into_bytes()),
+        Format::Json => {
+            let mut v = serde_json::to_vec_pretty(report)
+                .map_err(|e| Error::Internal(format!("report.json: {e}")))?;
+            v.push(b'\n');
+            Ok(v)
+        }
+        Format::Html => Ok(html::render(report)?.into_bytes()),
+    }
+}
+
+/// Builds the report of `dir` and writes the `formats` asked for into it,
+/// each replaced atomically. Report files of formats not asked for are
+/// removed, so OUT_DIR never holds a report older than its tables. The
+/// manifest records each written file with its SHA-256 under `reports`.
+/// Returns the report and the names written.
+pub fn write(dir: &Path, formats: &[Format]) -> Result<(Report, Vec<String>)> {
+    let report = gather::gather(dir)?;
+    let mut written = Vec::new();
+    let mut entries = serde_json::Map::new();
+    for format in Format::ALL {
+        let path = dir.join(format.file());
+        if !formats.contains(&format) {
+            if path.exists() {
+                std::fs::remove_file(&path)
+                    .map_err(|e| Error::io(&path, "cannot remove stale report", e))?;
+            }
+            continue;
+        }
+        let bytes = render(&report, format)?;
+        replace_file(dir, format.file(), |p| {
+            std::fs::write(p, &bytes).map_err(|e| Error::io(p, "cannot write", e))
+        })?;
+        entries.insert(
+            format.key().into(),
+            serde_json::json!({
+                "file": format.file(),
+                "bytes": bytes.len(),
+                "sha256": hex::encode(Sha256::digest(&bytes)),
+            }),
+        );
+        written.push(format.file().to_string());
+    }
+    record_in_manifest(dir, entries)?;
+    Ok((report, written))
+}
+
+fn record_in_manifest(
+    dir: &Path,
+    entries: serde_json::Map<String, serde_json::Value>,
+) -> Result<()> {
+    let path = dir.join("manifest.json");
+    let text = std::fs::read(&path).map_err(|e| Error::io(&path, "cannot read", e))?;
+    let mut manifest: serde_json::Value = serde_json::from_slice(&text)
+        .map_err(|e| Error::Usage(format!("{}: not valid JSON ({e})", path.display())))?;
+    if let Some(m) = manifest.as_object_mut() {
+        m.insert(
+            "reports".into(),
+            serde_json::json!({ "schema_version": model::SCHEMA_VERSION, "files": entries }),
+        );
+    }
+    let bytes = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
+    replace_file(dir, "manifest.json", |p| {
+        std::fs::write(p, &bytes).map_err(|e| Error::io(p, "cannot write", e))
+    })
+}

@@ -2,9 +2,11 @@
 //! read the Parquet tables and manifest back.
 
 mod broken;
+mod browser;
 mod equivalence;
 mod errors;
 mod findings;
+mod report;
 mod sample;
 mod schema;
 mod timeline;
