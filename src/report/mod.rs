@@ -12,8 +12,10 @@ pub mod markdown;
 pub mod model;
 pub mod stats;
 pub mod svg;
+mod tables;
 pub mod terminal;
 pub mod timeline;
+mod users;
 
 use std::path::Path;
 

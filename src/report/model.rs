@@ -98,7 +98,8 @@ pub struct Input {
     pub kind: String,
     /// Size on disk (the archive member's compressed size for members).
     pub size: u64,
-    /// SHA-256 of the stream as stored (lower-case hex).
+    /// SHA-256 (lower-case hex) of the file as stored; of the extracted
+    /// content for archive members.
     pub sha256: String,
     /// `none`, `gzip`, `zstd`, `zip`…
     pub compression: Option<String>,
