@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::analyze::coverage::COVERAGE_COLUMNS;
 use crate::analyze::table::{PER_USER_COLUMNS, TIMELINE_COLUMNS};
 use crate::detect::table::FINDINGS_COLUMNS;
 use crate::model::{snake_case, EntityKind, Field, Kind};
@@ -78,6 +79,7 @@ pub fn columns() -> Vec<ColumnDoc> {
         ("timeline", TIMELINE_COLUMNS),
         ("per_user", PER_USER_COLUMNS),
         ("findings", FINDINGS_COLUMNS),
+        ("coverage", COVERAGE_COLUMNS),
     ] {
         for (name, dtype, description) in cols {
             out.push(doc(table, name, dtype, "(entrace)", description));

@@ -12,6 +12,7 @@
 
 pub mod actions;
 pub mod correlate;
+pub mod coverage;
 pub mod identity;
 pub mod load;
 pub mod per_user;
@@ -167,6 +168,7 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
 
     let tables = load::Tables::load(dir)?;
     let analysis = build(&tables, config);
+    let covered = coverage::coverage(dir, &tables)?;
 
     let mut timeline_df = table::timeline_frame(&analysis.timeline)?;
     let timeline_sha = replace_file(dir, table::TIMELINE_FILE, |p| {
@@ -179,6 +181,11 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
     let mut findings_df = detect::table::findings_frame(&analysis.findings)?;
     let findings_sha = replace_file(dir, detect::table::FINDINGS_FILE, |p| {
         write_parquet(p, &mut findings_df)
+    })?;
+
+    let mut coverage_df = coverage::coverage_frame(&covered.buckets)?;
+    let coverage_sha = replace_file(dir, coverage::COVERAGE_FILE, |p| {
+        write_parquet(p, &mut coverage_df)
     })?;
 
     let entry = |file: &str, rows: usize, sha: String| serde_json::json!({"file": file, "rows": rows, "sha256": sha});
@@ -204,8 +211,19 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
             findings_sha,
         ),
     );
-    let summary_json = serde_json::to_value(&analysis.summary)
+    tables_entry.insert(
+        "coverage".into(),
+        entry(coverage::COVERAGE_FILE, covered.buckets.len(), coverage_sha),
+    );
+    let mut summary_json = serde_json::to_value(&analysis.summary)
         .map_err(|e| Error::Internal(format!("analysis summary: {e}")))?;
+    if let Some(o) = summary_json.as_object_mut() {
+        o.insert(
+            "coverage".into(),
+            serde_json::to_value(&covered.summary)
+                .map_err(|e| Error::Internal(format!("coverage summary: {e}")))?,
+        );
+    }
     if let Some(m) = manifest.as_object_mut() {
         m.insert("analysis".into(), summary_json);
     }

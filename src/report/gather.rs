@@ -92,6 +92,7 @@ pub fn gather(dir: &Path) -> Result<Report> {
         },
         evidence: evidence(&manifest),
         coverage: stats::coverage(&tables),
+        completeness: super::completeness::completeness(&manifest),
         findings_by_severity: by_severity,
         users_at_risk: users_at_risk(&report_findings, &people),
         users,

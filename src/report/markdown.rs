@@ -62,6 +62,7 @@ pub fn render(r: &Report) -> String {
     overview(&mut o, r);
     evidence(&mut o, r);
     coverage(&mut o, r);
+    completeness(&mut o, r);
     findings(&mut o, r);
     users(&mut o, r);
     top(&mut o, r);
@@ -229,6 +230,86 @@ fn coverage(o: &mut String, r: &Report) {
             cells.push(n.to_string());
         }
         row(o, &cells);
+    }
+    let _ = writeln!(o);
+}
+
+fn completeness(o: &mut String, r: &Report) {
+    let c = &r.completeness;
+    let _ = writeln!(o, "## Completeness\n");
+    if c.warnings.is_empty() {
+        let _ = writeln!(o, "Nothing to flag.\n");
+    }
+    for w in &c.warnings {
+        let _ = writeln!(o, "- **warning:** {}", md(w));
+    }
+    let types: Vec<String> = c
+        .sign_in_event_types
+        .iter()
+        .map(|(k, n)| format!("{} {n}", md(k)))
+        .collect();
+    let _ = writeln!(
+        o,
+        "\n- Sign-in event types: {}; none of: {}.",
+        if types.is_empty() {
+            "-".into()
+        } else {
+            types.join(", ")
+        },
+        if c.missing_sign_in_event_types.is_empty() {
+            "-".into()
+        } else {
+            c.missing_sign_in_event_types.join(", ")
+        }
+    );
+    let _ = writeln!(
+        o,
+        "- API versions: {}.",
+        md(&super::completeness::versions_line(c).join("; "))
+    );
+    let hidden: Vec<String> = c
+        .hidden_values
+        .iter()
+        .map(|(k, n)| format!("{} {n}", md(k)))
+        .collect();
+    let _ = writeln!(
+        o,
+        "- Values hidden for lack of a P2 licence: {}.",
+        if hidden.is_empty() {
+            "none".into()
+        } else {
+            hidden.join(", ")
+        }
+    );
+    if !c.gaps.is_empty() {
+        let _ = writeln!(o, "\nGaps (runs of empty hours inside a table's span):\n");
+        header(o, &["table", "from", "to", "hours"]);
+        for g in &c.gaps {
+            row(
+                o,
+                &[
+                    g.table.clone(),
+                    g.from.clone(),
+                    g.to.clone(),
+                    g.hours.to_string(),
+                ],
+            );
+        }
+    }
+    if !c.overlapping_sources.is_empty() {
+        let _ = writeln!(o, "\nSources repeating earlier records:\n");
+        header(o, &["path", "member", "records", "duplicates"]);
+        for s in &c.overlapping_sources {
+            row(
+                o,
+                &[
+                    md(&s.path),
+                    opt(&s.member),
+                    s.read.to_string(),
+                    s.duplicates.to_string(),
+                ],
+            );
+        }
     }
     let _ = writeln!(o);
 }

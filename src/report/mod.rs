@@ -6,6 +6,7 @@
 //! [`terminal`] prints the summary. [`timeline`] is the `entrace timeline`
 //! view of one user's rows.
 
+pub mod completeness;
 pub mod gather;
 pub mod html;
 pub mod markdown;

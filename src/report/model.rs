@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use crate::analyze::coverage::{Gap, Overlap};
+
 /// Version of the `report.json` schema.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -32,6 +34,8 @@ pub struct Report {
     pub evidence: Evidence,
     /// Records per entity per UTC day.
     pub coverage: Vec<CoverageDay>,
+    /// What the evidence cannot show: gaps, missing event types, hidden values.
+    pub completeness: Completeness,
     /// Findings per severity (every level, zeros included).
     pub findings_by_severity: BTreeMap<String, u64>,
     /// Every finding, most severe first, then by time.
@@ -147,6 +151,25 @@ pub struct Totals {
     pub duplicates: u64,
     /// Records rejected.
     pub rejected: u64,
+}
+
+/// What the evidence covers and lacks (from the manifest's `analysis.coverage`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Completeness {
+    /// Runs of empty hours inside a table's span (coverage.parquet has every hour).
+    pub gaps: Vec<Gap>,
+    /// Sign-ins per event type.
+    pub sign_in_event_types: BTreeMap<String, u64>,
+    /// Event types with no sign-in.
+    pub missing_sign_in_event_types: Vec<String>,
+    /// Per table, rows per API version.
+    pub api_versions: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Per `table.column`, values `hidden` for lack of an Entra ID P2 licence.
+    pub hidden_values: BTreeMap<String, u64>,
+    /// Sources repeating records of earlier ones.
+    pub overlapping_sources: Vec<Overlap>,
+    /// The above as sentences for people, most important first.
+    pub warnings: Vec<String>,
 }
 
 /// Records of one entity on one UTC day.

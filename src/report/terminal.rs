@@ -115,8 +115,13 @@ pub fn write_summary(
             ev.rejects_file
         )?;
     }
-    for warning in &ev.warnings {
-        writeln!(w, "  warning: {}", cut(warning, 200))?;
+    for warning in ev.warnings.iter().chain(&r.completeness.warnings) {
+        writeln!(
+            w,
+            "  {} {}",
+            paint(colour, severity_style("medium"), "warning:"),
+            cut(warning, 220)
+        )?;
     }
 
     writeln!(w)?;

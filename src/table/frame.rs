@@ -72,6 +72,18 @@ impl FrameBuilder {
         Ok(self)
     }
 
+    /// A boolean column.
+    pub(crate) fn bool(
+        mut self,
+        name: &str,
+        values: impl IntoIterator<Item = Option<bool>>,
+    ) -> Result<Self> {
+        let values: Vec<Option<bool>> = values.into_iter().collect();
+        self.columns
+            .push(Series::new(name.into(), values).into_column());
+        Ok(self)
+    }
+
     /// A timestamp column (UTC ns).
     pub(crate) fn time(
         mut self,

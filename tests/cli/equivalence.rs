@@ -73,12 +73,20 @@ fn thread_count_and_input_order_do_not_change_a_byte() {
     );
     let (_, four, _) = w.run("four", &[c, b, a], &["--threads", "4"]);
     let (x, y) = (files_of(&one), files_of(&four));
-    // Stage 1's seven tables plus timeline, per_user and findings.
-    assert_eq!(x.len(), 10);
+    // Stage 1's seven tables plus timeline, per_user, findings and coverage.
+    assert_eq!(x.len(), 11);
     for ((name, bytes), (_, other)) in x.iter().zip(&y) {
         assert!(
             bytes == other,
             "{name} differs between --threads 1 and --threads 4"
         );
     }
+    // report.json too, apart from the run's times and command line.
+    let report = |dir: &std::path::Path| {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("run");
+        v
+    };
+    assert_eq!(report(&one), report(&four));
 }

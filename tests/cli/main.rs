@@ -3,6 +3,7 @@
 
 mod broken;
 mod browser;
+mod coverage;
 mod equivalence;
 mod errors;
 mod findings;

@@ -230,6 +230,30 @@ fn report_json_holds_the_case_in_full() {
         .sum();
     assert_eq!(coverage, 114);
 
+    // Completeness: the sample's quiet stretches and its overlapping second run.
+    let c = &r["completeness"];
+    assert_eq!(
+        c["gaps"],
+        serde_json::json!([
+            {"table": "signins", "from": "2025-03-16T08:00:00.0000000Z", "to": "2025-03-17T00:00:00.0000000Z", "hours": 16},
+            {"table": "signins", "from": "2025-03-17T18:00:00.0000000Z", "to": "2025-03-18T00:00:00.0000000Z", "hours": 6}
+        ])
+    );
+    assert_eq!(
+        c["sign_in_event_types"],
+        serde_json::json!({"interactiveUser": 104, "nonInteractiveUser": 10})
+    );
+    assert_eq!(
+        c["missing_sign_in_event_types"],
+        serde_json::json!(["servicePrincipal", "managedIdentity"])
+    );
+    assert_eq!(
+        c["api_versions"]["signins"],
+        serde_json::json!({"beta": 10, "v1.0": 104})
+    );
+    assert_eq!(c["overlapping_sources"].as_array().unwrap().len(), 2);
+    assert_eq!(c["warnings"].as_array().unwrap().len(), 4);
+
     // Thresholds and the status of every detection.
     assert_eq!(
         r["detections"]["thresholds"]["ENT-001"]["min_failures"],

@@ -21,6 +21,7 @@ fn schema_lists_every_written_column_with_its_type() {
         "timeline",
         "per_user",
         "findings",
+        "coverage",
     ] {
         let df = read_table(&out, table);
         let documented: Vec<&str> = cols
@@ -36,7 +37,7 @@ fn schema_lists_every_written_column_with_its_type() {
         assert_eq!(documented, written, "{table}");
     }
     // Stage 2 tables: the documented types are the written ones.
-    for table in ["timeline", "per_user"] {
+    for table in ["timeline", "per_user", "coverage"] {
         let df = read_table(&out, table);
         for c in cols.iter().filter(|c| c["table"] == table) {
             let name = c["column"].as_str().unwrap();
@@ -46,6 +47,7 @@ fn schema_lists_every_written_column_with_its_type() {
                 "i64" => "int64".to_string(),
                 "datetime[ns, UTC]" => "timestamp[ns, UTC]".to_string(),
                 "list[str]" => "list<string>".to_string(),
+                "bool" => "bool".to_string(),
                 other => other.to_string(),
             };
             assert_eq!(c["type"].as_str().unwrap(), written, "{table}.{name}");

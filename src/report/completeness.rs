@@ -1,0 +1,107 @@
+//! The report's view of what the evidence lacks, read from the manifest's
+//! `analysis.coverage`, with the warnings people should read before they
+//! trust the absence of a finding.
+
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::model::{Completeness, Gap, Overlap};
+
+/// Gaps spelled out one by one before the rest are summarised.
+const GAPS_LISTED: usize = 5;
+
+fn field<T: DeserializeOwned + Default>(c: &Value, key: &str) -> T {
+    c.get(key)
+        .cloned()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+/// Reads `analysis.coverage` of `manifest` and words its warnings.
+pub fn completeness(manifest: &Value) -> Completeness {
+    let Some(c) = manifest.pointer("/analysis/coverage") else {
+        return Completeness::default();
+    };
+    let mut out = Completeness {
+        gaps: field::<Vec<Gap>>(c, "gaps"),
+        sign_in_event_types: field(c, "sign_in_event_types"),
+        missing_sign_in_event_types: field(c, "missing_sign_in_event_types"),
+        api_versions: field(c, "api_versions"),
+        hidden_values: field(c, "hidden_values"),
+        overlapping_sources: field::<Vec<Overlap>>(c, "overlapping_sources"),
+        warnings: Vec::new(),
+    };
+    out.warnings = warnings(&out);
+    out
+}
+
+fn warnings(c: &Completeness) -> Vec<String> {
+    let mut w = Vec::new();
+    for g in c.gaps.iter().take(GAPS_LISTED) {
+        w.push(format!(
+            "{}: no records for {} h, {} → {}, inside the covered span (an export gap or a quiet period: check the collection)",
+            g.table, g.hours, g.from, g.to
+        ));
+    }
+    if c.gaps.len() > GAPS_LISTED {
+        let hours: i64 = c.gaps[GAPS_LISTED..].iter().map(|g| g.hours).sum();
+        w.push(format!(
+            "… and {} more gaps ({hours} h in all): coverage.parquet lists every hour",
+            c.gaps.len() - GAPS_LISTED
+        ));
+    }
+    let has_sign_ins = c.sign_in_event_types.values().sum::<u64>() > 0;
+    let missing = |t: &str| c.missing_sign_in_event_types.iter().any(|m| m == t);
+    if has_sign_ins && missing("nonInteractiveUser") {
+        w.push(
+            "no non-interactive sign-ins: token refresh and replay activity is not in the evidence \
+             (export the beta signIns endpoint filtered on signInEventTypes)"
+                .into(),
+        );
+    }
+    if has_sign_ins && missing("servicePrincipal") && missing("managedIdentity") {
+        w.push(
+            "no service principal or managed identity sign-ins: workload identity activity is not in the evidence"
+                .into(),
+        );
+    }
+    let hidden: u64 = c.hidden_values.values().sum();
+    if hidden > 0 {
+        let columns: Vec<&str> = c.hidden_values.keys().map(String::as_str).collect();
+        w.push(format!(
+            "{hidden} risk values are \"hidden\" ({}): the tenant lacks an Entra ID P2 licence, so risk levels are unknown",
+            columns.join(", ")
+        ));
+    }
+    if let Some(v) = c.api_versions.get("signins") {
+        let beta = v.get("beta").copied().unwrap_or(0);
+        if has_sign_ins && beta == 0 {
+            w.push(
+                "no sign-ins from the beta endpoint: beta-only fields (userAgent, autonomousSystemNumber, \
+                 sessionId, authenticationProtocol) are absent, and detections that need them say so"
+                    .into(),
+            );
+        }
+    }
+    if !c.overlapping_sources.is_empty() {
+        let dups: u64 = c.overlapping_sources.iter().map(|o| o.duplicates).sum();
+        w.push(format!(
+            "{} source(s) repeat records of earlier ones ({dups} duplicates dropped): overlapping exports",
+            c.overlapping_sources.len()
+        ));
+    }
+    w
+}
+
+/// Rows per API version of every table, as `table: v1.0 104, beta 10`.
+pub fn versions_line(c: &Completeness) -> Vec<String> {
+    c.api_versions
+        .iter()
+        .map(|(t, v): (&String, &BTreeMap<String, u64>)| {
+            let parts: Vec<String> = v.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            format!("{t}: {}", parts.join(", "))
+        })
+        .collect()
+}
