@@ -103,7 +103,7 @@ pub const REJECT_COLUMNS: [(&str, &str, &str); 10] = [
 ];
 
 /// Columns of sources.parquet.
-pub const SOURCE_COLUMNS: [(&str, &str, &str); 17] = [
+pub const SOURCE_COLUMNS: [(&str, &str, &str); 18] = [
     ("source_id", "int32", "Stable id (sorted by path, member)"),
     ("path", "string", "Evidence file"),
     ("member", "string", "Archive member (nested: outer!inner)"),
@@ -128,6 +128,11 @@ pub const SOURCE_COLUMNS: [(&str, &str, &str); 17] = [
         "Entity of the records, mixed when several",
     ),
     ("pages", "int64", "Graph page envelopes"),
+    (
+        "pages_with_next_link",
+        "int64",
+        "Of those, pages carrying an @odata.nextLink (a complete chain has one fewer than it has pages)",
+    ),
     ("read", "int64", "Records and unreadable spans read"),
     ("written", "int64", "Rows written to the tables"),
     ("duplicates", "int64", "Copies of ids already written"),

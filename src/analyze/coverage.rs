@@ -117,6 +117,20 @@ pub struct Overlap {
     pub duplicates: u64,
 }
 
+/// A collection of Graph pages whose last page still points to a next one:
+/// the export stopped before the end (throttling, a timeout, a crash).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BrokenChain {
+    /// The directory (or archive and folder) holding the pages.
+    pub collection: String,
+    /// Entity of the pages.
+    pub entity: Option<String>,
+    /// Page envelopes in the collection.
+    pub pages: u64,
+    /// The last page file, in path order.
+    pub last_file: String,
+}
+
 /// The coverage summary recorded in the manifest (`analysis.coverage`).
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct CoverageSummary {
@@ -134,6 +148,8 @@ pub struct CoverageSummary {
     pub hidden_values: BTreeMap<String, u64>,
     /// Sources that repeat records of earlier ones (overlapping exports).
     pub overlapping_sources: Vec<Overlap>,
+    /// Page collections whose `@odata.nextLink` chain has no end.
+    pub broken_next_link_chains: Vec<BrokenChain>,
 }
 
 /// Coverage of `dir`'s tables.
@@ -177,6 +193,7 @@ pub fn coverage(dir: &Path, tables: &Tables) -> Result<Coverage> {
     event_types(dir, &mut summary)?;
     versions_and_hidden(dir, &mut summary)?;
     summary.overlapping_sources = overlaps(dir)?;
+    summary.broken_next_link_chains = broken_chains(dir)?;
     Ok(Coverage { buckets, summary })
 }
 
@@ -356,6 +373,66 @@ fn overlaps(dir: &Path) -> Result<Vec<Overlap>> {
             member: members[i].clone(),
             read: read[i].unwrap_or(0).max(0) as u64,
             duplicates: dups[i].unwrap_or(0).max(0) as u64,
+        })
+        .collect())
+}
+
+/// The folder a source sits in: its directory, or for an archive member the
+/// archive and the member's folder.
+fn collection_of(path: &str, member: Option<&str>) -> String {
+    let parent = |p: &str| match p.rfind('/') {
+        Some(i) => p[..i].to_string(),
+        None => String::new(),
+    };
+    match member {
+        Some(m) => format!("{path}!{}", parent(m)),
+        None => parent(path),
+    }
+}
+
+/// Pages are grouped per folder and entity. A complete chain has a nextLink
+/// on every page but the last; when every page of a folder has one, the
+/// page the last link points to was never saved. (Several runs in one
+/// folder give fewer links than pages, which is not a break.)
+fn broken_chains(dir: &Path) -> Result<Vec<BrokenChain>> {
+    let f = Frame::read(
+        dir,
+        "sources",
+        &["path", "member", "entity", "pages", "pages_with_next_link"],
+    )?;
+    let (paths, members, entities) = (f.strs("path")?, f.strs("member")?, f.strs("entity")?);
+    let (pages, linked) = (f.ints("pages")?, f.ints("pages_with_next_link")?);
+    let mut groups: BTreeMap<(String, Option<String>), (u64, u64, String)> = BTreeMap::new();
+    for i in 0..f.len() {
+        let n = pages[i].unwrap_or(0).max(0) as u64;
+        if n == 0 {
+            continue;
+        }
+        let path = paths[i].clone().unwrap_or_default();
+        let file = match &members[i] {
+            Some(m) => format!("{path}!{m}"),
+            None => path.clone(),
+        };
+        let g = groups
+            .entry((
+                collection_of(&path, members[i].as_deref()),
+                entities[i].clone(),
+            ))
+            .or_default();
+        g.0 += n;
+        g.1 += linked[i].unwrap_or(0).max(0) as u64;
+        if file > g.2 {
+            g.2 = file;
+        }
+    }
+    Ok(groups
+        .into_iter()
+        .filter(|(_, (n, with, _))| with == n)
+        .map(|((collection, entity), (n, _, last_file))| BrokenChain {
+            collection,
+            entity,
+            pages: n,
+            last_file,
         })
         .collect())
 }

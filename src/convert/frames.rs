@@ -264,6 +264,12 @@ fn sources_frame(
             "pages",
             processed.iter().map(|p| Some(p.parse.pages as i64)),
         )?
+        .i64(
+            "pages_with_next_link",
+            processed
+                .iter()
+                .map(|p| Some(p.parse.pages_with_next_link as i64)),
+        )?
         .i64("read", u(|i| i.counts.read))?
         .i64("written", u(|i| i.counts.written))?
         .i64("duplicates", u(|i| i.counts.duplicates))?

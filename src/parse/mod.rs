@@ -42,6 +42,8 @@ pub(crate) struct LeafParse {
     pub(crate) warnings: Vec<String>,
     /// Graph page envelopes found.
     pub(crate) pages: usize,
+    /// Of those, pages with an `@odata.nextLink`.
+    pub(crate) pages_with_next_link: usize,
 }
 
 /// Name used for counts whose entity is unknown.
@@ -79,6 +81,11 @@ pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafPa
         shape: scanned.shape(),
         warnings: scanned.warnings.clone(),
         pages: scanned.pages.len(),
+        pages_with_next_link: scanned
+            .pages
+            .iter()
+            .filter(|p| p.next_link.is_some())
+            .count(),
         ..LeafParse::default()
     };
     let contexts: Vec<(Option<ContextKind>, Option<&'static str>)> = scanned

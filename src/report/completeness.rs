@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::model::{Completeness, Gap, Overlap};
+use super::model::{BrokenChain, Completeness, Gap, Overlap};
 
 /// Gaps spelled out one by one before the rest are summarised.
 const GAPS_LISTED: usize = 5;
@@ -31,6 +31,7 @@ pub fn completeness(manifest: &Value) -> Completeness {
         api_versions: field(c, "api_versions"),
         hidden_values: field(c, "hidden_values"),
         overlapping_sources: field::<Vec<Overlap>>(c, "overlapping_sources"),
+        broken_next_link_chains: field::<Vec<BrokenChain>>(c, "broken_next_link_chains"),
         warnings: Vec::new(),
     };
     out.warnings = warnings(&out);
@@ -39,6 +40,15 @@ pub fn completeness(manifest: &Value) -> Completeness {
 
 fn warnings(c: &Completeness) -> Vec<String> {
     let mut w = Vec::new();
+    for b in &c.broken_next_link_chains {
+        w.push(format!(
+            "{}: every one of its {} {} page(s) has an @odata.nextLink, so the page after {} was never saved: the export is incomplete",
+            b.collection,
+            b.pages,
+            b.entity.as_deref().unwrap_or("unknown"),
+            b.last_file
+        ));
+    }
     for g in c.gaps.iter().take(GAPS_LISTED) {
         w.push(format!(
             "{}: no records for {} h, {} → {}, inside the covered span (an export gap or a quiet period: check the collection)",

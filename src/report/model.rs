@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use crate::analyze::coverage::{Gap, Overlap};
+pub use crate::analyze::coverage::{BrokenChain, Gap, Overlap};
 
 /// Version of the `report.json` schema.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -168,6 +168,8 @@ pub struct Completeness {
     pub hidden_values: BTreeMap<String, u64>,
     /// Sources repeating records of earlier ones.
     pub overlapping_sources: Vec<Overlap>,
+    /// Page folders whose last page still has an `@odata.nextLink`.
+    pub broken_next_link_chains: Vec<BrokenChain>,
     /// The above as sentences for people, most important first.
     pub warnings: Vec<String>,
 }

@@ -123,3 +123,47 @@ fn the_summary_warns_about_gaps_hidden_values_and_missing_sign_in_types() {
         .collect();
     assert_eq!(day_gaps, [Some(false), Some(true), Some(false)]);
 }
+
+#[test]
+fn a_page_folder_whose_last_page_links_on_is_a_broken_chain() {
+    let w = Workdir::new();
+    let chain =
+        |out: &Path| manifest(out)["analysis"]["coverage"]["broken_next_link_chains"].clone();
+
+    // Complete: page 1 links to page 2, which has no link.
+    let (code, whole, stderr) = w.run("whole", &[fixture("equivalence/pages")], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(chain(&whole), serde_json::json!([]));
+    let sources = read_table(&whole, "sources");
+    assert_eq!(ints(&sources, "pages"), [Some(1), Some(1)]);
+    assert_eq!(ints(&sources, "pages_with_next_link"), [Some(1), Some(0)]);
+
+    // Page 2 never saved: page 1's link points nowhere.
+    let cut = w.dir.path().join("evidence/signins");
+    std::fs::create_dir_all(&cut).unwrap();
+    std::fs::copy(
+        fixture("equivalence/pages/page-001.json"),
+        cut.join("page-001.json"),
+    )
+    .unwrap();
+    let out = w.out("cut");
+    let o = entrace(&["run", cut.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let folder = cut.display().to_string();
+    assert_eq!(
+        chain(&out),
+        serde_json::json!([{
+            "collection": folder,
+            "entity": "sign_in",
+            "pages": 1,
+            "last_file": format!("{folder}/page-001.json"),
+        }])
+    );
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        stdout.contains(&format!(
+            "  warning: {folder}: every one of its 1 sign_in page(s) has an @odata.nextLink, so the page after {folder}/page-001.json was never saved: the export is incomplete"
+        )),
+        "{stdout}"
+    );
+}
