@@ -44,6 +44,20 @@ fn every_delivery_form_gives_the_same_table() {
     }
 }
 
+/// Every file under `dir`, recursively.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
 fn files_of(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -60,6 +74,33 @@ fn files_of(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// Stage 2's files of an OUT_DIR.
+fn stage_2_files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    ["timeline", "per_user", "findings", "coverage"]
+        .iter()
+        .map(|t| {
+            let name = format!("{t}.parquet");
+            let bytes = std::fs::read(dir.join(&name)).unwrap();
+            (name, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn every_delivery_form_gives_byte_identical_timelines_findings_and_coverage() {
+    let w = Workdir::new();
+    let (code, pages, stderr) = w.run("pages", &[fixture("equivalence/pages")], &["-j", "2"]);
+    assert_eq!(code, 0, "{stderr}");
+    let reference = stage_2_files(&pages);
+    for v in VARIANTS.iter().skip(1) {
+        let (code, out, stderr) = w.run(v, &[fixture(&format!("equivalence/{v}"))], &[]);
+        assert_eq!(code, 0, "{v}: {stderr}");
+        for ((name, bytes), (_, other)) in reference.iter().zip(stage_2_files(&out)) {
+            assert!(*bytes == other, "{name} of {v} differs from pages");
+        }
+    }
+}
+
 #[test]
 fn thread_count_and_input_order_do_not_change_a_byte() {
     let w = Workdir::new();
@@ -71,8 +112,20 @@ fn thread_count_and_input_order_do_not_change_a_byte() {
         &[a.clone(), b.clone(), c.clone()],
         &["--threads", "1"],
     );
-    let (_, four, _) = w.run("four", &[c, b, a], &["--threads", "4"]);
+    let (_, four, _) = w.run(
+        "four",
+        &[c.clone(), b.clone(), a.clone()],
+        &["--threads", "4"],
+    );
+    // Files named one by one, shuffled, on two threads.
+    let mut files: Vec<std::path::PathBuf> = [a, b, c].iter().flat_map(|d| walk(d)).collect();
+    files.sort();
+    let mut shuffled: Vec<_> = files.iter().rev().cloned().collect();
+    shuffled.rotate_left(files.len() / 3);
+    assert_ne!(shuffled, files);
+    let (_, two, _) = w.run("two", &shuffled, &["--threads", "2"]);
     let (x, y) = (files_of(&one), files_of(&four));
+    assert_eq!(x, files_of(&two), "--threads 2 with shuffled files differs");
     // Stage 1's seven tables plus timeline, per_user, findings and coverage.
     assert_eq!(x.len(), 11);
     for ((name, bytes), (_, other)) in x.iter().zip(&y) {
