@@ -7,6 +7,7 @@ mod coverage;
 mod equivalence;
 mod errors;
 mod findings;
+mod nothing_lost;
 mod report;
 mod sample;
 mod schema;
