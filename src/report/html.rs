@@ -230,18 +230,7 @@ pub fn render(r: &Report) -> Result<String> {
         .iter()
         .map(|d| DetectionView {
             run: d,
-            thresholds: r
-                .detections
-                .thresholds
-                .get(&d.id)
-                .and_then(|t| t.as_object())
-                .map(|m| {
-                    m.iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .unwrap_or_default(),
+            thresholds: r.detections.thresholds_of(&d.id),
         })
         .collect();
 

@@ -565,18 +565,7 @@ fn detections(o: &mut String, r: &Report) {
         ],
     );
     for d in &r.detections.status {
-        let thresholds = r
-            .detections
-            .thresholds
-            .get(&d.id)
-            .and_then(|t| t.as_object())
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default();
+        let thresholds = r.detections.thresholds_of(&d.id);
         row(
             o,
             &[

@@ -421,6 +421,22 @@ pub struct Detections {
     pub status: Vec<DetectionRun>,
 }
 
+impl Detections {
+    /// The thresholds of detection `id` as `key=value, …` (empty when it has none).
+    pub fn thresholds_of(&self, id: &str) -> String {
+        self.thresholds
+            .get(id)
+            .and_then(|t| t.as_object())
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    }
+}
+
 /// How one detection ran.
 #[derive(Debug, Clone, Serialize)]
 pub struct DetectionRun {
