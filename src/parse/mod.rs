@@ -144,6 +144,7 @@ pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafPa
                 let reason = match damage {
                     Damage::Truncated => Reason::Truncated,
                     Damage::InvalidJson => Reason::InvalidJson,
+                    Damage::TooDeep => Reason::LimitExceeded,
                 };
                 reject(page_entity, reason, message.clone());
             }
