@@ -194,8 +194,9 @@ impl Scanner<'_> {
         }
     }
 
-    /// Skips one JSON value starting at `at`; returns one past its end.
-    fn value(&mut self, at: usize) -> Result<usize, Fail> {
+    /// Skips one JSON value starting at `at`, `outer` levels inside its
+    /// record; returns one past its end.
+    fn value(&mut self, at: usize, outer: usize) -> Result<usize, Fail> {
         let b = self.b;
         match b.get(at) {
             None => Err(Fail::Eof),
@@ -210,7 +211,7 @@ impl Scanner<'_> {
                             i = self.string(i)?;
                             continue;
                         }
-                        b'{' | b'[' if self.stack.len() >= MAX_DEPTH => {
+                        b'{' | b'[' if outer + self.stack.len() >= MAX_DEPTH => {
                             return Err(Fail::TooDeep(i))
                         }
                         b'{' => self.stack.push(b'}'),
@@ -374,7 +375,7 @@ impl Scanner<'_> {
         }
         loop {
             let elem = i;
-            match self.value(elem) {
+            match self.value(elem, 0) {
                 Ok(end) => {
                     self.out.pieces.push(Piece::Record {
                         start: elem,
@@ -526,7 +527,7 @@ impl Scanner<'_> {
                     }
                     i = resume;
                 } else {
-                    let end = match self.value(i) {
+                    let end = match self.value(i, 1) {
                         Ok(e) => e,
                         Err(f) => break 'walk Err(f),
                     };
