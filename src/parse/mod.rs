@@ -288,13 +288,19 @@ fn explain(span: &[u8], e: &simd_json::Error) -> (Reason, String, usize) {
         let at = byte_of(span, exact.line(), exact.column());
         return (Reason::InvalidJson, format!("invalid JSON: {what}"), at);
     }
-    let what = match e.error() {
+    let at = e.index().min(span.len());
+    match e.error() {
         simd_json::ErrorType::InvalidNumber => {
-            "number out of range: entrace reads integers up to 64 bits and floats up to about 1.8e308".to_string()
+            // simd-json stops somewhere inside the number: point at its start.
+            let start = span[..at]
+                .iter()
+                .rposition(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                .map_or(0, |p| p + 1);
+            let what = "number out of range: entrace reads integers up to 64 bits and floats up to about 1.8e308";
+            (Reason::InvalidJson, what.to_string(), start)
         }
-        other => format!("invalid JSON: {other:?}"),
-    };
-    (Reason::InvalidJson, what, e.index().min(span.len()))
+        other => (Reason::InvalidJson, format!("invalid JSON: {other:?}"), at),
+    }
 }
 
 /// Byte index in `span` of serde_json's 1-based line and column (column 0

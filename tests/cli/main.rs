@@ -6,6 +6,7 @@ mod equivalence;
 mod errors;
 mod findings;
 mod hostile;
+mod hostile_values;
 mod sample;
 mod schema;
 mod timeline;
