@@ -11,3 +11,4 @@ mod sample;
 mod schema;
 mod timeline;
 mod util;
+mod verify;
