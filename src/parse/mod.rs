@@ -11,6 +11,8 @@
 pub(crate) mod dupkey;
 pub(crate) mod escapes;
 pub(crate) mod kind;
+#[cfg(test)]
+mod proptests;
 pub mod reject;
 pub(crate) mod scan;
 
