@@ -65,6 +65,30 @@ pub enum Command {
     Detections(DetectionsArgs),
     /// Print the column reference of every output table.
     Schema(SchemaArgs),
+    /// Re-hash OUT_DIR (and the evidence, when given) against manifest.json.
+    ///
+    /// Checks every output file the manifest lists with a SHA-256, and reports
+    /// files that are missing or not listed. With EVIDENCE (the paths given to
+    /// `convert`, spelled the same way), also re-hashes every evidence file and
+    /// archive member. Exit code 0 when everything matches, 1 on any mismatch,
+    /// missing or extra file, 2 when OUT_DIR has no readable manifest.
+    Verify(VerifyArgs),
+}
+
+/// Arguments of `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// An output directory written by `entrace convert` or `entrace run`.
+    #[arg(value_name = "OUT_DIR")]
+    pub out_dir: PathBuf,
+
+    /// Evidence files and directories to re-hash, as given to `convert`.
+    #[arg(value_name = "EVIDENCE")]
+    pub evidence: Vec<PathBuf>,
+
+    /// Print only the problems, not the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Arguments of `run`: those of `convert` plus the detection settings.

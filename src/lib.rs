@@ -34,3 +34,4 @@ pub mod report;
 pub mod schema;
 pub(crate) mod table;
 pub mod text;
+pub mod verify;

@@ -45,6 +45,21 @@ fn run(cli: Cli) -> entrace::error::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Timeline(args) => run_timeline(args),
+        Command::Verify(args) => {
+            let v = entrace::verify::verify(&args.out_dir, &args.evidence)?;
+            for finding in &v.findings {
+                println!("{}", entrace::text::escape_control(&finding.to_string()));
+            }
+            if !args.quiet {
+                eprintln!("{}", v.summary());
+                eprintln!("manifest.json sha256 {}", v.manifest_sha256);
+            }
+            Ok(if v.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Detections(args) => {
             let text = match args.format {
                 SchemaFormat::Text => entrace::detect::catalogue::text(),

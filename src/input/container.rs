@@ -1,9 +1,17 @@
 //! Containers: gzip and zstd streams (chosen by magic bytes, not by name) and
 //! zip archives, read in memory and never extracted to disk.
 //!
-//! A decompression limit guards against bombs: a stream that would grow past it
-//! becomes a `limit_exceeded` reject instead of eating the machine. Nested zips
-//! are opened up to [`MAX_NESTING`] levels; member paths are joined with `!`.
+//! Two limits guard against bombs, and a stream that passes either becomes a
+//! `limit_exceeded` reject instead of eating the machine:
+//! - absolute: one stream (file, gzip/zstd stream, zip member) may not grow
+//!   past `--max-decompressed-size`;
+//! - ratio: all the streams of one evidence file together may not grow past
+//!   [`MAX_RATIO`] times its size on disk (but always up to the absolute
+//!   limit). Deflate cannot pass about 1,032:1, so only bombs trip this: zip
+//!   members that overlap, zips nested in zips, or zstd frames of nothing.
+//!
+//! Nested zips are opened up to [`MAX_NESTING`] levels; member paths are joined
+//! with `!`.
 
 use std::io::{Cursor, Read};
 use std::path::Path;
@@ -12,6 +20,19 @@ use sha2::{Digest, Sha256};
 
 /// How deep zips inside zips are opened.
 pub(crate) const MAX_NESTING: usize = 3;
+
+/// Most bytes one evidence file may decompress to in total, per byte stored.
+pub(crate) const MAX_RATIO: u64 = 1_000;
+
+/// What is left to decompress from one evidence file.
+struct Budget {
+    /// Absolute limit of one stream (`--max-decompressed-size`).
+    limit: u64,
+    /// Bytes the whole file may still decompress to (ratio limit).
+    left: u64,
+    /// The ratio limit in bytes, for messages.
+    total: u64,
+}
 
 /// One byte stream found in the evidence: a plain file, a decompressed file, or
 /// an archive member. Archives themselves are leaves too (with no bytes), so the
@@ -95,13 +116,19 @@ pub(crate) fn open_evidence(path: &Path, limit: u64) -> Vec<Leaf> {
     let mut out = Vec::new();
     let stored_size = bytes.len() as u64;
     let sha256 = sha256_hex(&bytes);
+    let total = stored_size.saturating_mul(MAX_RATIO).max(limit);
+    let mut budget = Budget {
+        limit,
+        left: total,
+        total,
+    };
     expand(
         &display,
         None,
         bytes,
         stored_size,
         sha256,
-        limit,
+        &mut budget,
         0,
         &mut out,
     );
@@ -115,10 +142,11 @@ fn expand(
     bytes: Vec<u8>,
     stored_size: u64,
     sha256: String,
-    limit: u64,
+    budget: &mut Budget,
     depth: usize,
     out: &mut Vec<Leaf>,
 ) {
+    let limit = budget.limit;
     let leaf = |compression: &str, bytes: LeafBytes| Leaf {
         path: path.to_string(),
         member: member.clone(),
@@ -130,10 +158,10 @@ fn expand(
     match sniff(&bytes) {
         Magic::Gzip => {
             let decoder = flate2::read::MultiGzDecoder::new(Cursor::new(bytes));
-            out.push(leaf("gzip", read_limited(decoder, limit)));
+            out.push(leaf("gzip", read_limited(decoder, budget)));
         }
         Magic::Zstd => match zstd::stream::read::Decoder::new(Cursor::new(bytes)) {
-            Ok(decoder) => out.push(leaf("zstd", read_limited(decoder, limit))),
+            Ok(decoder) => out.push(leaf("zstd", read_limited(decoder, budget))),
             Err(e) => out.push(leaf(
                 "zstd",
                 LeafBytes::Failed("decompress_failed", format!("zstd: {e}")),
@@ -141,7 +169,7 @@ fn expand(
         },
         Magic::Zip if depth < MAX_NESTING => {
             out.push(leaf("zip", LeafBytes::Archive));
-            expand_zip(path, member.as_deref(), bytes, limit, depth, out);
+            expand_zip(path, member.as_deref(), bytes, budget, depth, out);
         }
         Magic::Zip | Magic::Plain => {
             if bytes.len() as u64 > limit {
@@ -161,7 +189,7 @@ fn expand_zip(
     path: &str,
     parent: Option<&str>,
     bytes: Vec<u8>,
-    limit: u64,
+    budget: &mut Budget,
     depth: usize,
     out: &mut Vec<Leaf>,
 ) {
@@ -192,7 +220,7 @@ fn expand_zip(
             .map(|mut file| {
                 let stored = file.compressed_size();
                 let method = file.compression().to_string().to_ascii_lowercase();
-                let content = read_limited(&mut file, limit);
+                let content = read_limited(&mut file, budget);
                 (stored, method, content)
             });
         match result {
@@ -205,7 +233,7 @@ fn expand_zip(
                     content,
                     stored,
                     sha,
-                    limit,
+                    budget,
                     depth + 1,
                     out,
                 );
@@ -239,14 +267,27 @@ fn expand_zip(
     }
 }
 
-/// Reads a decompressing stream to the end, or fails when it passes `limit` bytes.
-fn read_limited(reader: impl Read, limit: u64) -> LeafBytes {
+/// Reads a decompressing stream to the end, or fails when it passes the
+/// absolute limit or the evidence file's ratio budget, whichever is smaller.
+/// What was read counts against the budget either way.
+fn read_limited(reader: impl Read, budget: &mut Budget) -> LeafBytes {
+    let cap = budget.limit.min(budget.left);
     let mut buf = Vec::new();
-    match reader.take(limit.saturating_add(1)).read_to_end(&mut buf) {
-        Ok(_) if buf.len() as u64 > limit => LeafBytes::Failed(
+    let result = reader.take(cap.saturating_add(1)).read_to_end(&mut buf);
+    budget.left = budget.left.saturating_sub(buf.len() as u64);
+    match result {
+        Ok(_) if buf.len() as u64 > budget.limit => LeafBytes::Failed(
             "limit_exceeded",
             format!(
-                "decompressed size exceeds the limit of {limit} bytes (--max-decompressed-size)"
+                "decompressed size exceeds the limit of {} bytes (--max-decompressed-size)",
+                budget.limit
+            ),
+        ),
+        Ok(_) if buf.len() as u64 > cap => LeafBytes::Failed(
+            "limit_exceeded",
+            format!(
+                "decompression bomb: the evidence file expands past {} bytes, {MAX_RATIO} times its size",
+                budget.total
             ),
         ),
         Ok(_) => LeafBytes::Data(buf),

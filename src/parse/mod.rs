@@ -8,7 +8,11 @@
 //!
 //! Not here: files and encodings (`input`), Parquet (`table`, `convert`).
 
+pub(crate) mod dupkey;
+pub(crate) mod escapes;
 pub(crate) mod kind;
+#[cfg(test)]
+mod proptests;
 pub mod reject;
 pub(crate) mod scan;
 
@@ -151,6 +155,7 @@ pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafPa
                 let reason = match damage {
                     Damage::Truncated => Reason::Truncated,
                     Damage::InvalidJson => Reason::InvalidJson,
+                    Damage::TooDeep => Reason::LimitExceeded,
                 };
                 reject(page_entity, reason, message.clone());
             }
@@ -170,27 +175,24 @@ pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafPa
                 reject(None, Reason::GraphErrorResponse, message);
             }
             Piece::Record { .. } => {
+                if let Some((at, message)) = escapes::lone_surrogate(span) {
+                    let at = decoded.original_offset(start + at);
+                    reject(
+                        page_entity,
+                        Reason::InvalidEncoding,
+                        format!("{message} (at byte {at})"),
+                    );
+                    continue;
+                }
                 scratch.clear();
                 scratch.extend_from_slice(span);
                 let value =
                     match simd_json::to_borrowed_value_with_buffers(&mut scratch, &mut buffers) {
                         Ok(v) => v,
                         Err(e) => {
-                            let (reason, what) = match e.error() {
-                                simd_json::ErrorType::InvalidUtf8 => {
-                                    (Reason::InvalidEncoding, "invalid UTF-8")
-                                }
-                                simd_json::ErrorType::Eof => {
-                                    (Reason::Truncated, "truncated record")
-                                }
-                                _ => (Reason::InvalidJson, "invalid JSON"),
-                            };
-                            let at = decoded.original_offset(start + e.index().min(span.len()));
-                            reject(
-                                page_entity,
-                                reason,
-                                format!("{what}: {:?} (at byte {at})", e.error()),
-                            );
+                            let (reason, what, at) = explain(span, &e);
+                            let at = decoded.original_offset(start + at);
+                            reject(page_entity, reason, format!("{what} (at byte {at})"));
                             continue;
                         }
                     };
@@ -199,6 +201,14 @@ pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafPa
                         page_entity,
                         Reason::WrongType,
                         format!("expected a JSON object, found {}", describe(&value)),
+                    );
+                    continue;
+                }
+                if let Some(path) = dupkey::first_duplicate(&value) {
+                    reject(
+                        page_entity,
+                        Reason::InvalidJson,
+                        format!("duplicate key: {path:?} appears twice in one object; readers disagree which copy counts, so the record is not tabled"),
                     );
                     continue;
                 }
@@ -253,6 +263,66 @@ pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafPa
         });
     }
     out
+}
+
+/// Why simd-json refused `span`: the reason, a message that says what was
+/// wrong, and the byte of `span` where it is. simd-json's own positions are
+/// coarse (a raw NUL in a string is reported at the record's first byte), so
+/// the message and position come from the exact reader where they can: the
+/// first invalid UTF-8 sequence, or serde_json's description of the syntax
+/// error (`control character (\u0000-\u001F) found while parsing a string`).
+fn explain(span: &[u8], e: &simd_json::Error) -> (Reason, String, usize) {
+    if let Err(bad) = std::str::from_utf8(span) {
+        let at = bad.valid_up_to();
+        let byte = span.get(at).copied().unwrap_or_default();
+        return (
+            Reason::InvalidEncoding,
+            format!("invalid UTF-8: byte 0x{byte:02x} cannot start or continue a character"),
+            at,
+        );
+    }
+    if matches!(e.error(), simd_json::ErrorType::Eof) {
+        let at = e.index().min(span.len());
+        return (
+            Reason::Truncated,
+            format!("truncated record: {:?}", e.error()),
+            at,
+        );
+    }
+    if let Err(exact) = serde_json::from_slice::<serde_json::Value>(span) {
+        let text = exact.to_string();
+        let what = text
+            .rsplit_once(" at line ")
+            .map_or(text.as_str(), |(w, _)| w);
+        let at = byte_of(span, exact.line(), exact.column());
+        return (Reason::InvalidJson, format!("invalid JSON: {what}"), at);
+    }
+    let at = e.index().min(span.len());
+    match e.error() {
+        simd_json::ErrorType::InvalidNumber => {
+            // simd-json stops somewhere inside the number: point at its start.
+            let start = span[..at]
+                .iter()
+                .rposition(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                .map_or(0, |p| p + 1);
+            let what = "number out of range: entrace reads integers up to 64 bits and floats up to about 1.8e308";
+            (Reason::InvalidJson, what.to_string(), start)
+        }
+        other => (Reason::InvalidJson, format!("invalid JSON: {other:?}"), at),
+    }
+}
+
+/// Byte index in `span` of serde_json's 1-based line and column (column 0
+/// means the end of the previous line).
+fn byte_of(span: &[u8], line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', span)
+            .nth(line - 2)
+            .map_or(span.len(), |n| n + 1)
+    };
+    (line_start + column.saturating_sub(1)).min(span.len())
 }
 
 /// Checks `id` and the event time; returns the id and the parsed event time.

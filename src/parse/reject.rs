@@ -24,7 +24,8 @@ pub enum Reason {
     GraphErrorResponse,
     /// A compressed stream or archive could not be read.
     DecompressFailed,
-    /// A stream grew past `--max-decompressed-size`.
+    /// A stream grew past `--max-decompressed-size`, or a record nests deeper
+    /// than 128 levels (`MAX_DEPTH` in the scanner).
     LimitExceeded,
     /// The file could not be read.
     IoError,

@@ -18,7 +18,15 @@ pub(crate) enum Damage {
     Truncated,
     /// Bytes that cannot be JSON at this position.
     InvalidJson,
+    /// Arrays and objects nested deeper than [`MAX_DEPTH`].
+    TooDeep,
 }
+
+/// Deepest nesting of arrays and objects accepted inside one record. Graph
+/// records nest about five levels; the cap keeps hostile input (`[[[[…` a
+/// hundred thousand deep) from overflowing the stack of the recursive JSON
+/// value code downstream (parsing, hashing, dropping), which it once did.
+pub(crate) const MAX_DEPTH: usize = 128;
 
 /// One thing the scanner found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +117,8 @@ impl Scan {
 enum Fail {
     Eof,
     At(usize, String),
+    /// Nesting passed [`MAX_DEPTH`] at this byte.
+    TooDeep(usize),
 }
 
 /// Scans `b` (UTF-8 text without BOM) into pieces.
@@ -184,8 +194,9 @@ impl Scanner<'_> {
         }
     }
 
-    /// Skips one JSON value starting at `at`; returns one past its end.
-    fn value(&mut self, at: usize) -> Result<usize, Fail> {
+    /// Skips one JSON value starting at `at`, `outer` levels inside its
+    /// record; returns one past its end.
+    fn value(&mut self, at: usize, outer: usize) -> Result<usize, Fail> {
         let b = self.b;
         match b.get(at) {
             None => Err(Fail::Eof),
@@ -199,6 +210,9 @@ impl Scanner<'_> {
                         b'"' => {
                             i = self.string(i)?;
                             continue;
+                        }
+                        b'{' | b'[' if outer + self.stack.len() >= MAX_DEPTH => {
+                            return Err(Fail::TooDeep(i))
                         }
                         b'{' => self.stack.push(b'}'),
                         b'[' => self.stack.push(b']'),
@@ -305,6 +319,10 @@ impl Scanner<'_> {
                 "truncated record: expected '}' before end of input".to_string(),
             ),
             Fail::At(at, why) => (Damage::InvalidJson, format!("{why} (at byte {at})")),
+            Fail::TooDeep(at) => (
+                Damage::TooDeep,
+                format!("arrays and objects nested deeper than {MAX_DEPTH} levels (at byte {at})"),
+            ),
         };
         self.out.pieces.push(Piece::Damaged {
             start,
@@ -357,7 +375,7 @@ impl Scanner<'_> {
         }
         loop {
             let elem = i;
-            match self.value(elem) {
+            match self.value(elem, 0) {
                 Ok(end) => {
                     self.out.pieces.push(Piece::Record {
                         start: elem,
@@ -439,7 +457,7 @@ impl Scanner<'_> {
             return Err(self.b.len());
         }
         let from = match &fail {
-            Fail::At(at, _) => *at,
+            Fail::At(at, _) | Fail::TooDeep(at) => *at,
             Fail::Eof => start,
         };
         let r = self.resync(from, self.indent(elem));
@@ -509,7 +527,7 @@ impl Scanner<'_> {
                     }
                     i = resume;
                 } else {
-                    let end = match self.value(i) {
+                    let end = match self.value(i, 1) {
                         Ok(e) => e,
                         Err(f) => break 'walk Err(f),
                     };
@@ -549,6 +567,12 @@ impl Scanner<'_> {
                 Err(Fail::At(at, why)) => {
                     self.out.warnings.push(format!(
                         "page envelope damaged after its records: {why} (at byte {at})"
+                    ));
+                    self.resync_pos(&self.resync(at, Some(0)))
+                }
+                Err(Fail::TooDeep(at)) => {
+                    self.out.warnings.push(format!(
+                        "page envelope nested deeper than {MAX_DEPTH} levels after its records (at byte {at})"
                     ));
                     self.resync_pos(&self.resync(at, Some(0)))
                 }

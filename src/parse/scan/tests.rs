@@ -142,3 +142,23 @@ fn arbitrary_bytes_never_panic_and_spans_are_ordered() {
         }
     }
 }
+
+#[test]
+fn nesting_past_max_depth_is_damage_and_the_next_record_survives() {
+    // The record's own brace is level 1.
+    let deep = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+    let ok = format!("{}{}", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
+    let text = format!("{{\"id\":1,\"x\":{deep}}}\n{{\"id\":2,\"x\":{ok}}}\n");
+    let s = scan(text.as_bytes());
+    assert_eq!(damaged(&s), [(0, Damage::TooDeep)]);
+    assert_eq!(records(&s, &text), [format!("{{\"id\":2,\"x\":{ok}}}")]);
+    let Piece::Damaged { message, end, .. } = &s.pieces[0] else {
+        panic!("{:?}", s.pieces[0]);
+    };
+    let at = 12 + MAX_DEPTH - 1;
+    assert_eq!(
+        message,
+        &format!("arrays and objects nested deeper than 128 levels (at byte {at})")
+    );
+    assert_eq!(*end, text.find('\n').unwrap());
+}
