@@ -50,12 +50,14 @@ pub(super) fn write_all(
         let mut parts = Vec::new();
         let mut entry = table_entry(spec.table);
         for (id, p) in processed.iter_mut().enumerate() {
-            if let Some(chunk) = p.tables.chunks[kind.index()].take() {
-                for (path, n) in &chunk.drift {
-                    *entry.schema_drift.entry(path.clone()).or_default() += n;
+            for set in &mut p.tables {
+                if let Some(chunk) = set.chunks[kind.index()].take() {
+                    for (path, n) in &chunk.drift {
+                        *entry.schema_drift.entry(path.clone()).or_default() += n;
+                    }
+                    entry.rows_with_issues += chunk.rows_with_issues;
+                    parts.push((id as i32, chunk));
                 }
-                entry.rows_with_issues += chunk.rows_with_issues;
-                parts.push((id as i32, chunk));
             }
         }
         let mut merged = merge(kind, parts, opts.keep_raw)?;

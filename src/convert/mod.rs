@@ -73,7 +73,8 @@ struct Processed {
     kind: &'static str,
     encoding: Option<&'static str>,
     parse: LeafParse,
-    tables: TableSet,
+    /// Rows, one set per parsed chunk, in byte order.
+    tables: Vec<TableSet>,
 }
 
 impl Processed {
@@ -90,7 +91,7 @@ fn process_file(path: &Path, opts: &ConvertOptions) -> Vec<Processed> {
         .into_iter()
         .map(|mut leaf| {
             let bytes = std::mem::replace(&mut leaf.bytes, LeafBytes::Archive);
-            let mut tables = TableSet::new(opts.keep_raw);
+            let mut tables = Vec::new();
             let mut encoding = None;
             let kind = match (&bytes, &leaf.member) {
                 (LeafBytes::Archive, _) => "archive",
@@ -101,7 +102,9 @@ fn process_file(path: &Path, opts: &ConvertOptions) -> Vec<Processed> {
                 LeafBytes::Data(data) => {
                     let decoded = decode(data);
                     encoding = Some(decoded.encoding.name());
-                    parse_leaf(&decoded, &mut tables)
+                    let (parse, parts) = parse_leaf(&decoded, opts.keep_raw);
+                    tables = parts;
+                    parse
                 }
                 LeafBytes::Archive | LeafBytes::Consumed(_) => LeafParse {
                     shape: "archive",

@@ -77,8 +77,29 @@ impl LineCounter<'_> {
     }
 }
 
-/// Parses one decoded stream into `tables`.
-pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafParse {
+/// Streams at least this large are parsed in several chunks at once.
+const PARALLEL_MIN_BYTES: usize = 8 << 20;
+/// Smallest chunk worth a task of its own.
+const CHUNK_MIN_BYTES: usize = 2 << 20;
+
+/// Parses one decoded stream: its rows (one [`TableSet`] per chunk, in byte
+/// order) and what was read and rejected.
+///
+/// The scan that finds record boundaries is one sequential pass; the typed
+/// parse, the expensive part, runs on record-exact chunks of the pieces in
+/// parallel when the stream is large, so one big file keeps every core busy.
+/// Chunks keep byte order, so the output does not depend on the split.
+pub(crate) fn parse_leaf(decoded: &Decoded<'_>, keep_raw: bool) -> (LeafParse, Vec<TableSet>) {
+    parse_split(decoded, keep_raw, PARALLEL_MIN_BYTES, CHUNK_MIN_BYTES)
+}
+
+/// [`parse_leaf`] with the split thresholds as arguments (tests force small chunks).
+fn parse_split(
+    decoded: &Decoded<'_>,
+    keep_raw: bool,
+    parallel_min: usize,
+    chunk_min: usize,
+) -> (LeafParse, Vec<TableSet>) {
     let text: &[u8] = &decoded.text;
     let scanned = scan::scan(text);
     let mut out = LeafParse {
@@ -92,165 +113,54 @@ pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafPa
             .count(),
         ..LeafParse::default()
     };
-    let contexts: Vec<(Option<ContextKind>, Option<&'static str>)> = scanned
-        .pages
-        .iter()
-        .map(|p| {
-            let ctx = p.context.as_deref();
-            (ctx.map(kind::from_context), ctx.and_then(kind::api_version))
-        })
-        .collect();
+    let job = Job {
+        decoded,
+        scanned: &scanned,
+        contexts: scanned
+            .pages
+            .iter()
+            .map(|p| {
+                let ctx = p.context.as_deref();
+                (ctx.map(kind::from_context), ctx.and_then(kind::api_version))
+            })
+            .collect(),
+        keep_raw,
+    };
+    let ranges = chunks(
+        &scanned.pieces,
+        (text.len(), parallel_min, chunk_min),
+        rayon::current_num_threads(),
+    );
+    // Line numbers where each chunk starts, in one pass.
     let mut lines = LineCounter {
         text,
         at: 0,
         line: 1,
     };
-    let mut scratch: Vec<u8> = Vec::new();
-    let mut buffers = simd_json::Buffers::default();
-
-    for piece in &scanned.pieces {
-        let (start, end, item, page) = match piece {
-            Piece::Record {
-                start,
-                end,
-                item,
-                page,
-            }
-            | Piece::Damaged {
-                start,
-                end,
-                item,
-                page,
-                ..
-            } => (*start, *end, *item, *page),
-            Piece::GraphError { start, end } => (*start, *end, None, None),
-        };
-        let locator = Locator {
-            offset: Some(decoded.original_offset(start)),
-            line: Some(lines.line_at(start)),
-            item,
-        };
-        let (context, api) = page
-            .and_then(|p| contexts.get(p).copied())
-            .unwrap_or((None, None));
-        let page_entity = match context {
-            Some(ContextKind::Known(k)) => Some(k),
-            _ => None,
-        };
-        let span = &text[start..end];
-        let mut reject = |entity: Option<EntityKind>, reason: Reason, message: String| {
-            *out.read.entry(entity_name(entity)).or_default() += 1;
-            out.rejects.push(Reject {
-                locator,
-                entity,
-                reason,
-                message,
-                excerpt: excerpt(span, EXCERPT_BYTES),
-            });
-        };
-        match piece {
-            Piece::Damaged {
-                damage, message, ..
-            } => {
-                let reason = match damage {
-                    Damage::Truncated => Reason::Truncated,
-                    Damage::InvalidJson => Reason::InvalidJson,
-                    Damage::TooDeep => Reason::LimitExceeded,
-                };
-                reject(page_entity, reason, message.clone());
-            }
-            Piece::GraphError { .. } => {
-                let detail = serde_json::from_slice::<serde_json::Value>(span).ok();
-                let field = |k: &str| {
-                    detail
-                        .as_ref()
-                        .and_then(|d| d.get("error")?.get(k)?.as_str().map(str::to_string))
-                        .unwrap_or_default()
-                };
-                let message = format!(
-                    "graph error response saved instead of a page: {}: {}",
-                    field("code"),
-                    crate::text::escape(&field("message"))
-                );
-                reject(None, Reason::GraphErrorResponse, message);
-            }
-            Piece::Record { .. } => {
-                if let Some((at, message)) = escapes::lone_surrogate(span) {
-                    let at = decoded.original_offset(start + at);
-                    reject(
-                        page_entity,
-                        Reason::InvalidEncoding,
-                        format!("{message} (at byte {at})"),
-                    );
-                    continue;
-                }
-                scratch.clear();
-                scratch.extend_from_slice(span);
-                let value =
-                    match simd_json::to_borrowed_value_with_buffers(&mut scratch, &mut buffers) {
-                        Ok(v) => v,
-                        Err(e) => {
-                            let (reason, what, at) = explain(span, &e);
-                            let at = decoded.original_offset(start + at);
-                            reject(page_entity, reason, format!("{what} (at byte {at})"));
-                            continue;
-                        }
-                    };
-                if !value.is_object() {
-                    reject(
-                        page_entity,
-                        Reason::WrongType,
-                        format!("expected a JSON object, found {}", describe(&value)),
-                    );
-                    continue;
-                }
-                if let Some(path) = dupkey::first_duplicate(&value) {
-                    reject(
-                        page_entity,
-                        Reason::InvalidJson,
-                        format!("duplicate key: {path:?} appears twice in one object; readers disagree which copy counts, so the record is not tabled"),
-                    );
-                    continue;
-                }
-                let entity = match context {
-                    Some(ContextKind::Known(k)) => k,
-                    Some(ContextKind::Other) => {
-                        let ctx = page
-                            .and_then(|p| scanned.pages[p].context.as_deref())
-                            .unwrap_or_default();
-                        reject(
-                            None,
-                            Reason::UnknownEntity,
-                            format!(
-                                "page of a collection entrace does not table: {}",
-                                excerpt(ctx.as_bytes(), 100)
-                            ),
-                        );
-                        continue;
-                    }
-                    None => match kind::from_record(&value) {
-                        Some(k) => k,
-                        None => {
-                            reject(None, Reason::UnknownEntity, "expected a signIn, directoryAudit, riskDetection, riskyUser or riskyUserHistoryItem record, found none of their keys".into());
-                            continue;
-                        }
-                    },
-                };
-                let (id, time) = match check_identity(entity, &value) {
-                    Ok(checked) => checked,
-                    Err((reason, message)) => {
-                        reject(Some(entity), reason, message);
-                        continue;
-                    }
-                };
-                // simd-json validated the span as UTF-8.
-                let raw = std::str::from_utf8(span).unwrap_or_default();
-                tables
-                    .chunk(entity)
-                    .push(&value, raw, &locator, api, id, time);
-                *out.read.entry(entity.name()).or_default() += 1;
-            }
+    let starts: Vec<(usize, u64)> = ranges
+        .iter()
+        .map(|r| {
+            let at = scanned.pieces.get(r.start).map_or(0, |p| p.start());
+            (at, lines.line_at(at))
+        })
+        .collect();
+    let parts: Vec<(Part, TableSet)> = if ranges.len() == 1 {
+        vec![job.run(&scanned.pieces, starts[0])]
+    } else {
+        use rayon::prelude::*;
+        ranges
+            .par_iter()
+            .zip(starts.par_iter())
+            .map(|(r, &start)| job.run(&scanned.pieces[r.clone()], start))
+            .collect()
+    };
+    let mut tables = Vec::with_capacity(parts.len());
+    for (part, set) in parts {
+        for (entity, n) in part.read {
+            *out.read.entry(entity).or_default() += n;
         }
+        out.rejects.extend(part.rejects);
+        tables.push(set);
     }
     for &orig in &decoded.invalid_units {
         *out.read.entry(UNKNOWN).or_default() += 1;
@@ -262,7 +172,7 @@ pub(crate) fn parse_leaf(decoded: &Decoded<'_>, tables: &mut TableSet) -> LeafPa
             excerpt: String::new(),
         });
     }
-    out
+    (out, tables)
 }
 
 /// Why simd-json refused `span`: the reason, a message that says what was
@@ -386,5 +296,296 @@ fn check_identity<'v>(
                 format!("{name}: expected a timestamp string, found {}", describe(v)),
             )),
         },
+    }
+}
+
+/// Splits `pieces` into contiguous ranges of about equal bytes: one range
+/// for streams under `parallel_min` bytes, else up to four per thread, none
+/// under `chunk_min` bytes.
+fn chunks(
+    pieces: &[Piece],
+    (bytes, parallel_min, chunk_min): (usize, usize, usize),
+    threads: usize,
+) -> Vec<std::ops::Range<usize>> {
+    if bytes < parallel_min || pieces.len() < 2 {
+        return std::iter::once(0..pieces.len()).collect();
+    }
+    let n = (threads * 4).clamp(1, (bytes / chunk_min.max(1)).max(1));
+    let target = bytes.div_ceil(n);
+    let mut out = Vec::with_capacity(n);
+    let mut from = 0;
+    let mut from_byte = pieces[0].start();
+    for (i, p) in pieces.iter().enumerate() {
+        if p.end() - from_byte >= target {
+            out.push(from..i + 1);
+            from = i + 1;
+            from_byte = p.end();
+        }
+    }
+    if from < pieces.len() {
+        out.push(from..pieces.len());
+    }
+    out
+}
+
+impl Piece {
+    /// First byte of the piece.
+    fn start(&self) -> usize {
+        match self {
+            Piece::Record { start, .. }
+            | Piece::Damaged { start, .. }
+            | Piece::GraphError { start, .. } => *start,
+        }
+    }
+
+    /// One past its last byte.
+    fn end(&self) -> usize {
+        match self {
+            Piece::Record { end, .. }
+            | Piece::Damaged { end, .. }
+            | Piece::GraphError { end, .. } => *end,
+        }
+    }
+}
+
+/// What one chunk read and rejected.
+#[derive(Default)]
+struct Part {
+    rejects: Vec<Reject>,
+    read: BTreeMap<&'static str, u64>,
+}
+
+/// What every chunk of one stream shares.
+struct Job<'a> {
+    decoded: &'a Decoded<'a>,
+    scanned: &'a scan::Scan,
+    contexts: Vec<(Option<ContextKind>, Option<&'static str>)>,
+    keep_raw: bool,
+}
+
+impl Job<'_> {
+    /// Parses `pieces`, the first of which starts at byte and line `start`.
+    fn run(&self, pieces: &[Piece], start: (usize, u64)) -> (Part, TableSet) {
+        let (decoded, scanned, contexts) = (self.decoded, self.scanned, &self.contexts);
+        let text: &[u8] = &decoded.text;
+        let mut out = Part::default();
+        let mut tables = TableSet::new(self.keep_raw);
+        let mut lines = LineCounter {
+            text,
+            at: start.0,
+            line: start.1,
+        };
+        let mut scratch: Vec<u8> = Vec::new();
+        let mut buffers = simd_json::Buffers::default();
+
+        for piece in pieces {
+            let (start, end, item, page) = match piece {
+                Piece::Record {
+                    start,
+                    end,
+                    item,
+                    page,
+                }
+                | Piece::Damaged {
+                    start,
+                    end,
+                    item,
+                    page,
+                    ..
+                } => (*start, *end, *item, *page),
+                Piece::GraphError { start, end } => (*start, *end, None, None),
+            };
+            let locator = Locator {
+                offset: Some(decoded.original_offset(start)),
+                line: Some(lines.line_at(start)),
+                item,
+            };
+            let (context, api) = page
+                .and_then(|p| contexts.get(p).copied())
+                .unwrap_or((None, None));
+            let page_entity = match context {
+                Some(ContextKind::Known(k)) => Some(k),
+                _ => None,
+            };
+            let span = &text[start..end];
+            let mut reject = |entity: Option<EntityKind>, reason: Reason, message: String| {
+                *out.read.entry(entity_name(entity)).or_default() += 1;
+                out.rejects.push(Reject {
+                    locator,
+                    entity,
+                    reason,
+                    message,
+                    excerpt: excerpt(span, EXCERPT_BYTES),
+                });
+            };
+            match piece {
+                Piece::Damaged {
+                    damage, message, ..
+                } => {
+                    let reason = match damage {
+                        Damage::Truncated => Reason::Truncated,
+                        Damage::InvalidJson => Reason::InvalidJson,
+                        Damage::TooDeep => Reason::LimitExceeded,
+                    };
+                    reject(page_entity, reason, message.clone());
+                }
+                Piece::GraphError { .. } => {
+                    let detail = serde_json::from_slice::<serde_json::Value>(span).ok();
+                    let field = |k: &str| {
+                        detail
+                            .as_ref()
+                            .and_then(|d| d.get("error")?.get(k)?.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    };
+                    let message = format!(
+                        "graph error response saved instead of a page: {}: {}",
+                        field("code"),
+                        crate::text::escape(&field("message"))
+                    );
+                    reject(None, Reason::GraphErrorResponse, message);
+                }
+                Piece::Record { .. } => {
+                    if let Some((at, message)) = escapes::lone_surrogate(span) {
+                        let at = decoded.original_offset(start + at);
+                        reject(
+                            page_entity,
+                            Reason::InvalidEncoding,
+                            format!("{message} (at byte {at})"),
+                        );
+                        continue;
+                    }
+                    scratch.clear();
+                    scratch.extend_from_slice(span);
+                    let value =
+                        match simd_json::to_borrowed_value_with_buffers(&mut scratch, &mut buffers)
+                        {
+                            Ok(v) => v,
+                            Err(e) => {
+                                let (reason, what, at) = explain(span, &e);
+                                let at = decoded.original_offset(start + at);
+                                reject(page_entity, reason, format!("{what} (at byte {at})"));
+                                continue;
+                            }
+                        };
+                    if !value.is_object() {
+                        reject(
+                            page_entity,
+                            Reason::WrongType,
+                            format!("expected a JSON object, found {}", describe(&value)),
+                        );
+                        continue;
+                    }
+                    if let Some(path) = dupkey::first_duplicate(&value) {
+                        reject(
+                            page_entity,
+                            Reason::InvalidJson,
+                            format!("duplicate key: {path:?} appears twice in one object; readers disagree which copy counts, so the record is not tabled"),
+                        );
+                        continue;
+                    }
+                    let entity = match context {
+                        Some(ContextKind::Known(k)) => k,
+                        Some(ContextKind::Other) => {
+                            let ctx = page
+                                .and_then(|p| scanned.pages[p].context.as_deref())
+                                .unwrap_or_default();
+                            reject(
+                                None,
+                                Reason::UnknownEntity,
+                                format!(
+                                    "page of a collection entrace does not table: {}",
+                                    excerpt(ctx.as_bytes(), 100)
+                                ),
+                            );
+                            continue;
+                        }
+                        None => match kind::from_record(&value) {
+                            Some(k) => k,
+                            None => {
+                                reject(None, Reason::UnknownEntity, "expected a signIn, directoryAudit, riskDetection, riskyUser or riskyUserHistoryItem record, found none of their keys".into());
+                                continue;
+                            }
+                        },
+                    };
+                    let (id, time) = match check_identity(entity, &value) {
+                        Ok(checked) => checked,
+                        Err((reason, message)) => {
+                            reject(Some(entity), reason, message);
+                            continue;
+                        }
+                    };
+                    // simd-json validated the span as UTF-8.
+                    let raw = std::str::from_utf8(span).unwrap_or_default();
+                    tables
+                        .chunk(entity)
+                        .push(&value, raw, &locator, api, id, time);
+                    *out.read.entry(entity.name()).or_default() += 1;
+                }
+            }
+        }
+        (out, tables)
+    }
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+    use crate::input::encoding::decode;
+
+    /// The rows of `sets` as one DataFrame per entity present (source 0).
+    fn frames(mut sets: Vec<TableSet>) -> Vec<polars::prelude::DataFrame> {
+        let mut out = Vec::new();
+        for k in EntityKind::ALL {
+            let mut all: Option<polars::prelude::DataFrame> = None;
+            for set in &mut sets {
+                if let Some(chunk) = set.chunks[k.index()].take() {
+                    let (df, _) = chunk.finish(0).unwrap();
+                    match &mut all {
+                        None => all = Some(df),
+                        Some(a) => {
+                            a.vstack_mut_owned(df).unwrap();
+                        }
+                    }
+                }
+            }
+            out.extend(all);
+        }
+        out
+    }
+
+    #[test]
+    fn chunked_parsing_gives_the_rows_and_rejects_of_a_single_pass() {
+        // Records, a damaged line, a wrong type and a duplicate key, in JSON Lines.
+        let page = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/sample-evidence/signins/v1.0/page-001.json"
+        ))
+        .unwrap();
+        let whole: serde_json::Value = serde_json::from_slice(&page).unwrap();
+        let mut text = String::new();
+        for (i, r) in whole["value"].as_array().unwrap().iter().enumerate() {
+            text.push_str(&r.to_string());
+            text.push('\n');
+            match i {
+                7 => text.push_str("{\"id\": \"broken\", \"createdDateTime\": \n"),
+                19 => text.push_str("[1, 2]\n"),
+                30 => text.push_str("{\"id\":\"d\",\"id\":\"e\"}\n"),
+                _ => {}
+            }
+        }
+        let decoded = decode(text.as_bytes());
+        let (one, one_sets) = parse_split(&decoded, true, usize::MAX, 1);
+        let (many, many_sets) = parse_split(&decoded, true, 0, 1);
+        assert_eq!(one_sets.len(), 1);
+        assert!(many_sets.len() > 3, "{}", many_sets.len());
+        assert_eq!(one.read, many.read);
+        // The cut line's reject spans the two records after it (the
+        // scanner resyncs only where the braces balance); the array gives two.
+        assert_eq!(one.rejects.len(), 4);
+        assert_eq!(format!("{:?}", one.rejects), format!("{:?}", many.rejects));
+        let (a, b) = (frames(one_sets), frames(many_sets));
+        assert_eq!(a.len(), 1);
+        assert!(a[0].equals_missing(&b[0]));
+        assert_eq!(a[0].height(), 38);
     }
 }

@@ -5,7 +5,6 @@ use proptest::prelude::*;
 
 use super::scan::{scan, Piece};
 use crate::input::encoding::decode;
-use crate::table::chunk::TableSet;
 
 /// Spans of every piece, checked to be in bounds, ordered and disjoint.
 fn spans(text: &[u8]) -> Vec<(usize, usize, bool)> {
@@ -62,8 +61,7 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         spans(&bytes);
         let decoded = decode(&bytes);
-        let mut tables = TableSet::new(true);
-        let parsed = super::parse_leaf(&decoded, &mut tables);
+        let (parsed, _) = super::parse_leaf(&decoded, true);
         for r in &parsed.rejects {
             let offset = r.locator.offset.unwrap_or(0);
             prop_assert!(offset <= bytes.len() as u64, "{r:?}");
@@ -86,8 +84,7 @@ proptest! {
         let text = parts.concat();
         spans(text.as_bytes());
         let decoded = decode(text.as_bytes());
-        let mut tables = TableSet::new(false);
-        super::parse_leaf(&decoded, &mut tables);
+        super::parse_leaf(&decoded, false);
     }
 
     #[test]
