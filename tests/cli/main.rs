@@ -5,6 +5,7 @@ mod broken;
 mod equivalence;
 mod errors;
 mod findings;
+mod generate;
 mod sample;
 mod schema;
 mod timeline;
