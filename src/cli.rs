@@ -14,6 +14,7 @@ Examples:
   entrace convert evidence/tenant.zip exports/*.json.gz -o case-042 --strict
   entrace convert evidence/ -o out --no-raw --threads 4 --force
   entrace schema --format md
+  entrace generate dump --size 500 --shapes compact
 
 Exit codes: 0 complete and nothing rejected; 1 complete but some input was
 rejected (see rejects.parquet); 2 fatal or usage error.";
@@ -73,6 +74,14 @@ pub enum Command {
     /// archive member. Exit code 0 when everything matches, 1 on any mismatch,
     /// missing or extra file, 2 when OUT_DIR has no readable manifest.
     Verify(VerifyArgs),
+    /// Write a synthetic tenant's Graph evidence into DIR, for benchmarks and trials.
+    ///
+    /// All four entities (sign-ins v1.0 and beta, directory audits, risk
+    /// detections, risky users) of a benign tenant, deterministic for a seed.
+    /// Pages of sign-ins and audits rotate through the chosen --shapes, the
+    /// quirks real evidence has. The summary on stdout gives the exact number
+    /// of records written, which `entrace convert` must reconcile with.
+    Generate(GenerateArgs),
 }
 
 /// Arguments of `verify`.
@@ -89,6 +98,65 @@ pub struct VerifyArgs {
     /// Print only the problems, not the summary.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// Arguments of `generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Directory to write into (created; must be empty or absent).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Roughly this many megabytes (10^6 bytes): picks the number of users for --days.
+    #[arg(long, value_name = "MB", conflicts_with = "users")]
+    pub size: Option<u64>,
+
+    /// Number of users in the tenant [default: 2000].
+    #[arg(long, value_name = "N")]
+    pub users: Option<usize>,
+
+    /// Days in the export window.
+    #[arg(long, value_name = "D", default_value_t = 14)]
+    pub days: u32,
+
+    /// Seed: the same options give byte-identical files.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// File layouts, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "SHAPE,...",
+        default_value = "all"
+    )]
+    pub shapes: Vec<GenerateShape>,
+
+    /// Records per Graph page.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub records_per_page: usize,
+}
+
+/// Layouts of `entrace generate --shapes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateShape {
+    /// Every layout below.
+    All,
+    /// Compact Graph pages, as the API returns them.
+    Compact,
+    /// Pretty-printed Graph pages.
+    Pretty,
+    /// Gzip-compressed compact pages (.json.gz).
+    Gzip,
+    /// Compact pages in UTF-16LE with a BOM (Windows PowerShell 5.1).
+    Utf16,
+    /// One JSON Lines file of bare records per collection.
+    Jsonl,
+    /// One big JSON array of bare records per collection.
+    Array,
+    /// Re-collected pages that repeat records across page boundaries (duplicates).
+    Overlap,
 }
 
 /// Arguments of `run`: those of `convert` plus the detection settings.

@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod analyze;
+pub mod bench;
 pub mod convert;
 pub mod detect;
 pub mod error;

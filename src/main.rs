@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{
-    Cli, Command, ConvertArgs, DetectArgs, ReportArgs, SchemaFormat, TimelineArgs, TimelineFormat,
+    Cli, Command, ConvertArgs, DetectArgs, GenerateArgs, GenerateShape, ReportArgs, SchemaFormat,
+    TimelineArgs, TimelineFormat,
 };
 use entrace::convert::{convert, narrate, ConvertOptions};
 use entrace::detect::config::Config;
@@ -60,6 +61,7 @@ fn run(cli: Cli) -> entrace::error::Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
+        Command::Generate(args) => run_generate(&args),
         Command::Detections(args) => {
             let text = match args.format {
                 SchemaFormat::Text => entrace::detect::catalogue::text(),
@@ -205,4 +207,49 @@ fn run_timeline(args: TimelineArgs) -> entrace::error::Result<ExitCode> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         Err(e) => Err(Error::Internal(format!("writing to stdout: {e}"))),
     }
+}
+
+fn run_generate(args: &GenerateArgs) -> entrace::error::Result<ExitCode> {
+    use entrace::generate::{generate, narrate, users_for_size, GenerateOptions, Shape};
+    let mut shapes: Vec<Shape> = Vec::new();
+    for s in &args.shapes {
+        let add: &[Shape] = match s {
+            GenerateShape::All => &Shape::ALL,
+            GenerateShape::Compact => &[Shape::Compact],
+            GenerateShape::Pretty => &[Shape::Pretty],
+            GenerateShape::Gzip => &[Shape::Gzip],
+            GenerateShape::Utf16 => &[Shape::Utf16],
+            GenerateShape::Jsonl => &[Shape::Jsonl],
+            GenerateShape::Array => &[Shape::Array],
+            GenerateShape::Overlap => &[Shape::Overlap],
+        };
+        shapes.extend_from_slice(add);
+    }
+    shapes.sort_unstable();
+    shapes.dedup();
+    let users = match (args.size, args.users) {
+        (Some(mb), _) => users_for_size(mb, args.days, &shapes),
+        (None, Some(n)) => n,
+        (None, None) => 2000,
+    };
+    if let Ok(mut entries) = std::fs::read_dir(&args.dir) {
+        if entries.next().is_some() {
+            return Err(Error::Usage(format!(
+                "{} is not empty: generate writes into a new or empty directory",
+                args.dir.display()
+            )));
+        }
+    }
+    let opts = GenerateOptions {
+        users,
+        days: args.days,
+        seed: args.seed,
+        records_per_page: args.records_per_page,
+        shapes,
+        ..GenerateOptions::default()
+    };
+    let summary = generate(&opts, &args.dir)?;
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{}", narrate(&opts, &summary, &args.dir));
+    Ok(ExitCode::SUCCESS)
 }

@@ -14,30 +14,23 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use serde::Serialize;
 
 use super::catalog::{AppKind, APPS, AZURE_PORTAL, OFFICE_HOME, OUTLOOK_MOBILE};
 use super::clock::{self, HOUR, MIN, SEC};
 use super::plan::{self, Plan};
-use super::records::{Audit, RiskDetection, RiskyUser, SignIn, Timed};
 use super::risk;
 use super::rng::Rng;
 use super::signin::{self, Flag, Outcome};
+use super::spill::{Coll, Spill};
 use super::tenant::{Device, Role, Tenant, User};
 use super::{admin, audit};
 
-/// Everything the simulation produced, in generation order.
-#[derive(Debug, Default)]
+/// The simulation's state: records go to the spill as they are produced.
+#[derive(Debug)]
 pub(crate) struct Output<'t> {
-    /// Interactive sign-ins (v1.0 export).
-    pub interactive: Vec<Timed<SignIn<'t>>>,
-    /// Non-interactive sign-ins (beta export).
-    pub non_interactive: Vec<Timed<SignIn<'t>>>,
-    /// Directory audits.
-    pub audits: Vec<Timed<Audit>>,
-    /// Risk detections.
-    pub detections: Vec<Timed<RiskDetection<'t>>>,
-    /// Risky users.
-    pub risky_users: Vec<Timed<RiskyUser<'t>>>,
+    /// Every record produced, in generation order.
+    pub spill: Spill,
     seq: u64,
     typos: HashMap<(&'t str, NaiveDate), u8>,
     window: (i64, i64),
@@ -48,20 +41,16 @@ impl<'t> Output<'t> {
         self.window.0 <= at && at < self.window.1
     }
 
-    fn stamp<T>(&mut self, at: i64, rec: T) -> Timed<T> {
+    /// Keeps one record of collection `c`, stamped with the next sequence number.
+    fn keep<T: Serialize>(&mut self, c: Coll, at: i64, rec: &T) {
         self.seq += 1;
-        Timed {
-            at,
-            seq: self.seq,
-            rec,
-        }
+        self.spill.push(c, at, self.seq, rec);
     }
 
     fn audits(&mut self, items: Vec<audit::Timed>) {
         for (at, rec) in items {
             if self.inside(at) {
-                let timed = self.stamp(at, rec);
-                self.audits.push(timed);
+                self.keep(Coll::Audits, at, &rec);
             }
         }
     }
@@ -76,10 +65,12 @@ impl<'t> Output<'t> {
 }
 
 /// Runs the whole tenant.
-pub(crate) fn simulate(t: &Tenant, seed: u64) -> Output<'_> {
+pub(crate) fn simulate(t: &Tenant, seed: u64, spill: Spill) -> Output<'_> {
     let mut out = Output {
+        spill,
+        seq: 0,
+        typos: HashMap::new(),
         window: t.window,
-        ..Output::default()
     };
     for u in 0..t.users.len() {
         let mut rng = Rng::stream(seed, 2, u as u64);
@@ -226,8 +217,7 @@ impl<'t> Person<'t> {
             let (a, device) = (&APPS[app], self.device(app));
             let ids = (id.clone(), corr.to_string());
             let rec = signin::interactive(self.user, plan.place, a, device, at, ids, outcome, flag);
-            let timed = out.stamp(at, rec);
-            out.interactive.push(timed);
+            out.keep(Coll::Interactive, at, &rec);
         }
         id
     }
@@ -285,10 +275,8 @@ impl<'t> Person<'t> {
         let id = self.record(rng, out, plan, (app, &corr), at, outcome);
         let ua = self.device(app).model.user_agent;
         let det = risk::detection(rng, self.user, plan.place, ua, (&id, &corr), detected, res);
-        let timed = out.stamp(detected, det);
-        out.detections.push(timed);
-        let timed = out.stamp(res.at, risk::risky_user(self.user, res));
-        out.risky_users.push(timed);
+        out.keep(Coll::Detections, detected, &det);
+        out.keep(Coll::RiskyUsers, res.at, &risk::risky_user(self.user, res));
         if let Some(a) = res.admin {
             let admin = &self.t.users[a];
             out.audits(vec![audit::dismiss(
@@ -329,8 +317,7 @@ impl<'t> Person<'t> {
                 let rec = signin::non_interactive(
                     self.t, self.user, plan.place, &APPS[app], device, at, ids, &session, millis,
                 );
-                let timed = out.stamp(at, rec);
-                out.non_interactive.push(timed);
+                out.keep(Coll::NonInteractive, at, &rec);
             }
         }
     }

@@ -20,6 +20,16 @@
 //! identity_protection/risky_users.json
 //! ```
 //!
+//! Other [`Shape`]s rotate the pages of sign-ins and audits through pretty
+//! pages, gzip, UTF-16LE with a BOM, one JSON Lines file and one JSON array
+//! per collection (`export.jsonl`, `export-array.json`), and add overlapping
+//! `rerun-NNNN.json` pages (duplicates).
+//!
+//! Memory stays small whatever the size: records are serialised to a scratch
+//! file in the output directory as they are simulated ([`SCRATCH_FILE`]),
+//! only a 32-byte sort key per record is kept, and pages are written one at
+//! a time by reading the records back newest first.
+//!
 //! Invariants: the same options give byte-identical files; nothing outside
 //! `[start, start + days)` is written; IPs are documentation or shared
 //! address space, and no UPN or IP collides with the fixtures in `testdata/`.
@@ -36,7 +46,10 @@ mod plan;
 mod records;
 mod risk;
 mod rng;
+mod shape;
 mod signin;
+mod spill;
+mod summary;
 mod tenant;
 #[cfg(test)]
 mod tests;
@@ -44,8 +57,14 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use records::newest_first;
 use rng::Rng;
+pub use shape::Shape;
+use spill::{Coll, Spill};
+pub use summary::{narrate, users_for_size};
+
+/// Name of the scratch file kept in the output directory while generating
+/// (removed before [`generate`] returns, on success or error).
+pub const SCRATCH_FILE: &str = ".entrace-generate.scratch";
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +80,9 @@ pub struct GenerateOptions {
     pub start: i64,
     /// Records per Graph page (Graph's sign-in page size is 1000).
     pub records_per_page: usize,
+    /// File layouts that the pages of sign-ins and audits rotate through
+    /// ([`Shape`]); compact Graph pages alone by default.
+    pub shapes: Vec<Shape>,
 }
 
 impl Default for GenerateOptions {
@@ -72,6 +94,7 @@ impl Default for GenerateOptions {
             seed: 1,
             start: 1_740_960_000 * 1_000_000_000,
             records_per_page: 1000,
+            shapes: vec![Shape::Compact],
         }
     }
 }
@@ -89,8 +112,17 @@ pub struct GenerateSummary {
     pub risk_detections: u64,
     /// Risky user records.
     pub risky_users: u64,
+    /// Records written a second time by overlapping pages ([`Shape::Overlap`]).
+    pub duplicates: u64,
     /// Total bytes written.
     pub bytes: u64,
+}
+
+impl GenerateSummary {
+    /// Every record written, copies included: what a converter reads.
+    pub fn records(&self) -> u64 {
+        self.sign_ins + self.audits + self.risk_detections + self.risky_users + self.duplicates
+    }
 }
 
 /// Writes a synthetic tenant's Graph evidence into `dir` (created if needed;
@@ -105,59 +137,53 @@ pub fn generate(opts: &GenerateOptions, dir: &Path) -> Result<GenerateSummary> {
             "generate: users, days and records per page must all be at least 1".to_string(),
         ));
     }
-    let tenant = tenant::Tenant::build(opts);
-    let mut out = activity::simulate(&tenant, opts.seed);
-    newest_first(&mut out.interactive);
-    newest_first(&mut out.non_interactive);
-    newest_first(&mut out.audits);
-    newest_first(&mut out.detections);
-    newest_first(&mut out.risky_users);
-
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating the output directory", e))?;
+    let tenant = tenant::Tenant::build(opts);
+    let spill = Spill::create(&dir.join(SCRATCH_FILE))?;
+    let out = activity::simulate(&tenant, opts.seed, spill);
+    let mut spill = out.spill.finish()?;
+
     let mut summary = GenerateSummary {
-        sign_ins: (out.interactive.len() + out.non_interactive.len()) as u64,
-        audits: out.audits.len() as u64,
-        risk_detections: out.detections.len() as u64,
-        risky_users: out.risky_users.len() as u64,
+        sign_ins: (spill.entries(Coll::Interactive).len()
+            + spill.entries(Coll::NonInteractive).len()) as u64,
+        audits: spill.entries(Coll::Audits).len() as u64,
+        risk_detections: spill.entries(Coll::Detections).len() as u64,
+        risky_users: spill.entries(Coll::RiskyUsers).len() as u64,
         ..GenerateSummary::default()
     };
     let mut rng = Rng::stream(opts.seed, 3, 0);
-    let per_page = opts.records_per_page;
-    pages::write_pages(
-        dir,
-        &pages::SIGN_INS,
-        &out.interactive,
-        per_page,
-        &mut rng,
-        &mut summary,
-    )?;
-    pages::write_pages(
-        dir,
-        &pages::SIGN_INS_BETA,
-        &out.non_interactive,
-        per_page,
-        &mut rng,
-        &mut summary,
-    )?;
-    pages::write_pages(
-        dir,
-        &pages::DIRECTORY_AUDITS,
-        &out.audits,
-        per_page,
-        &mut rng,
-        &mut summary,
-    )?;
+    let layout = pages::Layout {
+        per_page: opts.records_per_page,
+        shapes: &opts.shapes,
+    };
+    for (collection, coll) in [
+        (&pages::SIGN_INS, Coll::Interactive),
+        (&pages::SIGN_INS_BETA, Coll::NonInteractive),
+        (&pages::DIRECTORY_AUDITS, Coll::Audits),
+    ] {
+        pages::write_pages(
+            dir,
+            collection,
+            coll,
+            &mut spill,
+            layout,
+            &mut rng,
+            &mut summary,
+        )?;
+    }
     let ip = dir.join("identity_protection");
     pages::write_single(
         &ip.join("risk_detections.json"),
         pages::RISK_DETECTIONS,
-        &out.detections,
+        Coll::Detections,
+        &mut spill,
         &mut summary,
     )?;
     pages::write_single(
         &ip.join("risky_users.json"),
         pages::RISKY_USERS,
-        &out.risky_users,
+        Coll::RiskyUsers,
+        &mut spill,
         &mut summary,
     )?;
     Ok(summary)

@@ -7,23 +7,6 @@
 
 use serde::Serialize;
 
-/// A record with its sort key: newest first by `at`, then by `seq` (later
-/// generated first), exactly as Graph pages list them.
-#[derive(Debug)]
-pub(crate) struct Timed<T> {
-    /// Event time, UTC ns.
-    pub at: i64,
-    /// Generation order; breaks ties deterministically.
-    pub seq: u64,
-    /// The record.
-    pub rec: T,
-}
-
-/// Sorts newest first.
-pub(crate) fn newest_first<T>(items: &mut [Timed<T>]) {
-    items.sort_unstable_by_key(|x| std::cmp::Reverse((x.at, x.seq)));
-}
-
 /// `signIn` (v1.0 and beta).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -349,3 +349,90 @@ fn background_tenant_is_consistent_and_benign() {
         "{resets} resets, {registrations} registrations"
     );
 }
+
+/// The ids of every record in one generated file, whatever its shape.
+fn ids_in(path: &Path) -> Vec<String> {
+    use std::io::Read;
+    let raw = std::fs::read(path).unwrap();
+    let text = if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut s = String::new();
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    } else if raw.starts_with(&[0xFF, 0xFE]) {
+        let units: Vec<u16> = raw[2..]
+            .chunks(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16(&units).unwrap()
+    } else {
+        String::from_utf8(raw).unwrap()
+    };
+    let records: Vec<Value> = if path.extension().is_some_and(|e| e == "jsonl") {
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    } else {
+        match serde_json::from_str::<Value>(&text).unwrap() {
+            Value::Array(items) => items,
+            page => page["value"].as_array().unwrap().clone(),
+        }
+    };
+    records
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn every_shape_holds_the_same_records_plus_the_counted_duplicates() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let o = GenerateOptions {
+        records_per_page: 20,
+        ..opts(60, 7, 5)
+    };
+    let compact = generate(&o, a.path()).unwrap();
+    let all = generate(
+        &GenerateOptions {
+            shapes: Shape::ALL.to_vec(),
+            ..o
+        },
+        b.path(),
+    )
+    .unwrap();
+    assert_eq!(
+        (compact.sign_ins, compact.audits, compact.duplicates),
+        (all.sign_ins, all.audits, 0)
+    );
+    assert!(all.duplicates > 0);
+
+    let count = |s: &GenerateSummary| {
+        let mut ids: BTreeMap<String, u64> = BTreeMap::new();
+        for f in &s.files {
+            for id in ids_in(f) {
+                *ids.entry(id).or_default() += 1;
+            }
+        }
+        ids
+    };
+    let (want, got) = (count(&compact), count(&all));
+    assert!(want.values().all(|&n| n == 1));
+    assert_eq!(want.len() as u64, compact.records());
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(got.values().sum::<u64>(), all.records());
+    assert_eq!(
+        got.values().filter(|&&n| n == 2).count() as u64,
+        all.duplicates
+    );
+    let on_disk: u64 = all
+        .files
+        .iter()
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .sum();
+    assert_eq!(on_disk, all.bytes);
+    assert!(!b.path().join(SCRATCH_FILE).exists());
+}

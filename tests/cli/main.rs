@@ -7,6 +7,7 @@ mod coverage;
 mod equivalence;
 mod errors;
 mod findings;
+mod generate;
 mod hostile;
 mod hostile_values;
 mod nothing_lost;

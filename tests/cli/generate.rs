@@ -1,0 +1,111 @@
+//! `entrace generate`, then `entrace convert` on what it wrote: the counts
+//! must reconcile exactly with the generator's summary, for every shape.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::util::{entrace, manifest, read_table, Workdir};
+
+/// The number after `label` in generate's summary.
+fn count(summary: &str, label: &str) -> u64 {
+    summary
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix(label))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {label:?} in:\n{summary}"))
+}
+
+fn files_under(dir: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy();
+                out.insert(rel.replace('\\', "/"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn generated_dump_of_every_shape_converts_and_reconciles_exactly() {
+    let w = Workdir::new();
+    let dump = w.out("dump");
+    let o = entrace(&[
+        "generate",
+        dump.to_str().unwrap(),
+        "--users",
+        "60",
+        "--days",
+        "7",
+        "--seed",
+        "5",
+        "--records-per-page",
+        "20",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        summary.contains("shapes compact,pretty,gzip,utf16,jsonl,array,overlap"),
+        "{summary}"
+    );
+    let (sign_ins, audits) = (
+        count(&summary, "sign-ins"),
+        count(&summary, "directory audits"),
+    );
+    let (detections, risky) = (
+        count(&summary, "risk detections"),
+        count(&summary, "risky users"),
+    );
+    let duplicates = count(&summary, "duplicates");
+    let written = count(&summary, "records written");
+    assert_eq!(written, sign_ins + audits + detections + risky + duplicates);
+    assert!(duplicates > 0 && sign_ins > 100, "{summary}");
+
+    // Every layout is present, and the scratch file is gone.
+    let files = files_under(&dump);
+    for expected in [
+        "signins/page-0001.json",
+        "signins/page-0002.json",
+        "signins/page-0003.json.gz",
+        "signins/page-0004.json",
+        "signins/export.jsonl",
+        "signins/export-array.json",
+        "signins/rerun-0002.json",
+        "identity_protection/risk_detections.json",
+        "identity_protection/risky_users.json",
+    ] {
+        assert!(files.contains(expected), "{expected} missing: {files:?}");
+    }
+    assert!(!files.iter().any(|f| f.contains("scratch")), "{files:?}");
+    let utf16 = std::fs::read(dump.join("signins/page-0004.json")).unwrap();
+    assert_eq!(&utf16[..4], b"\xFF\xFE{\0");
+    let pretty = std::fs::read_to_string(dump.join("signins/page-0002.json")).unwrap();
+    assert!(pretty.starts_with("{\n  \"@odata.context\": "));
+
+    let (code, out, stderr) = w.convert("out", std::slice::from_ref(&dump), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let m = manifest(&out);
+    let totals = &m["totals"];
+    assert_eq!(totals["read"], written);
+    assert_eq!(totals["written"], written - duplicates);
+    assert_eq!(totals["duplicates"], duplicates);
+    assert_eq!(totals["rejected"], 0);
+    assert_eq!(m["tables"]["signins"]["rows"], sign_ins);
+    assert_eq!(m["tables"]["signins"]["conflicting_duplicates"], 0);
+    assert_eq!(m["tables"]["directory_audits"]["rows"], audits);
+    assert_eq!(m["tables"]["risk_detections"]["rows"], detections);
+    assert_eq!(m["tables"]["risky_users"]["rows"], risky);
+    assert_eq!(read_table(&out, "signins").height() as u64, sign_ins);
+
+    // A second run into the same, now non-empty, directory is refused.
+    let again = entrace(&["generate", dump.to_str().unwrap(), "--users", "3"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("is not empty"));
+}
