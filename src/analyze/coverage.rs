@@ -45,12 +45,14 @@ pub const SIGN_IN_EVENT_TYPES: [&str; 4] = [
     "managedIdentity",
 ];
 
-/// Shortest run of empty hours reported as a gap, per table. Risk tables
+/// Shortest run of empty hours reported as a gap, per table. Sign-ins run
+/// around the clock in any tenant worth investigating; directory audits may
+/// pause over a (long) weekend, so only four empty days count. Risk tables
 /// are event-driven and sparse by nature, so they have none.
 pub fn gap_threshold_hours(table: &str) -> Option<i64> {
     match table {
         "signins" => Some(6),
-        "directory_audits" => Some(48),
+        "directory_audits" => Some(96),
         _ => None,
     }
 }
@@ -476,6 +478,12 @@ mod tests {
         assert!(!hourly[3].gap && hourly[7].gap);
         let days: Vec<&Bucket> = buckets.iter().filter(|b| b.granularity == "day").collect();
         assert_eq!((days.len(), days[0].records, days[0].gap), (1, 3, false));
+
+        // Audits: a weekend (95 empty hours at most) is not a gap; 96 are.
+        let (_, _, gaps) = spans("directory_audits", &[0, h(96)]);
+        assert!(gaps.is_empty());
+        let (_, _, gaps) = spans("directory_audits", &[0, h(97)]);
+        assert_eq!(gaps[0].hours, 96);
 
         // Risk tables are sparse by nature: no gaps.
         let (_, _, gaps) = spans("risk_detections", &[0, h(100)]);
