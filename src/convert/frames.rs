@@ -47,20 +47,21 @@ pub(super) fn write_all(
 
     for kind in EntityKind::ALL {
         let spec = kind.spec();
-        let mut parts = Vec::new();
+        let mut runs = Vec::new();
         let mut entry = table_entry(spec.table);
         for (id, p) in processed.iter_mut().enumerate() {
-            for set in &mut p.tables {
-                if let Some(chunk) = set.chunks[kind.index()].take() {
-                    for (path, n) in &chunk.drift {
-                        *entry.schema_drift.entry(path.clone()).or_default() += n;
-                    }
-                    entry.rows_with_issues += chunk.rows_with_issues;
-                    parts.push((id as i32, chunk));
-                }
+            for (path, n) in &p.drift[kind.index()] {
+                *entry.schema_drift.entry(path.clone()).or_default() += n;
             }
+            entry.rows_with_issues += p.rows_with_issues[kind.index()];
+            runs.extend(
+                std::mem::take(&mut p.runs[kind.index()])
+                    .into_iter()
+                    .map(|r| (id as i32, r)),
+            );
         }
-        let mut merged = merge(kind, parts, opts.keep_raw)?;
+        let path = out.path(&entry.file);
+        let merged = merge(kind, runs, opts.keep_raw, &path)?;
         for (source, n) in &merged.written {
             counts
                 .entry((*source, kind.name().to_string()))
@@ -73,11 +74,11 @@ pub(super) fn write_all(
                 .or_default()
                 .duplicates += n;
         }
-        entry.rows = merged.df.height() as u64;
+        entry.rows = merged.rows;
         entry.duplicates = merged.duplicates.values().sum();
         entry.conflicting_duplicates = merged.conflicting;
         (entry.first_time, entry.last_time) = time_span(merged.span);
-        entry.sha256 = out.write_parquet(&entry.file, &mut merged.df)?;
+        entry.sha256 = crate::output::sha256_file(&path)?;
         tables.insert(spec.table.to_string(), entry);
     }
 

@@ -22,6 +22,7 @@ use crate::output::OutputDir;
 use crate::parse::reject::{Locator, Reason, Reject};
 use crate::parse::{parse_leaf, LeafParse, UNKNOWN};
 use crate::table::chunk::TableSet;
+use crate::table::spill::{spill, Run};
 
 /// Default `--max-decompressed-size`: 4 GiB per stream.
 pub const DEFAULT_MAX_DECOMPRESSED: u64 = 4 << 30;
@@ -73,8 +74,12 @@ struct Processed {
     kind: &'static str,
     encoding: Option<&'static str>,
     parse: LeafParse,
-    /// Rows, one set per parsed chunk, in byte order.
-    tables: Vec<TableSet>,
+    /// Rows on disk: sorted runs per entity (by [`EntityKind::index`]).
+    runs: Vec<Vec<Run>>,
+    /// Unknown keys by Graph path, per entity.
+    drift: Vec<BTreeMap<String, u64>>,
+    /// Rows with at least one issue, per entity.
+    rows_with_issues: Vec<u64>,
 }
 
 impl Processed {
@@ -86,12 +91,14 @@ impl Processed {
     }
 }
 
-fn process_file(path: &Path, opts: &ConvertOptions) -> Vec<Processed> {
+/// Reads and parses every stream of one evidence file: each stream with its
+/// rows still in column builders (see [`spill_rows`]).
+fn process_file(path: &Path, opts: &ConvertOptions) -> Vec<(Processed, Vec<TableSet>)> {
     open_evidence(path, opts.max_decompressed_size)
         .into_iter()
         .map(|mut leaf| {
             let bytes = std::mem::replace(&mut leaf.bytes, LeafBytes::Archive);
-            let mut tables = Vec::new();
+            let mut tables: Vec<TableSet> = Vec::new();
             let mut encoding = None;
             let kind = match (&bytes, &leaf.member) {
                 (LeafBytes::Archive, _) => "archive",
@@ -130,15 +137,34 @@ fn process_file(path: &Path, opts: &ConvertOptions) -> Vec<Processed> {
                 LeafBytes::Data(d) => LeafBytes::Consumed(d.len() as u64),
                 other => other,
             };
-            Processed {
+            let n = EntityKind::ALL.len();
+            let p = Processed {
                 leaf,
                 kind,
                 encoding,
                 parse,
-                tables,
-            }
+                runs: (0..n).map(|_| Vec::new()).collect(),
+                drift: vec![BTreeMap::new(); n],
+                rows_with_issues: vec![0; n],
+            };
+            (p, tables)
         })
         .collect()
+}
+
+/// Moves a parsed stream's rows to sorted runs in `dir`.
+fn spill_rows(p: &mut Processed, tables: Vec<TableSet>, dir: &Path) -> Result<()> {
+    for set in tables {
+        for (k, chunk) in set.chunks.into_iter().enumerate() {
+            let Some(chunk) = chunk else { continue };
+            for (path, n) in &chunk.drift {
+                *p.drift[k].entry(path.clone()).or_default() += n;
+            }
+            p.rows_with_issues[k] += chunk.rows_with_issues;
+            p.runs[k].push(spill(chunk, dir)?);
+        }
+    }
+    Ok(())
 }
 
 /// Converts the evidence into Parquet tables in `opts.out_dir`.
@@ -197,18 +223,50 @@ fn convert_into(
         .num_threads(opts.threads)
         .build()
         .map_err(|e| Error::Internal(format!("cannot start worker threads: {e}")))?;
-    let processed: Vec<Processed> = pool.install(|| {
-        files
-            .par_iter()
-            .zip(sizes.par_iter())
-            .flat_map_iter(|(f, size)| {
-                let leaves = process_file(f, opts);
-                bar.inc(*size);
-                leaves
+    let spill_dir = out.path(".spill");
+    std::fs::create_dir_all(&spill_dir)
+        .map_err(|e| Error::io(&spill_dir, "cannot create spill directory", e))?;
+    // Workers parse files; this thread spills each file's rows as it comes.
+    // Spilling calls polars, whose own thread pool must not be entered from a
+    // worker of ours (rayon would steal parse jobs onto the waiting stack,
+    // without bound). The bounded channel caps the parsed rows in memory.
+    let (tx, rx) = std::sync::mpsc::sync_channel(pool.current_num_threads().max(1));
+    let mut slots: Vec<Option<Vec<Processed>>> = (0..files.len()).map(|_| None).collect();
+    let spilled: Result<()> = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            pool.install(|| {
+                files
+                    .par_iter()
+                    .zip(sizes.par_iter())
+                    .enumerate()
+                    .for_each_with(tx, |tx, (i, (f, size))| {
+                        let leaves = process_file(f, opts);
+                        bar.inc(*size);
+                        // The receiver only hangs up after an error it reports.
+                        let _ = tx.send((i, leaves));
+                    })
             })
-            .collect()
+        });
+        let mut result = Ok(());
+        for (i, leaves) in rx {
+            if result.is_err() {
+                continue;
+            }
+            let mut done = Vec::with_capacity(leaves.len());
+            for (mut p, tables) in leaves {
+                if let Err(e) = spill_rows(&mut p, tables, &spill_dir) {
+                    result = Err(e);
+                    break;
+                }
+                done.push(p);
+            }
+            slots[i] = Some(done);
+        }
+        result
     });
+    spilled?;
     bar.finish_and_clear();
+    let processed: Vec<Processed> = slots.into_iter().flatten().flatten().collect();
 
     if opts.strict {
         if let Some((p, r)) = processed
@@ -224,7 +282,10 @@ fn convert_into(
             )));
         }
     }
-    frames::write_all(opts, processed, out, started_at)
+    let manifest = frames::write_all(opts, processed, out, started_at)?;
+    std::fs::remove_dir_all(&spill_dir)
+        .map_err(|e| Error::io(&spill_dir, "cannot remove spill directory", e))?;
+    Ok(manifest)
 }
 
 pub use self::frames::narrate;

@@ -109,6 +109,11 @@ impl TableChunk {
         }
     }
 
+    /// Name of the entity's table.
+    pub(crate) fn table(&self) -> &'static str {
+        self.kind.spec().table
+    }
+
     /// Number of rows.
     pub(crate) fn len(&self) -> usize {
         self.keys.id.len()

@@ -5,3 +5,4 @@ pub(crate) mod dedup;
 pub(crate) mod fill;
 pub(crate) mod frame;
 pub(crate) mod layout;
+pub(crate) mod spill;
