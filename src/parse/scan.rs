@@ -452,11 +452,17 @@ impl Scanner<'_> {
         fail: Fail,
         is_record: bool,
     ) -> Result<usize, usize> {
-        if matches!(fail, Fail::Eof) {
+        // A damaged top-level record (JSON Lines, concatenated objects) ends
+        // at the next line that starts a new top-level value, wherever the
+        // parse failed: the failure is often inside the next record, which a
+        // cut line swallowed as one of its values.
+        let top_level = is_record && page.is_none() && item.is_none();
+        if matches!(fail, Fail::Eof) && !top_level {
             self.damaged(start, self.b.len(), item, page, fail);
             return Err(self.b.len());
         }
         let from = match &fail {
+            _ if top_level => start,
             Fail::At(at, _) | Fail::TooDeep(at) => *at,
             Fail::Eof => start,
         };

@@ -162,3 +162,18 @@ fn nesting_past_max_depth_is_damage_and_the_next_record_survives() {
     );
     assert_eq!(*end, text.find('\n').unwrap());
 }
+
+#[test]
+fn a_cut_json_line_never_swallows_the_records_after_it() {
+    // The cut value continues into the next line, which parses as its value.
+    let text = "{\"id\":\"a\",\"t\":\n{\"id\":\"b\"}\n{\"id\":\"c\"}\n";
+    let s = scan(text.as_bytes());
+    assert_eq!(records(&s, text), ["{\"id\":\"b\"}", "{\"id\":\"c\"}"]);
+    assert_eq!(damaged(&s), [(0, Damage::InvalidJson)]);
+
+    // An array opened and never closed used to run to the end of the input.
+    let text = "{\"id\":\"a\",\"l\":[\n{\"id\":\"b\"}\n{\"id\":\"c\"}\n";
+    let s = scan(text.as_bytes());
+    assert_eq!(records(&s, text), ["{\"id\":\"b\"}", "{\"id\":\"c\"}"]);
+    assert_eq!(damaged(&s), [(0, Damage::Truncated)]);
+}
