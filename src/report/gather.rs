@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::model::*;
 use super::stats;
-use super::tables::{display_names, read_findings, read_people, FindingRow};
+use super::tables::{display_names, read_coverage_days, read_findings, read_people, FindingRow};
 use super::users::{user_sections, users_at_risk};
 use crate::analyze::load::Tables;
 use crate::analyze::table::read_timeline;
@@ -70,6 +70,7 @@ pub fn gather(dir: &Path) -> Result<Report> {
     }
 
     let users = user_sections(&report_findings, &timeline, &people, &names);
+    let (bucket, sign_ins_over_time) = stats::sign_ins_over_time(&tables.sign_ins);
     Ok(Report {
         schema: "entrace-report",
         schema_version: SCHEMA_VERSION,
@@ -91,30 +92,20 @@ pub fn gather(dir: &Path) -> Result<Report> {
                 .unwrap_or_default(),
         },
         evidence: evidence(&manifest),
-        coverage: stats::coverage(&tables),
+        coverage: read_coverage_days(dir)?,
         completeness: super::completeness::completeness(&manifest),
         findings_by_severity: by_severity,
         users_at_risk: users_at_risk(&report_findings, &people),
         users,
         top: stats::top(&tables.sign_ins, TOP_N),
         charts: Charts {
-            bucket: String::new(),
-            sign_ins_over_time: Vec::new(),
+            bucket: bucket.into(),
+            sign_ins_over_time,
             findings_per_day: stats::findings_per_day(&report_findings),
-        }
-        .with_sign_ins(&tables.sign_ins),
+        },
         detections: detections(&manifest),
         findings: report_findings,
     })
-}
-
-impl Charts {
-    fn with_sign_ins(mut self, sign_ins: &[crate::analyze::load::SignIn]) -> Charts {
-        let (bucket, series) = stats::sign_ins_over_time(sign_ins);
-        self.bucket = bucket.into();
-        self.sign_ins_over_time = series;
-        self
-    }
 }
 
 fn read_manifest(dir: &Path) -> Result<Value> {

@@ -1,15 +1,12 @@
-//! Counting for the report: coverage per day, the most frequent values of
+//! Counting for the report: the most frequent values of
 //! the sign-ins, and the chart series. Pure functions over loaded tables.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::model::{
-    CoverageDay, ErrorCodeCount, ReportFinding, ResultBucket, SeverityBucket, Top, ValueCount,
-};
-use crate::analyze::load::{SignIn, Tables};
+use super::model::{ErrorCodeCount, ReportFinding, ResultBucket, SeverityBucket, Top, ValueCount};
+use crate::analyze::load::SignIn;
 use crate::model::error_codes::{self, Outcome};
 use crate::model::time::{format_timestamp, parse_timestamp};
-use crate::model::EntityKind;
 
 const HOUR_NS: i64 = 3600 * 1_000_000_000;
 const DAY_NS: i64 = 24 * HOUR_NS;
@@ -19,45 +16,6 @@ const HOURLY_UP_TO: i64 = 7 * DAY_NS;
 /// `YYYY-MM-DD` of a UTC instant.
 pub fn day(ns: i64) -> String {
     format_timestamp(ns.div_euclid(DAY_NS) * DAY_NS)[..10].to_string()
-}
-
-/// Records per table per UTC day, sorted by table (entity order) then day.
-pub fn coverage(t: &Tables) -> Vec<CoverageDay> {
-    let times: [(EntityKind, Vec<i64>); 5] = [
-        (
-            EntityKind::SignIn,
-            t.sign_ins.iter().map(|r| r.time).collect(),
-        ),
-        (
-            EntityKind::DirectoryAudit,
-            t.audits.iter().map(|r| r.time).collect(),
-        ),
-        (
-            EntityKind::RiskDetection,
-            t.detections.iter().map(|r| r.time).collect(),
-        ),
-        (
-            EntityKind::RiskyUser,
-            t.risky_users.iter().map(|r| r.time).collect(),
-        ),
-        (
-            EntityKind::RiskyUserHistory,
-            t.history.iter().map(|r| r.time).collect(),
-        ),
-    ];
-    let mut out = Vec::new();
-    for (kind, times) in times {
-        let mut per_day: BTreeMap<i64, u64> = BTreeMap::new();
-        for t in times {
-            *per_day.entry(t.div_euclid(DAY_NS)).or_default() += 1;
-        }
-        out.extend(per_day.into_iter().map(|(d, n)| CoverageDay {
-            table: kind.spec().table.into(),
-            day: day(d * DAY_NS),
-            records: n,
-        }));
-    }
-    out
 }
 
 fn outcome(s: &SignIn) -> Outcome {

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::model::CoverageDay;
+use super::stats::day;
 use crate::analyze::load::Tables;
 use crate::analyze::read::Frame;
 use crate::error::Result;
@@ -189,4 +191,24 @@ pub(super) fn display_names(t: &Tables) -> BTreeMap<String, String> {
         put(key, s.time, s.display_name.as_ref());
     }
     latest.into_iter().map(|(k, (_, n))| (k, n)).collect()
+}
+
+/// The days of coverage.parquet that have records, in its order (table, then
+/// day): the counts stage 2 already made, not counted again.
+pub(super) fn read_coverage_days(dir: &Path) -> Result<Vec<CoverageDay>> {
+    let f = Frame::read(
+        dir,
+        "coverage",
+        &["table", "granularity", "start", "records"],
+    )?;
+    let (tables, grains) = (f.strs("table")?, f.strs("granularity")?);
+    let (starts, records) = (f.times("start")?, f.ints("records")?);
+    Ok((0..f.len())
+        .filter(|&i| grains[i].as_deref() == Some("day") && records[i].unwrap_or(0) > 0)
+        .map(|i| CoverageDay {
+            table: tables[i].clone().unwrap_or_default(),
+            day: day(starts[i].unwrap_or(0)),
+            records: records[i].unwrap_or(0) as u64,
+        })
+        .collect())
 }
