@@ -3,14 +3,19 @@
 //!
 //! These are thin wrappers over the crate's internal functions, not a stable
 //! API: each does exactly what the converter does for that stage and nothing
-//! more. Not here: files, archives, dedup, Parquet (use [`crate::convert`]).
+//! more. Not here: files, archives, Parquet (use [`crate::convert`]).
 
 use std::ops::Range;
 
 use crate::error::Result;
 use crate::input::encoding::decode;
+use crate::model::EntityKind;
 use crate::parse::parse_leaf;
 use crate::parse::scan::{scan, Piece};
+use crate::table::dedup::plan;
+use crate::table::keys::RowKeys;
+use crate::table::rebuild::Rebuild;
+use crate::table::texts::{TextSource, Texts};
 
 /// Record-boundary scanning: the byte range of every record candidate in one
 /// stream (Graph pages, bare arrays, JSON Lines, concatenated JSON), found by
@@ -37,21 +42,44 @@ pub struct Built {
     pub rejects: usize,
 }
 
-/// Parses one stream exactly as the converter does (decode, scan, simd-json
-/// on a reused scratch buffer, entity and identity checks, column builders)
-/// and finishes the builders into polars frames.
+/// Builds the tables of one stream exactly as the converter does, in memory:
+/// the first pass (decode, scan, simd-json on a reused scratch buffer, entity
+/// and identity checks, keys), de-duplication, and the second pass (parse
+/// again in table order, column builders, polars frames).
 ///
 /// # Errors
 /// [`crate::error::Error`] when a frame cannot be assembled (an internal error).
 pub fn build_columns(bytes: &[u8], keep_raw: bool) -> Result<Built> {
     let decoded = decode(bytes);
-    let (parsed, sets) = parse_leaf(&decoded, keep_raw);
+    let (parsed, sets) = parse_leaf(&decoded);
     let mut built = Built {
         rejects: parsed.rejects.len(),
         ..Built::default()
     };
-    for chunk in sets.into_iter().flat_map(|t| t.chunks).flatten() {
-        let (df, _) = chunk.finish(0)?;
+    let mut texts = Texts::default();
+    let stream = texts.push(TextSource::Memory(decoded.text.into_owned()));
+    let sources = [0];
+    let mut blocks: Vec<Vec<RowKeys>> = EntityKind::ALL.iter().map(|_| Vec::new()).collect();
+    for set in sets {
+        for (k, mut keys) in set.into_iter().enumerate() {
+            keys.set_stream(stream);
+            blocks[k].push(keys);
+        }
+    }
+    for kind in EntityKind::ALL {
+        let blocks = &blocks[kind.index()];
+        let plan = plan(blocks, &sources);
+        if plan.kept.is_empty() {
+            continue;
+        }
+        let rebuild = Rebuild {
+            kind,
+            blocks,
+            sources: &sources,
+            texts: &texts,
+            keep_raw,
+        };
+        let df = rebuild.build(&plan.kept)?.finish(0)?;
         built.rows += df.height();
         built.columns += df.width();
     }

@@ -30,6 +30,15 @@ pub enum Error {
         /// The polars or I/O message.
         message: String,
     },
+    /// A record read again in the converter's second pass is not what the
+    /// first pass read: the evidence changed during the conversion.
+    #[error("{}: {message}", path.display())]
+    EvidenceChanged {
+        /// The file read.
+        path: PathBuf,
+        /// What differs, and where.
+        message: String,
+    },
     /// An invariant of entrace itself broke; a bug.
     #[error("internal error (please report): {0}")]
     Internal(String),

@@ -3,7 +3,9 @@
 //! renames it into place only when complete.
 
 use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use polars::prelude::{DataFrame, ParquetCompression, ParquetWriter};
 use sha2::{Digest, Sha256};
@@ -124,18 +126,72 @@ impl OutputDir {
 
 /// SHA-256 of a file, hex.
 pub(crate) fn sha256_file(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read back", e))?;
-    Ok(hex::encode(Sha256::digest(&bytes)))
+    let err = |e| Error::io(path, "cannot read back", e);
+    let mut file = File::open(path).map_err(err)?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).map_err(err)?;
+    Ok(hex::encode(hasher.finalize()))
 }
 
 /// Writes a Parquet table (zstd) to `path` and returns the file's SHA-256.
 pub(crate) fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<String> {
-    let file = File::create(path).map_err(|e| Error::io(path, "cannot create", e))?;
-    ParquetWriter::new(file)
+    let sink = HashingSink::create(path)?;
+    ParquetWriter::new(sink.clone())
         .with_compression(ParquetCompression::Zstd(None))
         .finish(df)
         .map_err(|e| Error::table(path.display().to_string(), e))?;
-    sha256_file(path)
+    sink.finish()
+}
+
+/// A buffered file writer that hashes what it writes, so an output's SHA-256
+/// comes with writing it instead of from reading the file back. Clones share
+/// one file: writers that take ownership (polars') get a clone, and the
+/// caller keeps one to [`finish`](HashingSink::finish).
+#[derive(Clone)]
+pub(crate) struct HashingSink {
+    path: PathBuf,
+    state: Arc<Mutex<(BufWriter<File>, Sha256)>>,
+}
+
+impl HashingSink {
+    /// Creates (or truncates) the file at `path`.
+    pub(crate) fn create(path: &Path) -> Result<Self> {
+        let file = File::create(path).map_err(|e| Error::io(path, "cannot create", e))?;
+        Ok(HashingSink {
+            path: path.to_path_buf(),
+            state: Arc::new(Mutex::new((
+                BufWriter::with_capacity(1 << 20, file),
+                Sha256::new(),
+            ))),
+        })
+    }
+
+    fn lock(&self) -> std::io::Result<MutexGuard<'_, (BufWriter<File>, Sha256)>> {
+        self.state
+            .lock()
+            .map_err(|_| std::io::Error::other("a writer of this file panicked"))
+    }
+
+    /// Flushes the file and returns the SHA-256 (hex) of everything written.
+    pub(crate) fn finish(self) -> Result<String> {
+        let err = |e| Error::io(&self.path, "cannot write", e);
+        let mut state = self.lock().map_err(err)?;
+        state.0.flush().map_err(err)?;
+        Ok(hex::encode(state.1.clone().finalize()))
+    }
+}
+
+impl Write for HashingSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut state = self.lock()?;
+        state.0.write_all(buf)?;
+        state.1.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.lock()?.0.flush()
+    }
 }
 
 /// Replaces `dir/name` with `write`'s output: written beside it under a

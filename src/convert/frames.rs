@@ -11,17 +11,30 @@ use crate::error::{Error, Result};
 use crate::manifest::{Counts, Manifest};
 use crate::model::EntityKind;
 use crate::output::OutputDir;
-use crate::table::dedup::merge;
+use crate::table::dedup::plan;
 use crate::table::frame::FrameBuilder;
+use crate::table::keys::RowKeys;
+use crate::table::rebuild::Rebuild;
+use crate::table::texts::Texts;
 
 /// File names of the stage 1 side tables.
 pub const REJECTS_FILE: &str = "rejects.parquet";
 /// See [`REJECTS_FILE`].
 pub const SOURCES_FILE: &str = "sources.parquet";
 
+/// What the second pass needs: the key blocks by entity, the source id of
+/// every stream number, where the texts are, and the worker threads.
+pub(super) struct SecondPass<'a> {
+    pub(super) blocks: Vec<Vec<RowKeys>>,
+    pub(super) sources: &'a [i32],
+    pub(super) texts: &'a Texts,
+    pub(super) pool: &'a rayon::ThreadPool,
+}
+
 pub(super) fn write_all(
     opts: &ConvertOptions,
-    mut processed: Vec<Processed>,
+    processed: Vec<Processed>,
+    second: SecondPass<'_>,
     out: &OutputDir,
     started_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Manifest> {
@@ -47,21 +60,20 @@ pub(super) fn write_all(
 
     for kind in EntityKind::ALL {
         let spec = kind.spec();
-        let mut runs = Vec::new();
         let mut entry = table_entry(spec.table);
-        for (id, p) in processed.iter_mut().enumerate() {
-            for (path, n) in &p.drift[kind.index()] {
-                *entry.schema_drift.entry(path.clone()).or_default() += n;
-            }
-            entry.rows_with_issues += p.rows_with_issues[kind.index()];
-            runs.extend(
-                std::mem::take(&mut p.runs[kind.index()])
-                    .into_iter()
-                    .map(|r| (id as i32, r)),
-            );
-        }
         let path = out.path(&entry.file);
-        let merged = merge(kind, runs, opts.keep_raw, &path)?;
+        let blocks = &second.blocks[kind.index()];
+        let merged = plan(blocks, second.sources);
+        let rebuild = Rebuild {
+            kind,
+            blocks,
+            sources: second.sources,
+            texts: second.texts,
+            keep_raw: opts.keep_raw,
+        };
+        let table = rebuild.write(&merged.kept, second.pool, &path)?;
+        entry.schema_drift = table.drift;
+        entry.rows_with_issues = table.rows_with_issues;
         for (source, n) in &merged.written {
             counts
                 .entry((*source, kind.name().to_string()))
@@ -74,11 +86,11 @@ pub(super) fn write_all(
                 .or_default()
                 .duplicates += n;
         }
-        entry.rows = merged.rows;
+        entry.rows = merged.kept.len() as u64;
         entry.duplicates = merged.duplicates.values().sum();
         entry.conflicting_duplicates = merged.conflicting;
         (entry.first_time, entry.last_time) = time_span(merged.span);
-        entry.sha256 = crate::output::sha256_file(&path)?;
+        entry.sha256 = table.sha256;
         tables.insert(spec.table.to_string(), entry);
     }
 

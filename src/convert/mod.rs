@@ -1,6 +1,16 @@
-//! Stage 1 driver: discover → read and parse every source in parallel → merge
-//! each entity (dedup, total sort) → write Parquet tables, rejects, sources and
-//! the manifest into a temporary directory → rename it into place.
+//! Stage 1 driver, in two passes over the evidence.
+//!
+//! 1. Discover the files; read, decode and parse every stream in parallel,
+//!    keeping each record's keys (id, times, hash, where its text is) and
+//!    every reject, never its columns.
+//! 2. Per entity: de-duplicate and sort the keys; read the kept records'
+//!    text back in table order, build their columns on every core and write
+//!    the Parquet table row group by row group. Then rejects, sources and the
+//!    manifest, all into a temporary directory that is renamed into place.
+//!
+//! Memory holds the streams being parsed in pass 1, the keys of every
+//! record, and one batch of rows in pass 2: it does not grow with the
+//! evidence beyond the keys (about 80 bytes a record).
 
 mod frames;
 
@@ -20,9 +30,9 @@ use crate::model::time::format_timestamp;
 use crate::model::EntityKind;
 use crate::output::OutputDir;
 use crate::parse::reject::{Locator, Reason, Reject};
-use crate::parse::{parse_leaf, LeafParse, UNKNOWN};
-use crate::table::chunk::TableSet;
-use crate::table::spill::{spill, Run};
+use crate::parse::{parse_leaf, KeySet, LeafParse, UNKNOWN};
+use crate::table::keys::RowKeys;
+use crate::table::texts::{TextSource, Texts};
 
 /// Default `--max-decompressed-size`: 4 GiB per stream.
 pub const DEFAULT_MAX_DECOMPRESSED: u64 = 4 << 30;
@@ -68,18 +78,12 @@ impl ConvertOutcome {
     }
 }
 
-/// One stream after parsing.
+/// One stream after the first pass.
 struct Processed {
     leaf: Leaf,
     kind: &'static str,
     encoding: Option<&'static str>,
     parse: LeafParse,
-    /// Rows on disk: sorted runs per entity (by [`EntityKind::index`]).
-    runs: Vec<Vec<Run>>,
-    /// Unknown keys by Graph path, per entity.
-    drift: Vec<BTreeMap<String, u64>>,
-    /// Rows with at least one issue, per entity.
-    rows_with_issues: Vec<u64>,
 }
 
 impl Processed {
@@ -91,14 +95,30 @@ impl Processed {
     }
 }
 
-/// Reads and parses every stream of one evidence file: each stream with its
-/// rows still in column builders (see [`spill_rows`]).
-fn process_file(path: &Path, opts: &ConvertOptions) -> Vec<(Processed, Vec<TableSet>)> {
+/// One stream after the first pass, with its record keys and where its text
+/// can be read again.
+struct Parsed {
+    stream: Processed,
+    keys: Vec<KeySet>,
+    text: TextSource,
+}
+
+/// The first pass over one evidence file (number `file`): every stream read,
+/// decoded and parsed into keys and rejects. Text the second pass cannot
+/// read in place is written to `spill`.
+fn process_file(
+    path: &Path,
+    file: usize,
+    opts: &ConvertOptions,
+    spill: &Path,
+) -> Result<Vec<Parsed>> {
     open_evidence(path, opts.max_decompressed_size)
         .into_iter()
-        .map(|mut leaf| {
+        .enumerate()
+        .map(|(n, mut leaf)| {
             let bytes = std::mem::replace(&mut leaf.bytes, LeafBytes::Archive);
-            let mut tables: Vec<TableSet> = Vec::new();
+            let mut keys: Vec<KeySet> = Vec::new();
+            let mut text = TextSource::Empty;
             let mut encoding = None;
             let kind = match (&bytes, &leaf.member) {
                 (LeafBytes::Archive, _) => "archive",
@@ -109,8 +129,14 @@ fn process_file(path: &Path, opts: &ConvertOptions) -> Vec<(Processed, Vec<Table
                 LeafBytes::Data(data) => {
                     let decoded = decode(data);
                     encoding = Some(decoded.encoding.name());
-                    let (parse, parts) = parse_leaf(&decoded, opts.keep_raw);
-                    tables = parts;
+                    let (parse, parts) = parse_leaf(&decoded);
+                    if parts.iter().flatten().any(|k| k.len() > 0) {
+                        let in_place =
+                            (leaf.member.is_none() && leaf.compression == "none").then_some(path);
+                        let copy = spill.join(format!("{file}-{n}.txt"));
+                        text = TextSource::for_stream(in_place, data, &decoded.text, &copy)?;
+                    }
+                    keys = parts;
                     parse
                 }
                 LeafBytes::Archive | LeafBytes::Consumed(_) => LeafParse {
@@ -137,34 +163,15 @@ fn process_file(path: &Path, opts: &ConvertOptions) -> Vec<(Processed, Vec<Table
                 LeafBytes::Data(d) => LeafBytes::Consumed(d.len() as u64),
                 other => other,
             };
-            let n = EntityKind::ALL.len();
-            let p = Processed {
+            let stream = Processed {
                 leaf,
                 kind,
                 encoding,
                 parse,
-                runs: (0..n).map(|_| Vec::new()).collect(),
-                drift: vec![BTreeMap::new(); n],
-                rows_with_issues: vec![0; n],
             };
-            (p, tables)
+            Ok(Parsed { stream, keys, text })
         })
         .collect()
-}
-
-/// Moves a parsed stream's rows to sorted runs in `dir`.
-fn spill_rows(p: &mut Processed, tables: Vec<TableSet>, dir: &Path) -> Result<()> {
-    for set in tables {
-        for (k, chunk) in set.chunks.into_iter().enumerate() {
-            let Some(chunk) = chunk else { continue };
-            for (path, n) in &chunk.drift {
-                *p.drift[k].entry(path.clone()).or_default() += n;
-            }
-            p.rows_with_issues[k] += chunk.rows_with_issues;
-            p.runs[k].push(spill(chunk, dir)?);
-        }
-    }
-    Ok(())
 }
 
 /// Converts the evidence into Parquet tables in `opts.out_dir`.
@@ -226,13 +233,15 @@ fn convert_into(
     let spill_dir = out.path(".spill");
     std::fs::create_dir_all(&spill_dir)
         .map_err(|e| Error::io(&spill_dir, "cannot create spill directory", e))?;
-    // Workers parse files; this thread spills each file's rows as it comes.
-    // Spilling calls polars, whose own thread pool must not be entered from a
-    // worker of ours (rayon would steal parse jobs onto the waiting stack,
-    // without bound). The bounded channel caps the parsed rows in memory.
+    // First pass: workers read and parse files into keys; this thread
+    // numbers the streams and files their keys by entity as they come.
     let (tx, rx) = std::sync::mpsc::sync_channel(pool.current_num_threads().max(1));
     let mut slots: Vec<Option<Vec<Processed>>> = (0..files.len()).map(|_| None).collect();
-    let spilled: Result<()> = std::thread::scope(|scope| {
+    let mut blocks: Vec<Vec<RowKeys>> = EntityKind::ALL.iter().map(|_| Vec::new()).collect();
+    let mut texts = Texts::default();
+    // `streams[n]` is (file, leaf) of stream number n.
+    let mut streams: Vec<(usize, usize)> = Vec::new();
+    let first_pass: Result<()> = std::thread::scope(|scope| {
         scope.spawn(|| {
             pool.install(|| {
                 files
@@ -240,32 +249,54 @@ fn convert_into(
                     .zip(sizes.par_iter())
                     .enumerate()
                     .for_each_with(tx, |tx, (i, (f, size))| {
-                        let leaves = process_file(f, opts);
+                        let parsed = process_file(f, i, opts, &spill_dir);
                         bar.inc(*size);
                         // The receiver only hangs up after an error it reports.
-                        let _ = tx.send((i, leaves));
+                        let _ = tx.send((i, parsed));
                     })
             })
         });
         let mut result = Ok(());
-        for (i, leaves) in rx {
-            if result.is_err() {
-                continue;
-            }
-            let mut done = Vec::with_capacity(leaves.len());
-            for (mut p, tables) in leaves {
-                if let Err(e) = spill_rows(&mut p, tables, &spill_dir) {
+        for (i, parsed) in rx {
+            let parsed = match (&result, parsed) {
+                (Err(_), _) => continue,
+                (Ok(()), Err(e)) => {
                     result = Err(e);
-                    break;
+                    continue;
                 }
-                done.push(p);
+                (Ok(()), Ok(parsed)) => parsed,
+            };
+            let mut done = Vec::with_capacity(parsed.len());
+            for (j, p) in parsed.into_iter().enumerate() {
+                let stream = texts.push(p.text);
+                streams.push((i, j));
+                for set in p.keys {
+                    for (k, mut keys) in set.into_iter().enumerate() {
+                        if keys.len() > 0 {
+                            keys.set_stream(stream);
+                            blocks[k].push(keys);
+                        }
+                    }
+                }
+                done.push(p.stream);
             }
             slots[i] = Some(done);
         }
         result
     });
-    spilled?;
+    first_pass?;
     bar.finish_and_clear();
+    // Source ids follow (file, leaf) order, whatever order streams came in.
+    let mut first_of_file = Vec::with_capacity(slots.len());
+    let mut next = 0;
+    for slot in &slots {
+        first_of_file.push(next);
+        next += slot.as_ref().map_or(0, Vec::len);
+    }
+    let sources: Vec<i32> = streams
+        .iter()
+        .map(|&(file, leaf)| (first_of_file[file] + leaf) as i32)
+        .collect();
     let processed: Vec<Processed> = slots.into_iter().flatten().flatten().collect();
 
     if opts.strict {
@@ -282,7 +313,13 @@ fn convert_into(
             )));
         }
     }
-    let manifest = frames::write_all(opts, processed, out, started_at)?;
+    let second = frames::SecondPass {
+        blocks,
+        sources: &sources,
+        texts: &texts,
+        pool: &pool,
+    };
+    let manifest = frames::write_all(opts, processed, second, out, started_at)?;
     std::fs::remove_dir_all(&spill_dir)
         .map_err(|e| Error::io(&spill_dir, "cannot remove spill directory", e))?;
     Ok(manifest)

@@ -1,10 +1,11 @@
-//! From decoded text to table rows and rejects.
+//! From decoded text to row keys and rejects (the converter's first pass).
 //!
 //! [`scan`] finds the record spans; each span is copied to a reused scratch
 //! buffer and parsed with simd-json; the entity comes from the page context or
-//! the record's keys; the identity fields are checked; the record is pushed
-//! straight into its entity's column builders. Anything that fails becomes a
-//! located [`Reject`].
+//! the record's keys; the identity fields are checked; the record's keys
+//! (id, times, content hash, where it is) are kept. Anything that fails
+//! becomes a located [`Reject`]. The columns are built later from the kept
+//! records' text, in table order (`crate::table::rebuild`).
 //!
 //! Not here: files and encodings (`input`), Parquet (`table`, `convert`).
 
@@ -26,14 +27,18 @@ use self::reject::{Locator, Reason, Reject};
 use self::scan::{Damage, Piece};
 use crate::input::encoding::Decoded;
 use crate::model::EntityKind;
-use crate::table::chunk::TableSet;
+use crate::table::chunk::{content_hash, updated_time};
 use crate::table::fill::{describe, timestamp_of};
+use crate::table::keys::{Key, RowKeys};
 use crate::text::excerpt;
 
 /// Bytes of input quoted in a reject's excerpt.
 const EXCERPT_BYTES: usize = 120;
 
-/// What parsing one stream produced besides table rows.
+/// Row keys of one parsed piece of a stream, by [`EntityKind::index`].
+pub(crate) type KeySet = Vec<RowKeys>;
+
+/// What parsing one stream produced besides row keys.
 #[derive(Default)]
 pub(crate) struct LeafParse {
     /// Located rejects, in byte order.
@@ -82,24 +87,23 @@ const PARALLEL_MIN_BYTES: usize = 8 << 20;
 /// Smallest chunk worth a task of its own.
 const CHUNK_MIN_BYTES: usize = 2 << 20;
 
-/// Parses one decoded stream: its rows (one [`TableSet`] per chunk, in byte
-/// order) and what was read and rejected.
+/// Parses one decoded stream: the keys of its records (one [`KeySet`] per
+/// chunk, in byte order) and what was read and rejected.
 ///
 /// The scan that finds record boundaries is one sequential pass; the typed
 /// parse, the expensive part, runs on record-exact chunks of the pieces in
 /// parallel when the stream is large, so one big file keeps every core busy.
 /// Chunks keep byte order, so the output does not depend on the split.
-pub(crate) fn parse_leaf(decoded: &Decoded<'_>, keep_raw: bool) -> (LeafParse, Vec<TableSet>) {
-    parse_split(decoded, keep_raw, PARALLEL_MIN_BYTES, CHUNK_MIN_BYTES)
+pub(crate) fn parse_leaf(decoded: &Decoded<'_>) -> (LeafParse, Vec<KeySet>) {
+    parse_split(decoded, PARALLEL_MIN_BYTES, CHUNK_MIN_BYTES)
 }
 
 /// [`parse_leaf`] with the split thresholds as arguments (tests force small chunks).
 fn parse_split(
     decoded: &Decoded<'_>,
-    keep_raw: bool,
     parallel_min: usize,
     chunk_min: usize,
-) -> (LeafParse, Vec<TableSet>) {
+) -> (LeafParse, Vec<KeySet>) {
     let text: &[u8] = &decoded.text;
     let scanned = scan::scan(text);
     let mut out = LeafParse {
@@ -124,7 +128,6 @@ fn parse_split(
                 (ctx.map(kind::from_context), ctx.and_then(kind::api_version))
             })
             .collect(),
-        keep_raw,
     };
     let ranges = chunks(
         &scanned.pieces,
@@ -144,7 +147,7 @@ fn parse_split(
             (at, lines.line_at(at))
         })
         .collect();
-    let parts: Vec<(Part, TableSet)> = if ranges.len() == 1 {
+    let parts: Vec<(Part, KeySet)> = if ranges.len() == 1 {
         vec![job.run(&scanned.pieces, starts[0])]
     } else {
         use rayon::prelude::*;
@@ -360,16 +363,15 @@ struct Job<'a> {
     decoded: &'a Decoded<'a>,
     scanned: &'a scan::Scan,
     contexts: Vec<(Option<ContextKind>, Option<&'static str>)>,
-    keep_raw: bool,
 }
 
 impl Job<'_> {
     /// Parses `pieces`, the first of which starts at byte and line `start`.
-    fn run(&self, pieces: &[Piece], start: (usize, u64)) -> (Part, TableSet) {
+    fn run(&self, pieces: &[Piece], start: (usize, u64)) -> (Part, KeySet) {
         let (decoded, scanned, contexts) = (self.decoded, self.scanned, &self.contexts);
         let text: &[u8] = &decoded.text;
         let mut out = Part::default();
-        let mut tables = TableSet::new(self.keep_raw);
+        let mut keys: KeySet = EntityKind::ALL.iter().map(|_| RowKeys::default()).collect();
         let mut lines = LineCounter {
             text,
             at: start.0,
@@ -514,16 +516,23 @@ impl Job<'_> {
                             continue;
                         }
                     };
-                    // simd-json validated the span as UTF-8.
-                    let raw = std::str::from_utf8(span).unwrap_or_default();
-                    tables
-                        .chunk(entity)
-                        .push(&value, raw, &locator, api, id, time);
+                    let updated = updated_time(entity, &value);
+                    keys[entity.index()].push(Key {
+                        id,
+                        time: time.or(updated),
+                        updated,
+                        hash: content_hash(&value),
+                        offset: locator.offset.unwrap_or_default(),
+                        stream: 0,
+                        line: locator.line.unwrap_or_default(),
+                        api,
+                        span: (start as u64, (end - start) as u64),
+                    });
                     *out.read.entry(entity.name()).or_default() += 1;
                 }
             }
         }
-        (out, tables)
+        (out, keys)
     }
 }
 
@@ -532,23 +541,26 @@ mod split_tests {
     use super::*;
     use crate::input::encoding::decode;
 
-    /// The rows of `sets` as one DataFrame per entity present (source 0).
-    fn frames(mut sets: Vec<TableSet>) -> Vec<polars::prelude::DataFrame> {
+    /// Entity, id, hash, offset, line and span of one row.
+    type KeyRow = (usize, String, u64, u64, u64, (u64, u64));
+
+    /// Every key of `sets`, entity by entity, in byte order.
+    fn keys(sets: &[KeySet]) -> Vec<KeyRow> {
         let mut out = Vec::new();
         for k in EntityKind::ALL {
-            let mut all: Option<polars::prelude::DataFrame> = None;
-            for set in &mut sets {
-                if let Some(chunk) = set.chunks[k.index()].take() {
-                    let (df, _) = chunk.finish(0).unwrap();
-                    match &mut all {
-                        None => all = Some(df),
-                        Some(a) => {
-                            a.vstack_mut_owned(df).unwrap();
-                        }
-                    }
+            for set in sets {
+                let rows = &set[k.index()];
+                for i in 0..rows.len() {
+                    out.push((
+                        k.index(),
+                        format!("{:?}", rows.id(i)),
+                        rows.hash[i],
+                        rows.offset[i],
+                        rows.line[i],
+                        rows.span[i],
+                    ));
                 }
             }
-            out.extend(all);
         }
         out
     }
@@ -574,8 +586,8 @@ mod split_tests {
             }
         }
         let decoded = decode(text.as_bytes());
-        let (one, one_sets) = parse_split(&decoded, true, usize::MAX, 1);
-        let (many, many_sets) = parse_split(&decoded, true, 0, 1);
+        let (one, one_sets) = parse_split(&decoded, usize::MAX, 1);
+        let (many, many_sets) = parse_split(&decoded, 0, 1);
         assert_eq!(one_sets.len(), 1);
         assert!(many_sets.len() > 3, "{}", many_sets.len());
         assert_eq!(one.read, many.read);
@@ -583,9 +595,8 @@ mod split_tests {
         // array gives two; the duplicate key one.
         assert_eq!(one.rejects.len(), 4);
         assert_eq!(format!("{:?}", one.rejects), format!("{:?}", many.rejects));
-        let (a, b) = (frames(one_sets), frames(many_sets));
-        assert_eq!(a.len(), 1);
-        assert!(a[0].equals_missing(&b[0]));
-        assert_eq!(a[0].height(), 40);
+        let (a, b) = (keys(&one_sets), keys(&many_sets));
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 40);
     }
 }

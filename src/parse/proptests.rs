@@ -61,7 +61,7 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         spans(&bytes);
         let decoded = decode(&bytes);
-        let (parsed, _) = super::parse_leaf(&decoded, true);
+        let (parsed, _) = super::parse_leaf(&decoded);
         for r in &parsed.rejects {
             let offset = r.locator.offset.unwrap_or(0);
             prop_assert!(offset <= bytes.len() as u64, "{r:?}");
@@ -84,7 +84,7 @@ proptest! {
         let text = parts.concat();
         spans(text.as_bytes());
         let decoded = decode(text.as_bytes());
-        super::parse_leaf(&decoded, false);
+        super::parse_leaf(&decoded);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! One entity's rows from one source: the column builders plus the narrow
-//! per-row keys needed to de-duplicate and sort (id, times, content hash).
+//! One entity's rows under construction: the Arrow column builders of every
+//! typed field plus entrace's `ingest_*` columns.
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
@@ -15,7 +15,6 @@ use super::fill::{fill_object, timestamp_of, FillCtx};
 use super::layout::{build_columns, ObjectPlan};
 use crate::error::{Error, Result};
 use crate::model::{EntityKind, EntitySpec};
-use crate::parse::reject::Locator;
 
 /// The plan of every entity, built once.
 pub(crate) fn plan(kind: EntityKind) -> &'static ObjectPlan {
@@ -59,21 +58,6 @@ pub const INGEST_COLUMNS: [(&str, &str, &str); 6] = [
     ),
 ];
 
-/// Per-row keys kept beside the columns.
-#[derive(Default)]
-pub(crate) struct RowKeys {
-    /// Graph `id`.
-    pub(crate) id: Vec<String>,
-    /// Event time (or last-updated time for entities without one), ns UTC.
-    pub(crate) time: Vec<Option<i64>>,
-    /// Last-updated time used to pick the newest duplicate.
-    pub(crate) updated: Vec<Option<i64>>,
-    /// Hash of the parsed content (key order and formatting ignored).
-    pub(crate) hash: Vec<u64>,
-    /// Byte offset in the source, for the stable tiebreak.
-    pub(crate) offset: Vec<u64>,
-}
-
 /// Rows of one entity from one source, under construction.
 pub(crate) struct TableChunk {
     kind: EntityKind,
@@ -83,7 +67,7 @@ pub(crate) struct TableChunk {
     api_version: MutableBinaryViewArray<str>,
     issues: Column,
     raw: Option<MutableBinaryViewArray<str>>,
-    pub(crate) keys: RowKeys,
+    rows: usize,
     /// Unknown keys by Graph path.
     pub(crate) drift: BTreeMap<String, u64>,
     /// Rows with at least one issue.
@@ -103,34 +87,26 @@ impl TableChunk {
             api_version: MutableBinaryViewArray::new(),
             issues: Column::list(Column::str()),
             raw: keep_raw.then(MutableBinaryViewArray::new),
-            keys: RowKeys::default(),
+            rows: 0,
             drift: BTreeMap::new(),
             rows_with_issues: 0,
         }
     }
 
-    /// Name of the entity's table.
-    pub(crate) fn table(&self) -> &'static str {
-        self.kind.spec().table
-    }
-
     /// Number of rows.
     pub(crate) fn len(&self) -> usize {
-        self.keys.id.len()
+        self.rows
     }
 
-    /// Appends one validated record. `id` and the event `time` were checked and
-    /// parsed by the caller; only the last-updated time is read here.
+    /// Appends one validated record, which starts at byte `offset` (of the
+    /// original stream) on `line`.
     pub(crate) fn push(
         &mut self,
         record: &Value<'_>,
         raw: &str,
-        loc: &Locator,
+        (offset, line): (u64, u64),
         api_version: Option<&str>,
-        id: &str,
-        time: Option<i64>,
     ) {
-        let spec: &EntitySpec = self.kind.spec();
         let mut ctx = FillCtx {
             issues: Vec::new(),
             drift: &mut self.drift,
@@ -149,27 +125,17 @@ impl TableChunk {
         if !issues.is_empty() {
             self.rows_with_issues += 1;
         }
-        self.offsets.push(loc.offset.map(|o| o as i64));
-        self.lines.push(loc.line.map(|l| l as i64));
+        self.offsets.push(Some(offset as i64));
+        self.lines.push(Some(line as i64));
         self.api_version.push(api_version);
         if let Some(r) = &mut self.raw {
             r.push(Some(raw));
         }
-        let updated = spec
-            .updated_field
-            .and_then(|name| record.get(name))
-            .and_then(timestamp_of)
-            .and_then(Result::ok);
-        let time = time.or(updated);
-        self.keys.id.push(id.to_string());
-        self.keys.time.push(time);
-        self.keys.updated.push(updated);
-        self.keys.hash.push(content_hash(record));
-        self.keys.offset.push(loc.offset.unwrap_or(0));
+        self.rows += 1;
     }
 
     /// Finishes the chunk as a DataFrame whose rows came from `source_id`.
-    pub(crate) fn finish(self, source_id: i32) -> Result<(DataFrame, RowKeys)> {
+    pub(crate) fn finish(self, source_id: i32) -> Result<DataFrame> {
         let height = self.len();
         let table = self.kind.spec().table;
         let err = |e: polars::prelude::PolarsError| Error::table(table, e);
@@ -190,9 +156,17 @@ impl TableChunk {
         if let Some(raw) = self.raw {
             push("ingest_raw", Column::Str(raw))?;
         }
-        let df = DataFrame::new(height, columns).map_err(err)?;
-        Ok((df, self.keys))
+        DataFrame::new(height, columns).map_err(err)
     }
+}
+
+/// The last-updated time of `record`, for entities that have one.
+pub(crate) fn updated_time(kind: EntityKind, record: &Value<'_>) -> Option<i64> {
+    let spec: &EntitySpec = kind.spec();
+    spec.updated_field
+        .and_then(|name| record.get(name))
+        .and_then(timestamp_of)
+        .and_then(Result::ok)
 }
 
 /// Hash of a parsed value that ignores formatting and object key order, so the
@@ -237,29 +211,6 @@ trait BitsHash {
 impl BitsHash for (u8, f64) {
     fn to_bits_hash(self, h: &mut std::hash::DefaultHasher) {
         (self.0, self.1.to_bits()).hash(h);
-    }
-}
-
-/// One chunk per entity for one source.
-pub(crate) struct TableSet {
-    /// Chunks by [`EntityKind::index`]; `None` until the first record.
-    pub(crate) chunks: Vec<Option<TableChunk>>,
-    keep_raw: bool,
-}
-
-impl TableSet {
-    /// An empty set.
-    pub(crate) fn new(keep_raw: bool) -> Self {
-        TableSet {
-            chunks: EntityKind::ALL.iter().map(|_| None).collect(),
-            keep_raw,
-        }
-    }
-
-    /// The chunk of `kind`, created on first use.
-    pub(crate) fn chunk(&mut self, kind: EntityKind) -> &mut TableChunk {
-        let keep_raw = self.keep_raw;
-        self.chunks[kind.index()].get_or_insert_with(|| TableChunk::new(kind, keep_raw))
     }
 }
 

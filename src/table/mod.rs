@@ -4,5 +4,7 @@ pub(crate) mod column;
 pub(crate) mod dedup;
 pub(crate) mod fill;
 pub(crate) mod frame;
+pub(crate) mod keys;
 pub(crate) mod layout;
-pub(crate) mod spill;
+pub(crate) mod rebuild;
+pub(crate) mod texts;
