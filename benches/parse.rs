@@ -12,8 +12,9 @@
 //!   into a `Value` as the baseline, on one thread;
 //! - `parse_records_all_threads`: the simd-json parse on every core (the
 //!   ceiling `convert` is compared with);
-//! - `build_columns`: one stream parsed and pushed into the column builders,
-//!   finished into frames, on one thread;
+//! - `build_columns`: one stream through both passes of the converter in
+//!   memory (keys, dedup, parse again in table order, column builders,
+//!   frames), on one thread;
 //! - `convert`: end to end (every column, `ingest_raw`, zstd Parquet, manifest
 //!   with SHA-256) into a temporary directory, from many page files and from
 //!   the same records in one large JSON Lines file.
@@ -27,6 +28,10 @@ use rayon::prelude::*;
 use entrace::bench::{build_columns, record_spans};
 use entrace::convert::{convert, ConvertOptions, DEFAULT_MAX_DECOMPRESSED};
 use entrace::generate::{generate, GenerateOptions};
+
+/// The allocator the `entrace` binary uses, so `convert` measures the same.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The generated inputs, alive for the whole run.
 struct Inputs {

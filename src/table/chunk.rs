@@ -2,7 +2,7 @@
 //! typed field plus entrace's `ingest_*` columns.
 
 use std::collections::BTreeMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::OnceLock;
 
 use polars::prelude::{DataFrame, IntoColumn, NamedFrom, Series};
@@ -171,14 +171,21 @@ pub(crate) fn updated_time(kind: EntityKind, record: &Value<'_>) -> Option<i64> 
 
 /// Hash of a parsed value that ignores formatting and object key order, so the
 /// same record written compactly, pretty-printed or re-encoded hashes equal.
+/// foldhash with a fixed seed: the same value hashes the same in every run
+/// (the hash is compared, never stored), at a fraction of SipHash's cost.
 pub(crate) fn content_hash(value: &Value<'_>) -> u64 {
-    fn walk(v: &Value<'_>, h: &mut std::hash::DefaultHasher) {
+    type Hasher = foldhash::quality::FoldHasher<'static>;
+    const STATE: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0);
+    fn number(h: &mut Hasher, n: f64) {
+        (2u8, n.to_bits()).hash(h);
+    }
+    fn walk(v: &Value<'_>, h: &mut Hasher) {
         match v {
             Value::Static(StaticNode::Null) => 0u8.hash(h),
             Value::Static(StaticNode::Bool(b)) => (1u8, *b).hash(h),
-            Value::Static(StaticNode::I64(n)) => (2u8, *n as f64).to_bits_hash(h),
-            Value::Static(StaticNode::U64(n)) => (2u8, *n as f64).to_bits_hash(h),
-            Value::Static(StaticNode::F64(n)) => (2u8, *n).to_bits_hash(h),
+            Value::Static(StaticNode::I64(n)) => number(h, *n as f64),
+            Value::Static(StaticNode::U64(n)) => number(h, *n as f64),
+            Value::Static(StaticNode::F64(n)) => number(h, *n),
             Value::String(s) => (3u8, s.as_ref()).hash(h),
             Value::Array(a) => {
                 (4u8, a.len()).hash(h);
@@ -190,7 +197,7 @@ pub(crate) fn content_hash(value: &Value<'_>) -> u64 {
                 // Order-independent: sum the hashes of the entries.
                 let mut sum: u64 = 0;
                 for (k, item) in o.iter() {
-                    let mut eh = std::hash::DefaultHasher::new();
+                    let mut eh = STATE.build_hasher();
                     k.hash(&mut eh);
                     walk(item, &mut eh);
                     sum = sum.wrapping_add(eh.finish());
@@ -199,19 +206,9 @@ pub(crate) fn content_hash(value: &Value<'_>) -> u64 {
             }
         }
     }
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = STATE.build_hasher();
     walk(value, &mut h);
     h.finish()
-}
-
-trait BitsHash {
-    fn to_bits_hash(self, h: &mut std::hash::DefaultHasher);
-}
-
-impl BitsHash for (u8, f64) {
-    fn to_bits_hash(self, h: &mut std::hash::DefaultHasher) {
-        (self.0, self.1.to_bits()).hash(h);
-    }
 }
 
 #[cfg(test)]

@@ -71,27 +71,74 @@ impl Rebuild<'_> {
         path: &Path,
         batch_rows: usize,
     ) -> Result<Written> {
-        let table = self.kind.spec().table;
-        let err = |e: PolarsError| Error::table(table, e);
         let mut written = Written::default();
-        let mut out = TableWriter::new(path.to_path_buf());
         // A few pieces per thread, so an uneven piece does not idle the others.
         let pieces = (pool.current_num_threads() * 2).max(1);
-        for batch in kept.chunks(batch_rows) {
-            let piece_rows = batch.len().div_ceil(pieces).max(1);
-            let chunks: Vec<TableChunk> = pool.install(|| {
-                batch
-                    .par_chunks(piece_rows)
-                    .map(|rows| self.build(rows))
-                    .collect::<Result<_>>()
+        // This thread builds batch n + 1 on the pool while a writer thread
+        // encodes batch n; polars is only called there, outside the pool
+        // (see `convert`).
+        let sha256 = std::thread::scope(|scope| -> Result<String> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<TableChunk>, Vec<i32>)>(0);
+            let writer = scope.spawn(move || self.write_batches(rx, path));
+            let mut built = Ok(());
+            for batch in kept.chunks(batch_rows) {
+                let piece_rows = batch.len().div_ceil(pieces).max(1);
+                let chunks: Result<Vec<TableChunk>> = pool.install(|| {
+                    batch
+                        .par_chunks(piece_rows)
+                        .map(|rows| self.build(rows))
+                        .collect()
+                });
+                let chunks = match chunks {
+                    Ok(chunks) => chunks,
+                    Err(e) => {
+                        built = Err(e);
+                        break;
+                    }
+                };
+                for chunk in &chunks {
+                    for (path, n) in &chunk.drift {
+                        *written.drift.entry(path.clone()).or_default() += n;
+                    }
+                    written.rows_with_issues += chunk.rows_with_issues;
+                }
+                let ids: Vec<i32> = batch
+                    .iter()
+                    .map(|&(b, i)| {
+                        let k = &self.blocks[b as usize];
+                        self.sources[k.stream[i as usize] as usize]
+                    })
+                    .collect();
+                // A closed channel means the writer failed: its error is
+                // returned below.
+                if tx.send((chunks, ids)).is_err() {
+                    break;
+                }
+            }
+            drop(tx);
+            let sha256 = writer.join().map_err(|_| {
+                Error::Internal(format!("{}: writer thread panicked", path.display()))
             })?;
-            // Polars is called here, outside the pool (see `convert`).
+            built?;
+            sha256
+        })?;
+        written.sha256 = sha256;
+        Ok(written)
+    }
+
+    /// Writes the batches received on `rx` (pieces and source ids) as the
+    /// table at `path`; its SHA-256.
+    fn write_batches(
+        &self,
+        rx: std::sync::mpsc::Receiver<(Vec<TableChunk>, Vec<i32>)>,
+        path: &Path,
+    ) -> Result<String> {
+        let table = self.kind.spec().table;
+        let err = |e: PolarsError| Error::table(table, e);
+        let mut out = TableWriter::new(path.to_path_buf());
+        for (chunks, ids) in rx {
             let mut df: Option<DataFrame> = None;
             for chunk in chunks {
-                for (path, n) in &chunk.drift {
-                    *written.drift.entry(path.clone()).or_default() += n;
-                }
-                written.rows_with_issues += chunk.rows_with_issues;
                 let piece = chunk.finish(0)?;
                 match &mut df {
                     None => df = Some(piece),
@@ -101,13 +148,6 @@ impl Rebuild<'_> {
                 }
             }
             let Some(mut df) = df else { continue };
-            let ids: Vec<i32> = batch
-                .iter()
-                .map(|&(b, i)| {
-                    let k = &self.blocks[b as usize];
-                    self.sources[k.stream[i as usize] as usize]
-                })
-                .collect();
             df.replace(
                 "ingest_source_id",
                 Series::new("ingest_source_id".into(), ids).into_column(),
@@ -116,15 +156,14 @@ impl Rebuild<'_> {
             df.align_chunks_par();
             out.write(&df)?;
         }
-        written.sha256 = match out.finish()? {
-            Some(sha) => sha,
+        match out.finish()? {
+            Some(sha) => Ok(sha),
             // No rows: the table is still written, with its full schema.
             None => {
                 let mut empty = TableChunk::new(self.kind, self.keep_raw).finish(0)?;
-                crate::output::write_parquet(path, &mut empty)?
+                crate::output::write_parquet(path, &mut empty)
             }
-        };
-        Ok(written)
+        }
     }
 
     /// Rows `rows` (in that order) read back, parsed and pushed into builders.
