@@ -27,6 +27,10 @@ use crate::output::HashingSink;
 /// Rows per batch, and per Parquet row group, of the entity tables.
 pub(crate) const BATCH_ROWS: usize = 32 * 1024;
 
+/// Rows of a batch built by one task: the same pieces for every thread
+/// count, several per thread so an uneven piece does not idle the others.
+const PIECE_ROWS: usize = 4096;
+
 /// What writing one entity's table produced besides the file.
 #[derive(Debug, Default)]
 pub(crate) struct Written {
@@ -72,8 +76,6 @@ impl Rebuild<'_> {
         batch_rows: usize,
     ) -> Result<Written> {
         let mut written = Written::default();
-        // A few pieces per thread, so an uneven piece does not idle the others.
-        let pieces = (pool.current_num_threads() * 2).max(1);
         // This thread builds batch n + 1 on the pool while a writer thread
         // encodes batch n; polars is only called there, outside the pool
         // (see `convert`).
@@ -82,10 +84,9 @@ impl Rebuild<'_> {
             let writer = scope.spawn(move || self.write_batches(rx, path));
             let mut built = Ok(());
             for batch in kept.chunks(batch_rows) {
-                let piece_rows = batch.len().div_ceil(pieces).max(1);
                 let chunks: Result<Vec<TableChunk>> = pool.install(|| {
                     batch
-                        .par_chunks(piece_rows)
+                        .par_chunks(PIECE_ROWS)
                         .map(|rows| self.build(rows))
                         .collect()
                 });
@@ -153,7 +154,8 @@ impl Rebuild<'_> {
                 Series::new("ingest_source_id".into(), ids).into_column(),
             )
             .map_err(err)?;
-            df.align_chunks_par();
+            // One chunk per column: one row group per batch, whatever the pieces.
+            df.rechunk_mut_par();
             out.write(&df)?;
         }
         match out.finish()? {
