@@ -7,8 +7,8 @@
 //! output's temporary directory by the first pass and is read from there.
 
 use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -135,7 +135,7 @@ impl Texts {
                 )))
             }
         };
-        let file = File::open(path).map_err(|e| Error::io(path, "cannot reopen", e))?;
+        let mut file = File::open(path).map_err(|e| Error::io(path, "cannot reopen", e))?;
         let mut scratch = Vec::new();
         let mut at = 0;
         while at < order.len() {
@@ -152,7 +152,8 @@ impl Texts {
                 end += 1;
             }
             scratch.resize((last_end - first) as usize, 0);
-            file.read_exact_at(&mut scratch, base + first)
+            file.seek(SeekFrom::Start(base + first))
+                .and_then(|_| file.read_exact(&mut scratch))
                 .map_err(|e| Error::EvidenceChanged {
                     path: path.clone(),
                     message: format!(
