@@ -13,6 +13,7 @@
 //! evidence beyond the keys (about 80 bytes a record).
 
 mod frames;
+mod window;
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -33,6 +34,7 @@ use crate::parse::reject::{Locator, Reason, Reject};
 use crate::parse::{parse_leaf, KeySet, LeafParse, UNKNOWN};
 use crate::table::keys::RowKeys;
 use crate::table::texts::{TextSource, Texts};
+use window::{WINDOWED_MIN, WINDOW_BYTES};
 
 /// Default `--max-decompressed-size`: 4 GiB per stream.
 pub const DEFAULT_MAX_DECOMPRESSED: u64 = 4 << 30;
@@ -112,6 +114,9 @@ fn process_file(
     opts: &ConvertOptions,
     spill: &Path,
 ) -> Result<Vec<Parsed>> {
+    if let Some(parsed) = window::process_windowed(path, WINDOWED_MIN, WINDOW_BYTES)? {
+        return Ok(vec![parsed]);
+    }
     open_evidence(path, opts.max_decompressed_size)
         .into_iter()
         .enumerate()

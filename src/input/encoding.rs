@@ -72,6 +72,12 @@ pub(crate) fn decode(bytes: &[u8]) -> Decoded<'_> {
     }
 }
 
+/// UTF-8 text without a BOM that starts `offset` bytes into its stream: a
+/// window of a larger file, whose positions map back to the whole file.
+pub(crate) fn utf8_window(text: &[u8], offset: u64) -> Decoded<'_> {
+    utf8(text, Encoding::Utf8, offset)
+}
+
 fn utf8(bytes: &[u8], encoding: Encoding, shift: u64) -> Decoded<'_> {
     Decoded {
         text: Cow::Borrowed(bytes),

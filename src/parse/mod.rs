@@ -422,14 +422,22 @@ impl Job<'_> {
             };
             match piece {
                 Piece::Damaged {
-                    damage, message, ..
+                    damage,
+                    message,
+                    at,
+                    ..
                 } => {
                     let reason = match damage {
                         Damage::Truncated => Reason::Truncated,
                         Damage::InvalidJson => Reason::InvalidJson,
                         Damage::TooDeep => Reason::LimitExceeded,
                     };
-                    reject(page_entity, reason, message.clone());
+                    let message = match at {
+                        // The byte of the original stream, like every offset.
+                        Some(at) => format!("{message} (at byte {})", decoded.original_offset(*at)),
+                        None => message.clone(),
+                    };
+                    reject(page_entity, reason, message);
                 }
                 Piece::GraphError { .. } => {
                     let detail = serde_json::from_slice::<serde_json::Value>(span).ok();

@@ -56,6 +56,8 @@ pub(crate) enum Piece {
         damage: Damage,
         /// What was expected and what was found.
         message: String,
+        /// Byte of the text where the scanner found it, when it is one byte.
+        at: Option<usize>,
     },
     /// A Graph error envelope `{"error": {…}}` saved in place of a page.
     GraphError {
@@ -313,15 +315,17 @@ impl Scanner<'_> {
         page: Option<usize>,
         fail: Fail,
     ) {
-        let (damage, message) = match fail {
+        let (damage, message, at) = match fail {
             Fail::Eof => (
                 Damage::Truncated,
                 "truncated record: expected '}' before end of input".to_string(),
+                None,
             ),
-            Fail::At(at, why) => (Damage::InvalidJson, format!("{why} (at byte {at})")),
+            Fail::At(at, why) => (Damage::InvalidJson, why, Some(at)),
             Fail::TooDeep(at) => (
                 Damage::TooDeep,
-                format!("arrays and objects nested deeper than {MAX_DEPTH} levels (at byte {at})"),
+                format!("arrays and objects nested deeper than {MAX_DEPTH} levels"),
+                Some(at),
             ),
         };
         self.out.pieces.push(Piece::Damaged {
@@ -331,6 +335,7 @@ impl Scanner<'_> {
             page,
             damage,
             message,
+            at,
         });
     }
 
@@ -353,6 +358,7 @@ impl Scanner<'_> {
                 page: None,
                 damage: Damage::InvalidJson,
                 message,
+                at: None,
             });
         }
         end.max(start + 1)

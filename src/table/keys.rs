@@ -180,6 +180,14 @@ impl RowKeys {
         }
     }
 
+    /// Moves every row's text `bytes` further and `lines` lines down: for
+    /// keys parsed from a window of a larger stream (offsets already count
+    /// from the stream's start).
+    pub(crate) fn shift(&mut self, bytes: u64, lines: u64) {
+        self.span.iter_mut().for_each(|s| s.0 += bytes);
+        self.line.iter_mut().for_each(|l| *l += lines);
+    }
+
     /// Sets the stream of every row.
     pub(crate) fn set_stream(&mut self, stream: u32) {
         self.stream.iter_mut().for_each(|s| *s = stream);
