@@ -309,7 +309,9 @@ pub struct ConvertArgs {
     pub evidence: Vec<PathBuf>,
 
     /// Largest decompressed size of one stream (file, gzip/zstd stream or zip
-    /// member), e.g. 512M or 4G; larger streams are rejected as limit_exceeded.
+    /// member) read into memory whole, e.g. 512M or 4G; larger streams are
+    /// rejected as limit_exceeded. Plain JSON Lines files of 256 MiB or more
+    /// are read in windows and need no limit.
     #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size, help_heading = "Input")]
     pub max_decompressed_size: u64,
 
