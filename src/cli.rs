@@ -310,8 +310,8 @@ pub struct ConvertArgs {
 
     /// Largest decompressed size of one stream (file, gzip/zstd stream or zip
     /// member) read into memory whole, e.g. 512M or 4G; larger streams are
-    /// rejected as limit_exceeded. Plain JSON Lines files of 256 MiB or more
-    /// are read in windows and need no limit.
+    /// rejected as limit_exceeded. Plain UTF-8 JSON Lines, arrays and pages
+    /// of 256 MiB or more are read in windows and need no limit.
     #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size, help_heading = "Input")]
     pub max_decompressed_size: u64,
 

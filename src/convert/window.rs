@@ -8,14 +8,16 @@
 //! and parsed like a stream of its own and its keys and rejects are moved to
 //! their place in the file, so the result is what reading the file whole
 //! gives. The second pass reads the kept records from the file in place.
-//! Anything else (one huge page or array, compressed or UTF-16 files) is
-//! read whole.
+//! One large array or page is windowed by its elements instead ([`items`]).
+//! Anything else (compressed, UTF-16 or BOM files) is read whole.
 
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
+
+mod items;
 
 use super::{Parsed, Processed};
 use crate::error::{Error, Result};
@@ -152,18 +154,16 @@ pub(super) fn process_windowed(path: &Path, min: u64, window: usize) -> Result<O
         .take(HEAD_BYTES as u64)
         .read_to_end(&mut head)
         .map_err(io)?;
-    if !windowable(&head) {
-        return Ok(None);
-    }
     let mut hasher = Sha256::new();
     hasher.update(&head);
+    if !windowable(&head) {
+        return items::process_items(path, &mut file, head, hasher, window);
+    }
     let mut buf = head;
     let mut eof = false;
     // File offset and lines before `buf[0]`.
     let (mut base, mut lines) = (0u64, 0u64);
-    let mut parse = LeafParse::default();
-    let mut shapes = Vec::new();
-    let mut keys: Vec<KeySet> = Vec::new();
+    let mut windows = Windows::default();
     let mut grow = false;
     loop {
         // Fill the window; grow it while it holds no boundary.
@@ -187,45 +187,84 @@ pub(super) fn process_windowed(path: &Path, min: u64, window: usize) -> Result<O
         }
         let text = &buf[..cut];
         let (part, sets) = parse_leaf(&utf8_window(text, base));
-        shapes.push(part.shape);
-        for (entity, n) in part.read {
-            *parse.read.entry(entity).or_default() += n;
-        }
-        for mut r in part.rejects {
-            r.locator.line = r.locator.line.map(|l| l + lines);
-            parse.rejects.push(r);
-        }
-        parse.warnings.extend(part.warnings);
-        parse.pages += part.pages;
-        parse.pages_with_next_link += part.pages_with_next_link;
-        for mut set in sets {
-            set.iter_mut().for_each(|k| k.shift(base, lines));
-            keys.push(set);
-        }
+        windows.add(part, sets, base, lines);
         lines += memchr::memchr_iter(b'\n', text).count() as u64;
         base += cut as u64;
         buf.drain(..cut);
     }
-    parse.shape = merged_shape(&shapes);
-    let leaf = Leaf {
-        path: path.display().to_string(),
-        member: None,
-        stored_size: base,
-        sha256: hex::encode(hasher.finalize()),
-        compression: "none".into(),
-        bytes: LeafBytes::Consumed(base),
-    };
-    let stream = Processed {
-        leaf,
-        kind: "file",
-        encoding: Some("utf-8"),
-        parse,
-    };
-    let text = TextSource::Evidence {
-        path: path.to_path_buf(),
-        base: 0,
-    };
-    Ok(Some(Parsed { stream, keys, text }))
+    let shape = merged_shape(&windows.shapes);
+    Ok(Some(windows.finish(path, base, hasher, shape)))
+}
+
+/// What the windows of one file parsed, put together.
+#[derive(Default)]
+pub(super) struct Windows {
+    parse: LeafParse,
+    pub(super) shapes: Vec<&'static str>,
+    keys: Vec<KeySet>,
+}
+
+impl Windows {
+    /// Adds one window's result. Its offsets already count from the file's
+    /// start; its texts start `bytes` and its lines `lines` further on.
+    pub(super) fn add(&mut self, part: LeafParse, sets: Vec<KeySet>, bytes: u64, lines: u64) {
+        self.shapes.push(part.shape);
+        for (entity, n) in part.read {
+            *self.parse.read.entry(entity).or_default() += n;
+        }
+        for mut r in part.rejects {
+            r.locator.line = r.locator.line.map(|l| l + lines);
+            self.parse.rejects.push(r);
+        }
+        self.parse.warnings.extend(part.warnings);
+        self.parse.pages += part.pages;
+        self.parse.pages_with_next_link += part.pages_with_next_link;
+        for mut set in sets {
+            set.iter_mut().for_each(|k| k.shift(bytes, lines));
+            self.keys.push(set);
+        }
+    }
+
+    /// Counts the page every window repeated once: the windows were one
+    /// document (see [`items`]).
+    pub(super) fn one_document(&mut self) {
+        self.parse.pages = self.parse.pages.min(1);
+        self.parse.pages_with_next_link = self.parse.pages_with_next_link.min(1);
+    }
+
+    /// The file's stream: `size` bytes hashed by `hasher`, of layout `shape`.
+    pub(super) fn finish(
+        mut self,
+        path: &Path,
+        size: u64,
+        hasher: Sha256,
+        shape: &'static str,
+    ) -> Parsed {
+        self.parse.shape = shape;
+        let leaf = Leaf {
+            path: path.display().to_string(),
+            member: None,
+            stored_size: size,
+            sha256: hex::encode(hasher.finalize()),
+            compression: "none".into(),
+            bytes: LeafBytes::Consumed(size),
+        };
+        let stream = Processed {
+            leaf,
+            kind: "file",
+            encoding: Some("utf-8"),
+            parse: self.parse,
+        };
+        let text = TextSource::Evidence {
+            path: path.to_path_buf(),
+            base: 0,
+        };
+        Parsed {
+            stream,
+            keys: self.keys,
+            text,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -272,9 +311,9 @@ mod tests {
         assert_eq!(merged_shape(&["graph_page", "json_lines"]), "mixed");
     }
 
-    type KeyRow = (usize, String, u64, u64, u64, (u64, u64));
+    pub(super) type KeyRow = (usize, String, u64, u64, u64, (u64, u64));
 
-    fn rows(sets: &[KeySet]) -> Vec<KeyRow> {
+    pub(super) fn rows(sets: &[KeySet]) -> Vec<KeyRow> {
         let mut out = Vec::new();
         for set in sets {
             for (k, keys) in set.iter().enumerate() {
@@ -346,7 +385,9 @@ mod tests {
         }
         // Below the size threshold, or not cuttable: read whole.
         assert!(process_windowed(&path, u64::MAX, 1).unwrap().is_none());
-        std::fs::write(&path, &page).unwrap();
+        // A page and a bare array are windowed by their elements (see `items`);
+        // anything else is read whole.
+        std::fs::write(&path, b"{\"a\":1} 7").unwrap();
         assert!(process_windowed(&path, 0, 1).unwrap().is_none());
     }
 }

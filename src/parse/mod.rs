@@ -95,17 +95,24 @@ const CHUNK_MIN_BYTES: usize = 2 << 20;
 /// parallel when the stream is large, so one big file keeps every core busy.
 /// Chunks keep byte order, so the output does not depend on the split.
 pub(crate) fn parse_leaf(decoded: &Decoded<'_>) -> (LeafParse, Vec<KeySet>) {
-    parse_split(decoded, PARALLEL_MIN_BYTES, CHUNK_MIN_BYTES)
+    parse_split(decoded, 0, PARALLEL_MIN_BYTES, CHUNK_MIN_BYTES)
+}
+
+/// [`parse_leaf`] for a window of one large array or page: its elements are
+/// numbered from `first_item`.
+pub(crate) fn parse_window(decoded: &Decoded<'_>, first_item: u32) -> (LeafParse, Vec<KeySet>) {
+    parse_split(decoded, first_item, PARALLEL_MIN_BYTES, CHUNK_MIN_BYTES)
 }
 
 /// [`parse_leaf`] with the split thresholds as arguments (tests force small chunks).
 fn parse_split(
     decoded: &Decoded<'_>,
+    first_item: u32,
     parallel_min: usize,
     chunk_min: usize,
 ) -> (LeafParse, Vec<KeySet>) {
     let text: &[u8] = &decoded.text;
-    let scanned = scan::scan(text);
+    let scanned = scan::scan_from(text, first_item);
     let mut out = LeafParse {
         shape: scanned.shape(),
         warnings: scanned.warnings.clone(),
@@ -594,8 +601,8 @@ mod split_tests {
             }
         }
         let decoded = decode(text.as_bytes());
-        let (one, one_sets) = parse_split(&decoded, usize::MAX, 1);
-        let (many, many_sets) = parse_split(&decoded, 0, 1);
+        let (one, one_sets) = parse_split(&decoded, 0, usize::MAX, 1);
+        let (many, many_sets) = parse_split(&decoded, 0, 0, 1);
         assert_eq!(one_sets.len(), 1);
         assert!(many_sets.len() > 3, "{}", many_sets.len());
         assert_eq!(one.read, many.read);

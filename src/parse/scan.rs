@@ -125,10 +125,17 @@ enum Fail {
 
 /// Scans `b` (UTF-8 text without BOM) into pieces.
 pub(crate) fn scan(b: &[u8]) -> Scan {
+    scan_from(b, 0)
+}
+
+/// [`scan`], numbering the elements of the first array from `first_item`:
+/// for a window of a larger array whose earlier elements were scanned before.
+pub(crate) fn scan_from(b: &[u8], first_item: u32) -> Scan {
     let mut s = Scanner {
         b,
         stack: Vec::new(),
         out: Scan::default(),
+        first_item,
     };
     let mut pos = 0;
     loop {
@@ -147,6 +154,8 @@ struct Scanner<'a> {
     b: &'a [u8],
     stack: Vec<u8>,
     out: Scan,
+    /// Number of the first array's first element (0 but for windows).
+    first_item: u32,
 }
 
 /// Where scanning resumes after damage.
@@ -375,7 +384,7 @@ impl Scanner<'_> {
     fn items(&mut self, open: usize, page: Option<usize>) -> (usize, bool) {
         let b = self.b;
         let mut i = self.ws(open + 1);
-        let mut item: u32 = 0;
+        let mut item: u32 = std::mem::take(&mut self.first_item);
         if b.get(i) == Some(&b']') {
             return (i + 1, true);
         }

@@ -1,0 +1,255 @@
+//! Windows of one large JSON array or Graph page, such as a `ConvertTo-Json`
+//! dump or one page holding a whole export.
+//!
+//! Such a file has no boundary between lines to cut at, so each window is
+//! made a document of its own: the file's header (every byte before the
+//! first element: `[`, or the page's `{"@odata.context": …, "value": [`),
+//! then the next run of whole elements, then the closing bracket(s). Its
+//! elements are numbered on from the window before, and positions map back
+//! to the file, so the keys and rejects are those of reading it whole. The
+//! last window is the file's real tail.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::{Parsed, Windows};
+use crate::error::{Error, Result};
+use crate::input::encoding::utf8_window;
+use crate::parse::parse_window;
+use crate::parse::scan::{scan_from, Damage, Piece};
+
+/// The header of a file that is one array or one page with its context
+/// before its elements, judged from its first bytes `head`: the header's
+/// length and the closing bytes a window needs.
+fn header(head: &[u8]) -> Option<(usize, &'static [u8])> {
+    let scanned = scan_from(head, 0);
+    let closing: &'static [u8] = match (scanned.pages.as_slice(), scanned.arrays) {
+        ([page], 0) if page.start == 0 && page.context.is_some() => b"]}",
+        ([], 1) if head.first() == Some(&b'[') => b"]",
+        _ => return None,
+    };
+    if scanned.objects != 0 {
+        return None;
+    }
+    let first = scanned.pieces.iter().find_map(|p| match p {
+        Piece::Record {
+            start,
+            item: Some(0),
+            ..
+        }
+        | Piece::Damaged {
+            start,
+            item: Some(0),
+            ..
+        } => Some(*start),
+        _ => None,
+    })?;
+    Some((first, closing))
+}
+
+/// Where the window `text` (header + elements, `header` bytes of header)
+/// stops: the end of its last whole element, and the start and number of
+/// the element the next window begins with. `None` when no element is cut
+/// short yet (read more).
+fn split(text: &[u8], header: usize, first_item: u32) -> Option<(usize, usize, u32)> {
+    let scanned = scan_from(text, first_item);
+    let cut_short = |p: &&Piece| match p {
+        Piece::Damaged {
+            damage: Damage::Truncated,
+            ..
+        } => true,
+        Piece::Damaged { end, .. } => *end == text.len(),
+        _ => false,
+    };
+    let (next, item) = match scanned.pieces.iter().find(cut_short)? {
+        Piece::Damaged {
+            start,
+            item: Some(item),
+            ..
+        } => (*start, *item),
+        _ => return None,
+    };
+    if next <= header {
+        return None;
+    }
+    let last_end = scanned
+        .pieces
+        .iter()
+        .filter_map(|p| match p {
+            Piece::Record { start, end, .. } | Piece::Damaged { start, end, .. }
+                if *start < next =>
+            {
+                Some(*end)
+            }
+            _ => None,
+        })
+        .max()?;
+    Some((last_end, next, item))
+}
+
+/// The first pass over the array or page at `path` in windows of about
+/// `window` bytes, given its first bytes `head` (already read from `file`
+/// and hashed into `hasher`), or `None` when it is not one.
+pub(super) fn process_items(
+    path: &Path,
+    file: &mut File,
+    head: Vec<u8>,
+    mut hasher: Sha256,
+    window: usize,
+) -> Result<Option<Parsed>> {
+    let io = |e| Error::io(path, "cannot read", e);
+    let Some((header_len, closing)) = header(&head) else {
+        return Ok(None);
+    };
+    let header = head[..header_len].to_vec();
+    let header_lines = memchr::memchr_iter(b'\n', &header).count() as u64;
+    // `buf` holds the file from `start` on; `lines` newlines come before it.
+    let mut start = header_len as u64;
+    let mut lines = header_lines;
+    let mut buf = head[header_len..].to_vec();
+    let mut item = 0u32;
+    let mut eof = false;
+    // Bytes of elements this window may take; doubled while one element is
+    // larger.
+    let mut size = window.max(1);
+    let mut windows = Windows::default();
+    let mut text = Vec::new();
+    loop {
+        // Read past `size`, so a window cut short is told from the file's end.
+        while !eof && buf.len() <= size {
+            let before = buf.len();
+            (&mut *file)
+                .take(size.max(buf.len()) as u64)
+                .read_to_end(&mut buf)
+                .map_err(io)?;
+            hasher.update(&buf[before..]);
+            eof = buf.len() == before;
+        }
+        let last = eof && buf.len() <= size;
+        text.clear();
+        text.extend_from_slice(&header);
+        text.extend_from_slice(&buf[..buf.len().min(size)]);
+        let (end, next, next_item) = if last {
+            (text.len(), text.len(), item)
+        } else {
+            match split(&text, header_len, item) {
+                Some(s) => s,
+                None => {
+                    size = size.saturating_mul(2);
+                    continue;
+                }
+            }
+        };
+        size = window.max(1);
+        if !last {
+            text.truncate(end);
+            text.extend_from_slice(closing);
+        }
+        // Text byte p (past the header) is file byte start + p - header_len.
+        let shift = start - header_len as u64;
+        let (part, sets) = parse_window(&utf8_window(&text, shift), item);
+        windows.add(part, sets, shift, lines - header_lines);
+        if last {
+            break;
+        }
+        let consumed = next - header_len;
+        lines += memchr::memchr_iter(b'\n', &buf[..consumed]).count() as u64;
+        start += consumed as u64;
+        buf.drain(..consumed);
+        item = next_item;
+    }
+    // One document, however many windows read it.
+    let shape = windows
+        .shapes
+        .first()
+        .copied()
+        .unwrap_or("empty_or_unreadable");
+    windows.one_document();
+    Ok(Some(windows.finish(
+        path,
+        start + buf.len() as u64,
+        hasher,
+        shape,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::process_windowed;
+    use super::super::tests::rows;
+    use crate::input::encoding::decode;
+    use crate::parse::parse_leaf;
+
+    fn records() -> Vec<serde_json::Value> {
+        let page = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/sample-evidence/signins/v1.0/page-001.json"
+        ))
+        .unwrap();
+        let whole: serde_json::Value = serde_json::from_slice(&page).unwrap();
+        whole["value"].as_array().unwrap().clone()
+    }
+
+    /// Windows of `text` give what parsing it whole gives.
+    fn same_as_whole(text: &str, shape: &str) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.json");
+        std::fs::write(&path, text).unwrap();
+        let (whole, whole_keys) = parse_leaf(&decode(text.as_bytes()));
+        assert_eq!(whole.shape, shape);
+        for window in [3000, 200] {
+            let parsed = process_windowed(&path, 0, window).unwrap().unwrap();
+            let p = &parsed.stream.parse;
+            assert!(
+                parsed.keys.len() > 5,
+                "{window}: {} windows",
+                parsed.keys.len()
+            );
+            assert_eq!(p.shape, whole.shape);
+            assert_eq!(p.read, whole.read);
+            assert_eq!(format!("{:?}", p.rejects), format!("{:?}", whole.rejects));
+            assert_eq!(p.warnings, whole.warnings);
+            assert_eq!(
+                (p.pages, p.pages_with_next_link),
+                (whole.pages, whole.pages_with_next_link)
+            );
+            assert_eq!(rows(&parsed.keys), rows(&whole_keys));
+            assert_eq!(parsed.stream.leaf.stored_size, text.len() as u64);
+        }
+    }
+
+    #[test]
+    fn a_pretty_array_read_in_windows_gives_what_reading_it_whole_gives() {
+        // ConvertTo-Json style: one element per block, a damaged element and
+        // a number among the records.
+        let mut items: Vec<String> = records()
+            .iter()
+            .map(|r| {
+                serde_json::to_string_pretty(r)
+                    .unwrap()
+                    .replace('\n', "\n    ")
+            })
+            .collect();
+        items.insert(
+            9,
+            "{\n        \"id\": \"broken\",\n        \"createdDateTime\": \n    }".into(),
+        );
+        items.insert(20, "7".into());
+        let text = format!("[\n    {}\n]\n", items.join(",\n    "));
+        same_as_whole(&text, "json_array");
+    }
+
+    #[test]
+    fn a_compact_page_read_in_windows_gives_what_reading_it_whole_gives() {
+        let mut items: Vec<String> = records().iter().map(|r| r.to_string()).collect();
+        items.insert(15, "7".into());
+        let text = format!(
+            "{{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns\",\"@odata.nextLink\":\"https://graph.microsoft.com/v1.0/auditLogs/signIns?$skiptoken=x\",\"value\":[{}]}}",
+            items.join(",")
+        );
+        same_as_whole(&text, "graph_page");
+    }
+}
