@@ -34,7 +34,7 @@ use crate::parse::reject::{Locator, Reason, Reject};
 use crate::parse::{parse_leaf, KeySet, LeafParse, UNKNOWN};
 use crate::table::keys::RowKeys;
 use crate::table::texts::{TextSource, Texts};
-use window::{WINDOWED_MIN, WINDOW_BYTES};
+use window::WindowOptions;
 
 /// Default `--max-decompressed-size`: 4 GiB per stream.
 pub const DEFAULT_MAX_DECOMPRESSED: u64 = 4 << 30;
@@ -97,6 +97,23 @@ impl Processed {
     }
 }
 
+/// What an unreadable stream parses to: one reject with reason `code`.
+fn unreadable(code: &str, message: &str) -> LeafParse {
+    let mut p = LeafParse {
+        shape: "unreadable",
+        ..LeafParse::default()
+    };
+    p.read.insert(UNKNOWN, 1);
+    p.rejects.push(Reject {
+        locator: Locator::default(),
+        entity: None,
+        reason: Reason::from_code(code),
+        message: message.to_string(),
+        excerpt: String::new(),
+    });
+    p
+}
+
 /// One stream after the first pass, with its record keys and where its text
 /// can be read again.
 struct Parsed {
@@ -114,7 +131,9 @@ fn process_file(
     opts: &ConvertOptions,
     spill: &Path,
 ) -> Result<Vec<Parsed>> {
-    if let Some(parsed) = window::process_windowed(path, WINDOWED_MIN, WINDOW_BYTES)? {
+    let windows = WindowOptions::new(opts.max_decompressed_size);
+    let copy = spill.join(format!("{file}-windows.txt"));
+    if let Some(parsed) = window::process_windowed(path, windows, &copy)? {
         return Ok(vec![parsed]);
     }
     open_evidence(path, opts.max_decompressed_size)
@@ -148,21 +167,7 @@ fn process_file(
                     shape: "archive",
                     ..LeafParse::default()
                 },
-                LeafBytes::Failed(code, message) => {
-                    let mut p = LeafParse {
-                        shape: "unreadable",
-                        ..LeafParse::default()
-                    };
-                    p.read.insert(UNKNOWN, 1);
-                    p.rejects.push(Reject {
-                        locator: Locator::default(),
-                        entity: None,
-                        reason: Reason::from_code(code),
-                        message: message.clone(),
-                        excerpt: String::new(),
-                    });
-                    p
-                }
+                LeafBytes::Failed(code, message) => unreadable(code, message),
             };
             leaf.bytes = match bytes {
                 LeafBytes::Data(d) => LeafBytes::Consumed(d.len() as u64),

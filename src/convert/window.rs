@@ -1,206 +1,203 @@
-//! The first pass over a large plain file of top-level JSON values (JSON
-//! Lines, concatenated objects or concatenated Graph pages) in windows, so a
-//! multi-GB collector file never sits in memory whole.
+//! The first pass over a large evidence file in windows, so a multi-GB
+//! collector file never sits in memory whole.
 //!
-//! A window ends where a line starts with `{` right after a line that ended
-//! with `}`: the boundary between two top-level values, which no JSON string
-//! can contain (strings cannot hold a raw newline). Each window is scanned
-//! and parsed like a stream of its own and its keys and rejects are moved to
-//! their place in the file, so the result is what reading the file whole
-//! gives. The second pass reads the kept records from the file in place.
-//! One large array or page is windowed by its elements instead ([`items`]).
-//! Anything else (compressed, UTF-16 or BOM files) is read whole.
+//! Two layouts can be cut into windows that parse exactly as the whole file
+//! does: top-level values on their own lines ([`lines`]: JSON Lines,
+//! concatenated objects or pages) and one large array or page ([`items`]).
+//! Each window is scanned and parsed like a stream of its own, and its keys
+//! and rejects are moved to their place in the file. The file may be plain
+//! UTF-8 (the second pass then reads records in place) or gzip or zstd
+//! ([`source`]: decompressed as it is read, and the text copied once for the
+//! second pass). Anything else (zip members, UTF-16 or BOM files, other
+//! layouts) is read whole by the caller.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
 mod items;
+mod lines;
+mod source;
 
-use super::{Parsed, Processed};
+use self::source::{Counted, LimitExceeded, Stored, Text};
+use super::{unreadable, Parsed, Processed};
 use crate::error::{Error, Result};
-use crate::input::encoding::utf8_window;
+use crate::input::container::MAX_RATIO;
 use crate::input::{Leaf, LeafBytes};
-use crate::parse::scan::{scan, Damage, Piece};
-use crate::parse::{parse_leaf, KeySet, LeafParse};
+use crate::parse::{KeySet, LeafParse};
 use crate::table::texts::TextSource;
 
-/// Plain files at least this large are read in windows when they can be.
+/// Plain files at least this large are read in windows when they can be;
+/// compressed files from an eighth of it.
 pub const WINDOWED_MIN: u64 = 256 << 20;
 /// Bytes read per window (a window grows when one value is larger).
 pub const WINDOW_BYTES: usize = 64 << 20;
 /// Bytes looked at to decide whether a file can be windowed.
 const HEAD_BYTES: usize = 1 << 20;
 
-/// One past the newline(s) of the last boundary between two top-level
-/// values in `b`: a `{` that starts a line after a line ending with `}`.
-fn last_cut(b: &[u8]) -> Option<usize> {
-    let mut end = b.len();
-    while let Some(nl) = memchr::memrchr(b'\n', &b[..end]) {
-        end = nl;
-        if b.get(nl + 1) != Some(&b'{') {
-            continue;
-        }
-        let before = b[..nl].strip_suffix(b"\r").unwrap_or(&b[..nl]);
-        if before.last() == Some(&b'}') {
-            return Some(nl + 1);
-        }
-    }
-    None
+/// When and how to window.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct WindowOptions {
+    /// Smallest plain file read in windows.
+    pub(super) min: u64,
+    /// Bytes per window.
+    pub(super) window: usize,
+    /// `--max-decompressed-size`.
+    pub(super) limit: u64,
 }
 
-/// The first boundary (see [`last_cut`]) at or after byte `from` of `b`.
-fn first_cut(b: &[u8], from: usize) -> Option<usize> {
-    let mut at = from.max(1);
-    while let Some(k) = memchr::memchr(b'{', b.get(at..).unwrap_or_default()) {
-        let brace = at + k;
-        if b[brace - 1] == b'\n' {
-            let line = &b[..brace - 1];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.last() == Some(&b'}') {
-                return Some(brace);
-            }
-        }
-        at = brace + 1;
-    }
-    None
-}
-
-/// Where the window at the start of `buf` ends: the last boundary inside
-/// `window` bytes, else the first after them, else the end of the input.
-///
-/// A window never cuts a damaged value short: what the scanner says of one
-/// can depend on bytes after the boundary (a cut line swallows the next one
-/// and fails at the `{` after it), and cut short it would read as truncated
-/// instead. When a window holds a truncated value, it ends before that
-/// value instead, or, when that is its first value, at a later boundary
-/// where the value is seen whole. `None` when more input is needed.
-fn window_end(buf: &[u8], window: usize, eof: bool) -> Option<usize> {
-    let mut cut = last_cut(&buf[..window.min(buf.len())])
-        .or_else(|| first_cut(buf, window))
-        .unwrap_or(buf.len());
-    loop {
-        if cut == buf.len() {
-            return eof.then_some(cut);
-        }
-        // Only the end of the input truncates a value; inside the file the
-        // scanner only ran out of window.
-        let scanned = scan(&buf[..cut]);
-        let truncated = scanned.pieces.iter().find_map(|p| match p {
-            Piece::Damaged {
-                start,
-                damage: Damage::Truncated,
-                ..
-            } => Some(*start),
-            _ => None,
-        });
-        let Some(start) = truncated else {
-            return Some(cut);
-        };
-        match last_cut(&buf[..=start]) {
-            Some(before) if before > 0 => return Some(before),
-            _ => cut = first_cut(buf, cut + 1).unwrap_or(buf.len()),
+impl WindowOptions {
+    /// The converter's settings for `--max-decompressed-size` `limit`.
+    pub(super) fn new(limit: u64) -> Self {
+        WindowOptions {
+            min: WINDOWED_MIN,
+            window: WINDOW_BYTES,
+            limit,
         }
     }
 }
 
-/// Whether a file starting with `head` is top-level values a window can cut.
-fn windowable(head: &[u8]) -> bool {
-    head.first() == Some(&b'{') && last_cut(head).is_some()
-}
-
-/// The shape of the whole file from the shapes of its windows, as scanning
-/// it whole names it: windows with no values do not count.
-fn merged_shape(shapes: &[&'static str]) -> &'static str {
-    let neutral = ["empty_or_unreadable", "graph_error"];
-    let values: Vec<&'static str> = shapes
-        .iter()
-        .copied()
-        .filter(|s| !neutral.contains(s))
-        .collect();
-    let all = |set: &[&str]| values.iter().all(|s| set.contains(s));
-    match values.as_slice() {
-        [] if shapes.contains(&"graph_error") => "graph_error",
-        [] => "empty_or_unreadable",
-        [one, rest @ ..] if rest.iter().all(|s| s == one) => {
-            match *one {
-                // Several windows of one object each are JSON Lines.
-                "single_object" if !rest.is_empty() => "json_lines",
-                "graph_page" if !rest.is_empty() => "graph_pages_concatenated",
-                "json_array" if !rest.is_empty() => "json_arrays_concatenated",
-                other => other,
-            }
-        }
-        _ if all(&["json_lines", "single_object"]) => "json_lines",
-        _ if all(&["graph_page", "graph_pages_concatenated"]) => "graph_pages_concatenated",
-        _ if all(&["json_array", "json_arrays_concatenated"]) => "json_arrays_concatenated",
-        _ => "mixed",
-    }
-}
-
-/// The first pass over `path` in windows of `window` bytes, or `None` when
-/// the file is smaller than `min` bytes or cannot be cut (read it whole).
-pub(super) fn process_windowed(path: &Path, min: u64, window: usize) -> Result<Option<Parsed>> {
+/// The first pass over `path` in windows, or `None` when it is too small or
+/// cannot be cut (read it whole). Decompressed text is copied to `copy`.
+pub(super) fn process_windowed(
+    path: &Path,
+    opts: WindowOptions,
+    copy_to: &Path,
+) -> Result<Option<Parsed>> {
     let io = |e| Error::io(path, "cannot read", e);
-    let mut file = File::open(path).map_err(io)?;
-    let size = file.metadata().map_err(io)?.len();
-    if size < min {
-        return Ok(None);
-    }
+    let mut magic = [0u8; 4];
+    let size = {
+        let mut file = File::open(path).map_err(io)?;
+        let n = file.read(&mut magic).map_err(io)?;
+        if n < magic.len() {
+            return Ok(None);
+        }
+        file.metadata().map_err(io)?.len()
+    };
+    let stored = Stored::new(File::open(path).map_err(io)?);
+    let text = match magic {
+        [0x1f, 0x8b, ..] if size >= opts.min / 8 => {
+            Text::Gzip(Box::new(flate2::read::MultiGzDecoder::new(stored)))
+        }
+        [0x28, 0xb5, 0x2f, 0xfd] if size >= opts.min / 8 => {
+            match zstd::stream::read::Decoder::new(stored) {
+                Ok(d) => Text::Zstd(Box::new(d)),
+                Err(_) => return Ok(None),
+            }
+        }
+        [b'{' | b'[', ..] if size >= opts.min => Text::Plain(stored),
+        _ => return Ok(None),
+    };
+    let compressed = !matches!(text, Text::Plain(_));
+    let total = size.saturating_mul(MAX_RATIO).max(opts.limit);
+    let limit = if !compressed {
+        (u64::MAX, String::new())
+    } else if opts.limit <= total {
+        let l = opts.limit;
+        (
+            l,
+            format!("decompressed size exceeds the limit of {l} bytes (--max-decompressed-size)"),
+        )
+    } else {
+        (
+            total,
+            format!("decompression bomb: the evidence file expands past {total} bytes, {MAX_RATIO} times its size"),
+        )
+    };
+    let copy = if compressed {
+        let f =
+            File::create(copy_to).map_err(|e| Error::io(copy_to, "cannot write spill file", e))?;
+        Some(BufWriter::with_capacity(1 << 20, f))
+    } else {
+        None
+    };
+    let mut reader = Counted {
+        text,
+        copy,
+        bytes: 0,
+        limit,
+    };
+    let read = read_windows(&mut reader, opts.window);
+    let Counted {
+        text, copy, bytes, ..
+    } = reader;
+    let mut leaf = Leaf {
+        path: path.display().to_string(),
+        member: None,
+        stored_size: size,
+        sha256: String::new(),
+        compression: text.compression().into(),
+        bytes: LeafBytes::Consumed(bytes),
+    };
+    let discard_copy = |copy: Option<BufWriter<File>>| {
+        if copy.is_some() {
+            drop(copy);
+            let _ = std::fs::remove_file(copy_to);
+        }
+    };
+    let windows = match read {
+        Ok(Some(w)) => w,
+        Ok(None) => {
+            discard_copy(copy);
+            return Ok(None);
+        }
+        Err(e) => {
+            // Unreadable as a whole, as when read whole: one reject, no rows.
+            let code = match e.get_ref().map(|r| r.is::<LimitExceeded>()) {
+                Some(true) => "limit_exceeded",
+                _ if compressed => "decompress_failed",
+                _ => "io_error",
+            };
+            discard_copy(copy);
+            leaf.sha256 = text.into_stored().finish().unwrap_or_default();
+            let stream = Processed {
+                leaf,
+                kind: "file",
+                encoding: None,
+                parse: unreadable(code, &format!("cannot read: {e}")),
+            };
+            return Ok(Some(Parsed {
+                stream,
+                keys: Vec::new(),
+                text: TextSource::Empty,
+            }));
+        }
+    };
+    leaf.sha256 = text.into_stored().finish().map_err(io)?;
+    let source = match copy {
+        Some(mut w) => {
+            w.flush()
+                .map_err(|e| Error::io(copy_to, "cannot write spill file", e))?;
+            TextSource::Spilled(copy_to.to_path_buf())
+        }
+        None => TextSource::Evidence {
+            path: path.to_path_buf(),
+            base: 0,
+        },
+    };
+    Ok(Some(windows.finish(leaf, source)))
+}
+
+/// Reads the head of `reader` and the rest in windows of the layout it has.
+fn read_windows(reader: &mut Counted, window: usize) -> std::io::Result<Option<Windows>> {
     let mut head = Vec::with_capacity(HEAD_BYTES);
-    (&mut file)
+    (&mut *reader)
         .take(HEAD_BYTES as u64)
-        .read_to_end(&mut head)
-        .map_err(io)?;
-    let mut hasher = Sha256::new();
-    hasher.update(&head);
-    if !windowable(&head) {
-        return items::process_items(path, &mut file, head, hasher, window);
+        .read_to_end(&mut head)?;
+    if lines::windowable(&head) {
+        return lines::read_lines(reader, head, window).map(|(w, _)| Some(w));
     }
-    let mut buf = head;
-    let mut eof = false;
-    // File offset and lines before `buf[0]`.
-    let (mut base, mut lines) = (0u64, 0u64);
-    let mut windows = Windows::default();
-    let mut grow = false;
-    loop {
-        // Fill the window; grow it while it holds no boundary.
-        while !eof && (grow || buf.len() < window || last_cut(&buf).is_none()) {
-            let want = window.max(buf.len());
-            let before = buf.len();
-            (&mut file)
-                .take(want as u64)
-                .read_to_end(&mut buf)
-                .map_err(io)?;
-            hasher.update(&buf[before..]);
-            eof = buf.len() == before;
-            grow = false;
-        }
-        let Some(cut) = window_end(&buf, window, eof) else {
-            grow = true;
-            continue;
-        };
-        if cut == 0 {
-            break;
-        }
-        let text = &buf[..cut];
-        let (part, sets) = parse_leaf(&utf8_window(text, base));
-        windows.add(part, sets, base, lines);
-        lines += memchr::memchr_iter(b'\n', text).count() as u64;
-        base += cut as u64;
-        buf.drain(..cut);
-    }
-    let shape = merged_shape(&windows.shapes);
-    Ok(Some(windows.finish(path, base, hasher, shape)))
+    Ok(items::read_items(reader, head, window)?.map(|(w, _)| w))
 }
 
 /// What the windows of one file parsed, put together.
 #[derive(Default)]
 pub(super) struct Windows {
     parse: LeafParse,
+    /// The layout of each window, in order.
     pub(super) shapes: Vec<&'static str>,
+    /// The layout of the whole file.
+    pub(super) shape: &'static str,
     keys: Vec<KeySet>,
 }
 
@@ -232,32 +229,14 @@ impl Windows {
         self.parse.pages_with_next_link = self.parse.pages_with_next_link.min(1);
     }
 
-    /// The file's stream: `size` bytes hashed by `hasher`, of layout `shape`.
-    pub(super) fn finish(
-        mut self,
-        path: &Path,
-        size: u64,
-        hasher: Sha256,
-        shape: &'static str,
-    ) -> Parsed {
-        self.parse.shape = shape;
-        let leaf = Leaf {
-            path: path.display().to_string(),
-            member: None,
-            stored_size: size,
-            sha256: hex::encode(hasher.finalize()),
-            compression: "none".into(),
-            bytes: LeafBytes::Consumed(size),
-        };
+    /// The stream of `leaf`, whose text is at `text`.
+    fn finish(mut self, leaf: Leaf, text: TextSource) -> Parsed {
+        self.parse.shape = self.shape;
         let stream = Processed {
             leaf,
             kind: "file",
             encoding: Some("utf-8"),
             parse: self.parse,
-        };
-        let text = TextSource::Evidence {
-            path: path.to_path_buf(),
-            base: 0,
         };
         Parsed {
             stream,
@@ -267,127 +246,100 @@ impl Windows {
     }
 }
 
+/// [`process_windowed`] for tests: no decompression limit, the copy beside
+/// `path`.
+#[cfg(test)]
+pub(super) fn windowed(path: &Path, min: u64, window: usize) -> Option<Parsed> {
+    let opts = WindowOptions {
+        min,
+        window,
+        limit: u64::MAX,
+    };
+    process_windowed(path, opts, &path.with_extension("copy")).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
+    use super::lines::tests::rows;
     use super::*;
+    use crate::input::encoding::decode;
+    use crate::parse::parse_leaf;
+    use sha2::{Digest, Sha256};
 
-    #[test]
-    fn windows_end_between_top_level_values_only() {
-        assert_eq!(last_cut(b"{\"a\":1}\n{\"b\":2}\n"), Some(8));
-        assert_eq!(last_cut(b"{\"a\":1}\r\n{\"b\":2}"), Some(9));
-        // Inside a pretty-printed page: indented braces are not boundaries.
-        assert_eq!(last_cut(b"{\n  \"value\": [\n    {\n    },\n    {\n"), None);
-        // A line starting with `{` after a line that did not end a value.
-        assert_eq!(last_cut(b"{\"a\":\n{\"b\":2}"), None);
-        let two = b"{\"a\":1}\r\n{\"b\":2}\n{\"c\":3}";
-        assert_eq!(first_cut(two, 0), Some(9));
-        assert_eq!(first_cut(two, 10), Some(17));
-        assert_eq!(first_cut(two, 18), None);
-        assert!(windowable(b"{\"a\":1}\n{\"b\":2}\n"));
-        assert!(!windowable(b"[{\"a\":1},\n{\"b\":2}]"));
-        assert!(!windowable(b"\xEF\xBB\xBF{\"a\":1}\n{\"b\":2}\n"));
-        assert_eq!(merged_shape(&["json_lines", "single_object"]), "json_lines");
-        assert_eq!(merged_shape(&["graph_page"]), "graph_page");
-        assert_eq!(
-            merged_shape(&["graph_page", "graph_page"]),
-            "graph_pages_concatenated"
-        );
-        assert_eq!(
-            merged_shape(&["single_object", "single_object"]),
-            "json_lines"
-        );
-        assert_eq!(
-            merged_shape(&["json_lines", "empty_or_unreadable"]),
-            "json_lines"
-        );
-        assert_eq!(
-            merged_shape(&["graph_error", "empty_or_unreadable"]),
-            "graph_error"
-        );
-        assert_eq!(
-            merged_shape(&["graph_page", "graph_pages_concatenated"]),
-            "graph_pages_concatenated"
-        );
-        assert_eq!(merged_shape(&["graph_page", "json_lines"]), "mixed");
-    }
-
-    pub(super) type KeyRow = (usize, String, u64, u64, u64, (u64, u64));
-
-    pub(super) fn rows(sets: &[KeySet]) -> Vec<KeyRow> {
-        let mut out = Vec::new();
-        for set in sets {
-            for (k, keys) in set.iter().enumerate() {
-                for i in 0..keys.len() {
-                    let id = format!("{:?}", keys.id(i));
-                    out.push((
-                        k,
-                        id,
-                        keys.hash[i],
-                        keys.offset[i],
-                        keys.line[i],
-                        keys.span[i],
-                    ));
-                }
-            }
-        }
-        out.sort();
-        out
-    }
-
-    #[test]
-    fn a_file_read_in_windows_gives_what_reading_it_whole_gives() {
+    fn jsonl() -> String {
         let page = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/testdata/sample-evidence/signins/v1.0/page-001.json"
         ))
         .unwrap();
         let whole: serde_json::Value = serde_json::from_slice(&page).unwrap();
-        // JSON Lines with CRLF and blank lines, a cut record, a wrong type
-        // and a duplicate key.
-        let mut text = String::new();
-        for (i, r) in whole["value"].as_array().unwrap().iter().enumerate() {
-            text.push_str(&r.to_string());
-            text.push_str(if i % 3 == 0 { "\r\n" } else { "\n" });
-            match i {
-                5 => text.push_str("\n\n"),
-                7 => text.push_str("{\"id\": \"broken\", \"createdDateTime\": \n"),
-                19 => text.push_str("[1, 2]\n"),
-                30 => text.push_str("{\"id\":\"d\",\"id\":\"e\"}\n"),
-                _ => {}
-            }
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("export.jsonl");
-        std::fs::write(&path, &text).unwrap();
+        let lines: Vec<String> = whole["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        lines.join("\n") + "\n"
+    }
 
-        let (whole_parse, whole_keys) =
-            parse_leaf(&crate::input::encoding::decode(text.as_bytes()));
-        // Windows of about three records, and of one byte (one value each).
-        for window in [3000, 200] {
-            let parsed = process_windowed(&path, 0, window).unwrap().unwrap();
-            let p = &parsed.stream.parse;
-            assert_eq!(p.read, whole_parse.read);
-            assert_eq!(p.shape, whole_parse.shape);
-            assert_eq!(
-                format!("{:?}", p.rejects),
-                format!("{:?}", whole_parse.rejects)
-            );
-            assert_eq!(p.rejects.len(), 4);
-            assert_eq!(rows(&parsed.keys), rows(&whole_keys));
-            assert!(
-                parsed.keys.len() > 5,
-                "{window}: {} windows",
-                parsed.keys.len()
-            );
-            let leaf = &parsed.stream.leaf;
-            assert_eq!(leaf.stored_size, text.len() as u64);
-            assert_eq!(leaf.sha256, hex::encode(Sha256::digest(text.as_bytes())));
-        }
-        // Below the size threshold, or not cuttable: read whole.
-        assert!(process_windowed(&path, u64::MAX, 1).unwrap().is_none());
-        // A page and a bare array are windowed by their elements (see `items`);
-        // anything else is read whole.
-        std::fs::write(&path, b"{\"a\":1} 7").unwrap();
-        assert!(process_windowed(&path, 0, 1).unwrap().is_none());
+    fn gzip(text: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(text).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn a_gzip_file_is_decompressed_window_by_window_and_copied_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = jsonl();
+        let stored = gzip(text.as_bytes());
+        let path = dir.path().join("export.jsonl.gz");
+        std::fs::write(&path, &stored).unwrap();
+        let copy = dir.path().join("copy.txt");
+        let opts = WindowOptions {
+            min: 0,
+            window: 3000,
+            limit: u64::MAX,
+        };
+        let parsed = process_windowed(&path, opts, &copy).unwrap().unwrap();
+        let (whole, whole_keys) = parse_leaf(&decode(text.as_bytes()));
+        assert!(parsed.keys.len() > 5);
+        assert_eq!(rows(&parsed.keys), rows(&whole_keys));
+        assert_eq!(parsed.stream.parse.read, whole.read);
+        let leaf = &parsed.stream.leaf;
+        assert_eq!(leaf.compression, "gzip");
+        assert_eq!(leaf.stored_size, stored.len() as u64);
+        assert_eq!(leaf.decompressed_size(), Some(text.len() as u64));
+        assert_eq!(leaf.sha256, hex::encode(Sha256::digest(&stored)));
+        assert!(matches!(&parsed.text, TextSource::Spilled(p) if *p == copy));
+        assert_eq!(std::fs::read(&copy).unwrap(), text.as_bytes());
+
+        // Past --max-decompressed-size: one limit_exceeded reject, no rows,
+        // no copy left behind.
+        let opts = WindowOptions {
+            limit: 10_000,
+            ..opts
+        };
+        let parsed = process_windowed(&path, opts, &copy).unwrap().unwrap();
+        assert!(parsed.keys.is_empty());
+        let p = &parsed.stream.parse;
+        assert_eq!(p.shape, "unreadable");
+        assert_eq!(p.rejects.len(), 1);
+        assert_eq!(p.rejects[0].reason.as_str(), "limit_exceeded");
+        assert!(
+            p.rejects[0].message.contains("limit of 10000 bytes"),
+            "{}",
+            p.rejects[0].message
+        );
+        assert!(!copy.exists());
+        // Too small to window, or not JSON: read whole by the caller.
+        let small = WindowOptions {
+            min: u64::MAX,
+            ..opts
+        };
+        assert!(process_windowed(&path, small, &copy).unwrap().is_none());
+        std::fs::write(&path, gzip(b"not json")).unwrap();
+        assert!(process_windowed(&path, opts, &copy).unwrap().is_none());
+        assert!(!copy.exists());
     }
 }

@@ -9,14 +9,9 @@
 //! to the file, so the keys and rejects are those of reading it whole. The
 //! last window is the file's real tail.
 
-use std::fs::File;
 use std::io::Read;
-use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
-use super::{Parsed, Windows};
-use crate::error::{Error, Result};
+use super::Windows;
 use crate::input::encoding::utf8_window;
 use crate::parse::parse_window;
 use crate::parse::scan::{scan_from, Damage, Piece};
@@ -90,17 +85,15 @@ fn split(text: &[u8], header: usize, first_item: u32) -> Option<(usize, usize, u
     Some((last_end, next, item))
 }
 
-/// The first pass over the array or page at `path` in windows of about
-/// `window` bytes, given its first bytes `head` (already read from `file`
-/// and hashed into `hasher`), or `None` when it is not one.
-pub(super) fn process_items(
-    path: &Path,
-    file: &mut File,
+/// The first pass over the text read from `reader`, whose first bytes
+/// `head` were read already, in windows of about `window` bytes of
+/// elements: the windows and the size of the text, or `None` when the text
+/// is not one array or page.
+pub(super) fn read_items(
+    reader: &mut impl Read,
     head: Vec<u8>,
-    mut hasher: Sha256,
     window: usize,
-) -> Result<Option<Parsed>> {
-    let io = |e| Error::io(path, "cannot read", e);
+) -> std::io::Result<Option<(Windows, u64)>> {
     let Some((header_len, closing)) = header(&head) else {
         return Ok(None);
     };
@@ -121,11 +114,9 @@ pub(super) fn process_items(
         // Read past `size`, so a window cut short is told from the file's end.
         while !eof && buf.len() <= size {
             let before = buf.len();
-            (&mut *file)
+            reader
                 .take(size.max(buf.len()) as u64)
-                .read_to_end(&mut buf)
-                .map_err(io)?;
-            hasher.update(&buf[before..]);
+                .read_to_end(&mut buf)?;
             eof = buf.len() == before;
         }
         let last = eof && buf.len() <= size;
@@ -162,24 +153,18 @@ pub(super) fn process_items(
         item = next_item;
     }
     // One document, however many windows read it.
-    let shape = windows
+    windows.shape = windows
         .shapes
         .first()
         .copied()
         .unwrap_or("empty_or_unreadable");
     windows.one_document();
-    Ok(Some(windows.finish(
-        path,
-        start + buf.len() as u64,
-        hasher,
-        shape,
-    )))
+    Ok(Some((windows, start + buf.len() as u64)))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::process_windowed;
-    use super::super::tests::rows;
+    use super::super::lines::tests::rows;
     use crate::input::encoding::decode;
     use crate::parse::parse_leaf;
 
@@ -201,7 +186,7 @@ mod tests {
         let (whole, whole_keys) = parse_leaf(&decode(text.as_bytes()));
         assert_eq!(whole.shape, shape);
         for window in [3000, 200] {
-            let parsed = process_windowed(&path, 0, window).unwrap().unwrap();
+            let parsed = super::super::windowed(&path, 0, window).unwrap();
             let p = &parsed.stream.parse;
             assert!(
                 parsed.keys.len() > 5,

@@ -1,0 +1,287 @@
+//! Windows of a file of top-level values on their own lines: JSON Lines,
+//! concatenated objects or concatenated Graph pages.
+//!
+//! A window ends where a line starts with `{` right after a line that ended
+//! with `}`: the boundary between two top-level values, which no JSON string
+//! can contain (strings cannot hold a raw newline).
+
+use std::io::Read;
+
+use super::Windows;
+use crate::input::encoding::utf8_window;
+use crate::parse::parse_leaf;
+use crate::parse::scan::{scan, Damage, Piece};
+
+/// One past the newline(s) of the last boundary between two top-level
+/// values in `b`: a `{` that starts a line after a line ending with `}`.
+fn last_cut(b: &[u8]) -> Option<usize> {
+    let mut end = b.len();
+    while let Some(nl) = memchr::memrchr(b'\n', &b[..end]) {
+        end = nl;
+        if b.get(nl + 1) != Some(&b'{') {
+            continue;
+        }
+        let before = b[..nl].strip_suffix(b"\r").unwrap_or(&b[..nl]);
+        if before.last() == Some(&b'}') {
+            return Some(nl + 1);
+        }
+    }
+    None
+}
+
+/// The first boundary (see [`last_cut`]) at or after byte `from` of `b`.
+fn first_cut(b: &[u8], from: usize) -> Option<usize> {
+    let mut at = from.max(1);
+    while let Some(k) = memchr::memchr(b'{', b.get(at..).unwrap_or_default()) {
+        let brace = at + k;
+        if b[brace - 1] == b'\n' {
+            let line = &b[..brace - 1];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.last() == Some(&b'}') {
+                return Some(brace);
+            }
+        }
+        at = brace + 1;
+    }
+    None
+}
+
+/// Where the window at the start of `buf` ends: the last boundary inside
+/// `window` bytes, else the first after them, else the end of the input.
+///
+/// A window never cuts a damaged value short: what the scanner says of one
+/// can depend on bytes after the boundary (a cut line swallows the next one
+/// and fails at the `{` after it), and cut short it would read as truncated
+/// instead. When a window holds a truncated value, it ends before that
+/// value instead, or, when that is its first value, at a later boundary
+/// where the value is seen whole. `None` when more input is needed.
+fn window_end(buf: &[u8], window: usize, eof: bool) -> Option<usize> {
+    let mut cut = last_cut(&buf[..window.min(buf.len())])
+        .or_else(|| first_cut(buf, window))
+        .unwrap_or(buf.len());
+    loop {
+        if cut == buf.len() {
+            return eof.then_some(cut);
+        }
+        // Only the end of the input truncates a value; inside the file the
+        // scanner only ran out of window.
+        let scanned = scan(&buf[..cut]);
+        let truncated = scanned.pieces.iter().find_map(|p| match p {
+            Piece::Damaged {
+                start,
+                damage: Damage::Truncated,
+                ..
+            } => Some(*start),
+            _ => None,
+        });
+        let Some(start) = truncated else {
+            return Some(cut);
+        };
+        match last_cut(&buf[..=start]) {
+            Some(before) if before > 0 => return Some(before),
+            _ => cut = first_cut(buf, cut + 1).unwrap_or(buf.len()),
+        }
+    }
+}
+
+/// Whether a file starting with `head` is top-level values a window can cut.
+pub(super) fn windowable(head: &[u8]) -> bool {
+    head.first() == Some(&b'{') && last_cut(head).is_some()
+}
+
+/// The shape of the whole file from the shapes of its windows, as scanning
+/// it whole names it: windows with no values do not count.
+fn merged_shape(shapes: &[&'static str]) -> &'static str {
+    let neutral = ["empty_or_unreadable", "graph_error"];
+    let values: Vec<&'static str> = shapes
+        .iter()
+        .copied()
+        .filter(|s| !neutral.contains(s))
+        .collect();
+    let all = |set: &[&str]| values.iter().all(|s| set.contains(s));
+    match values.as_slice() {
+        [] if shapes.contains(&"graph_error") => "graph_error",
+        [] => "empty_or_unreadable",
+        [one, rest @ ..] if rest.iter().all(|s| s == one) => {
+            match *one {
+                // Several windows of one object each are JSON Lines.
+                "single_object" if !rest.is_empty() => "json_lines",
+                "graph_page" if !rest.is_empty() => "graph_pages_concatenated",
+                "json_array" if !rest.is_empty() => "json_arrays_concatenated",
+                other => other,
+            }
+        }
+        _ if all(&["json_lines", "single_object"]) => "json_lines",
+        _ if all(&["graph_page", "graph_pages_concatenated"]) => "graph_pages_concatenated",
+        _ if all(&["json_array", "json_arrays_concatenated"]) => "json_arrays_concatenated",
+        _ => "mixed",
+    }
+}
+
+/// The first pass over the text read from `reader`, whose first bytes
+/// `head` were read already, in windows of about `window` bytes: the
+/// windows, and the size of the text.
+pub(super) fn read_lines(
+    reader: &mut impl Read,
+    head: Vec<u8>,
+    window: usize,
+) -> std::io::Result<(Windows, u64)> {
+    let mut buf = head;
+    let mut eof = false;
+    // Offset and lines of the text before `buf[0]`.
+    let (mut base, mut lines) = (0u64, 0u64);
+    let mut windows = Windows::default();
+    let mut grow = false;
+    loop {
+        // Fill the window; grow it while it holds no boundary.
+        while !eof && (grow || buf.len() < window || last_cut(&buf).is_none()) {
+            let want = window.max(buf.len());
+            let before = buf.len();
+            reader.take(want as u64).read_to_end(&mut buf)?;
+            eof = buf.len() == before;
+            grow = false;
+        }
+        let Some(cut) = window_end(&buf, window, eof) else {
+            grow = true;
+            continue;
+        };
+        if cut == 0 {
+            break;
+        }
+        let text = &buf[..cut];
+        let (part, sets) = parse_leaf(&utf8_window(text, base));
+        windows.add(part, sets, base, lines);
+        lines += memchr::memchr_iter(b'\n', text).count() as u64;
+        base += cut as u64;
+        buf.drain(..cut);
+    }
+    windows.shape = merged_shape(&windows.shapes);
+    Ok((windows, base))
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::parse::KeySet;
+    use sha2::{Digest, Sha256};
+
+    #[test]
+    fn windows_end_between_top_level_values_only() {
+        assert_eq!(last_cut(b"{\"a\":1}\n{\"b\":2}\n"), Some(8));
+        assert_eq!(last_cut(b"{\"a\":1}\r\n{\"b\":2}"), Some(9));
+        // Inside a pretty-printed page: indented braces are not boundaries.
+        assert_eq!(last_cut(b"{\n  \"value\": [\n    {\n    },\n    {\n"), None);
+        // A line starting with `{` after a line that did not end a value.
+        assert_eq!(last_cut(b"{\"a\":\n{\"b\":2}"), None);
+        let two = b"{\"a\":1}\r\n{\"b\":2}\n{\"c\":3}";
+        assert_eq!(first_cut(two, 0), Some(9));
+        assert_eq!(first_cut(two, 10), Some(17));
+        assert_eq!(first_cut(two, 18), None);
+        assert!(windowable(b"{\"a\":1}\n{\"b\":2}\n"));
+        assert!(!windowable(b"[{\"a\":1},\n{\"b\":2}]"));
+        assert!(!windowable(b"\xEF\xBB\xBF{\"a\":1}\n{\"b\":2}\n"));
+        assert_eq!(merged_shape(&["json_lines", "single_object"]), "json_lines");
+        assert_eq!(merged_shape(&["graph_page"]), "graph_page");
+        assert_eq!(
+            merged_shape(&["graph_page", "graph_page"]),
+            "graph_pages_concatenated"
+        );
+        assert_eq!(
+            merged_shape(&["single_object", "single_object"]),
+            "json_lines"
+        );
+        assert_eq!(
+            merged_shape(&["json_lines", "empty_or_unreadable"]),
+            "json_lines"
+        );
+        assert_eq!(
+            merged_shape(&["graph_error", "empty_or_unreadable"]),
+            "graph_error"
+        );
+        assert_eq!(
+            merged_shape(&["graph_page", "graph_pages_concatenated"]),
+            "graph_pages_concatenated"
+        );
+        assert_eq!(merged_shape(&["graph_page", "json_lines"]), "mixed");
+    }
+
+    pub(in crate::convert::window) type KeyRow = (usize, String, u64, u64, u64, (u64, u64));
+
+    pub(in crate::convert::window) fn rows(sets: &[KeySet]) -> Vec<KeyRow> {
+        let mut out = Vec::new();
+        for set in sets {
+            for (k, keys) in set.iter().enumerate() {
+                for i in 0..keys.len() {
+                    let id = format!("{:?}", keys.id(i));
+                    out.push((
+                        k,
+                        id,
+                        keys.hash[i],
+                        keys.offset[i],
+                        keys.line[i],
+                        keys.span[i],
+                    ));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_file_read_in_windows_gives_what_reading_it_whole_gives() {
+        let page = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/sample-evidence/signins/v1.0/page-001.json"
+        ))
+        .unwrap();
+        let whole: serde_json::Value = serde_json::from_slice(&page).unwrap();
+        // JSON Lines with CRLF and blank lines, a cut record, a wrong type
+        // and a duplicate key.
+        let mut text = String::new();
+        for (i, r) in whole["value"].as_array().unwrap().iter().enumerate() {
+            text.push_str(&r.to_string());
+            text.push_str(if i % 3 == 0 { "\r\n" } else { "\n" });
+            match i {
+                5 => text.push_str("\n\n"),
+                7 => text.push_str("{\"id\": \"broken\", \"createdDateTime\": \n"),
+                19 => text.push_str("[1, 2]\n"),
+                30 => text.push_str("{\"id\":\"d\",\"id\":\"e\"}\n"),
+                _ => {}
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.jsonl");
+        std::fs::write(&path, &text).unwrap();
+
+        let (whole_parse, whole_keys) =
+            parse_leaf(&crate::input::encoding::decode(text.as_bytes()));
+        // Windows of about three records, and of one byte (one value each).
+        for window in [3000, 200] {
+            let parsed = super::super::windowed(&path, 0, window).unwrap();
+            let p = &parsed.stream.parse;
+            assert_eq!(p.read, whole_parse.read);
+            assert_eq!(p.shape, whole_parse.shape);
+            assert_eq!(
+                format!("{:?}", p.rejects),
+                format!("{:?}", whole_parse.rejects)
+            );
+            assert_eq!(p.rejects.len(), 4);
+            assert_eq!(rows(&parsed.keys), rows(&whole_keys));
+            assert!(
+                parsed.keys.len() > 5,
+                "{window}: {} windows",
+                parsed.keys.len()
+            );
+            let leaf = &parsed.stream.leaf;
+            assert_eq!(leaf.stored_size, text.len() as u64);
+            assert_eq!(leaf.sha256, hex::encode(Sha256::digest(text.as_bytes())));
+        }
+        // Below the size threshold, or not cuttable: read whole.
+        assert!(super::super::windowed(&path, u64::MAX, 1).is_none());
+        // A page and a bare array are windowed by their elements (see `items`);
+        // anything else is read whole.
+        std::fs::write(&path, b"{\"a\":1} 7").unwrap();
+        assert!(super::super::windowed(&path, 0, 1).is_none());
+    }
+}
