@@ -310,8 +310,9 @@ pub struct ConvertArgs {
 
     /// Largest decompressed size of one stream (file, gzip/zstd stream or zip
     /// member) read into memory whole, e.g. 512M or 4G; larger streams are
-    /// rejected as limit_exceeded. Plain UTF-8 JSON Lines, arrays and pages
-    /// of 256 MiB or more are read in windows and need no limit.
+    /// rejected as limit_exceeded. Large plain UTF-8 JSON Lines, arrays and
+    /// pages are read in windows and need no limit; gzip and zstd ones are
+    /// decompressed in windows and still count against it.
     #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size, help_heading = "Input")]
     pub max_decompressed_size: u64,
 
