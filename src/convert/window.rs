@@ -8,8 +8,8 @@
 //! and rejects are moved to their place in the file. The file may be plain
 //! UTF-8 (the second pass then reads records in place) or gzip or zstd
 //! ([`source`]: decompressed as it is read, and the text copied once for the
-//! second pass). Anything else (zip members, UTF-16 or BOM files, other
-//! layouts) is read whole by the caller.
+//! second pass), with or without a UTF-8 byte order mark. Anything else
+//! (zip members, UTF-16 files, other layouts) is read whole by the caller.
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -85,9 +85,13 @@ pub(super) fn process_windowed(
                 Err(_) => return Ok(None),
             }
         }
-        [b'{' | b'[', ..] if size >= opts.min => Text::Plain(stored),
+        [b'{' | b'[', ..] | [0xef, 0xbb, 0xbf, b'{' | b'['] if size >= opts.min => {
+            Text::Plain(stored)
+        }
         _ => return Ok(None),
     };
+    // A UTF-8 byte order mark (Windows PowerShell's `-Encoding UTF8`).
+    let bom: u64 = if magic[0] == 0xef { 3 } else { 0 };
     let compressed = !matches!(text, Text::Plain(_));
     let total = size.saturating_mul(MAX_RATIO).max(opts.limit);
     let limit = if !compressed {
@@ -117,7 +121,7 @@ pub(super) fn process_windowed(
         bytes: 0,
         limit,
     };
-    let read = read_windows(&mut reader, opts.window);
+    let read = read_windows(&mut reader, opts.window, bom);
     let Counted {
         text, copy, bytes, ..
     } = reader;
@@ -172,22 +176,24 @@ pub(super) fn process_windowed(
         }
         None => TextSource::Evidence {
             path: path.to_path_buf(),
-            base: 0,
+            base: bom,
         },
     };
-    Ok(Some(windows.finish(leaf, source)))
+    let encoding = if bom > 0 { "utf-8-bom" } else { "utf-8" };
+    Ok(Some(windows.finish(leaf, source, encoding)))
 }
 
 /// Reads the head of `reader` and the rest in windows of the layout it has.
-fn read_windows(reader: &mut Counted, window: usize) -> std::io::Result<Option<Windows>> {
+fn read_windows(reader: &mut Counted, window: usize, bom: u64) -> std::io::Result<Option<Windows>> {
+    std::io::copy(&mut (&mut *reader).take(bom), &mut std::io::sink())?;
     let mut head = Vec::with_capacity(HEAD_BYTES);
     (&mut *reader)
         .take(HEAD_BYTES as u64)
         .read_to_end(&mut head)?;
     if lines::windowable(&head) {
-        return lines::read_lines(reader, head, window).map(|(w, _)| Some(w));
+        return lines::read_lines(reader, head, window, bom).map(|(w, _)| Some(w));
     }
-    Ok(items::read_items(reader, head, window)?.map(|(w, _)| w))
+    Ok(items::read_items(reader, head, window, bom)?.map(|(w, _)| w))
 }
 
 /// What the windows of one file parsed, put together.
@@ -229,13 +235,13 @@ impl Windows {
         self.parse.pages_with_next_link = self.parse.pages_with_next_link.min(1);
     }
 
-    /// The stream of `leaf`, whose text is at `text`.
-    fn finish(mut self, leaf: Leaf, text: TextSource) -> Parsed {
+    /// The stream of `leaf`, in `encoding`, whose text is at `text`.
+    fn finish(mut self, leaf: Leaf, text: TextSource, encoding: &'static str) -> Parsed {
         self.parse.shape = self.shape;
         let stream = Processed {
             leaf,
             kind: "file",
-            encoding: Some("utf-8"),
+            encoding: Some(encoding),
             parse: self.parse,
         };
         Parsed {
@@ -341,5 +347,32 @@ mod tests {
         std::fs::write(&path, gzip(b"not json")).unwrap();
         assert!(process_windowed(&path, opts, &copy).unwrap().is_none());
         assert!(!copy.exists());
+    }
+
+    #[test]
+    fn a_file_with_a_utf8_bom_is_windowed_with_positions_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = jsonl();
+        text.insert_str(
+            text.len() / 2,
+            "{\"id\": \"broken\", \"createdDateTime\": \n",
+        );
+        let mut stored = b"\xEF\xBB\xBF".to_vec();
+        stored.extend_from_slice(text.as_bytes());
+        let path = dir.path().join("export.jsonl");
+        std::fs::write(&path, &stored).unwrap();
+        let parsed = windowed(&path, 0, 3000).unwrap();
+        let (whole, whole_keys) = parse_leaf(&decode(&stored));
+        assert!(parsed.keys.len() > 5);
+        assert_eq!(rows(&parsed.keys), rows(&whole_keys));
+        let p = &parsed.stream.parse;
+        assert_eq!(format!("{:?}", p.rejects), format!("{:?}", whole.rejects));
+        assert_eq!(p.rejects.len(), 1);
+        assert_eq!(parsed.stream.encoding, Some("utf-8-bom"));
+        assert_eq!(
+            parsed.stream.leaf.decompressed_size(),
+            Some(stored.len() as u64)
+        );
+        assert!(matches!(parsed.text, TextSource::Evidence { base: 3, .. }));
     }
 }

@@ -88,11 +88,12 @@ fn split(text: &[u8], header: usize, first_item: u32) -> Option<(usize, usize, u
 /// The first pass over the text read from `reader`, whose first bytes
 /// `head` were read already, in windows of about `window` bytes of
 /// elements: the windows and the size of the text, or `None` when the text
-/// is not one array or page.
+/// is not one array or page. The text starts `bom` bytes into its stream.
 pub(super) fn read_items(
     reader: &mut impl Read,
     head: Vec<u8>,
     window: usize,
+    bom: u64,
 ) -> std::io::Result<Option<(Windows, u64)>> {
     let Some((header_len, closing)) = header(&head) else {
         return Ok(None);
@@ -141,7 +142,7 @@ pub(super) fn read_items(
         }
         // Text byte p (past the header) is file byte start + p - header_len.
         let shift = start - header_len as u64;
-        let (part, sets) = parse_window(&utf8_window(&text, shift), item);
+        let (part, sets) = parse_window(&utf8_window(&text, shift + bom), item);
         windows.add(part, sets, shift, lines - header_lines);
         if last {
             break;

@@ -120,11 +120,13 @@ fn merged_shape(shapes: &[&'static str]) -> &'static str {
 
 /// The first pass over the text read from `reader`, whose first bytes
 /// `head` were read already, in windows of about `window` bytes: the
-/// windows, and the size of the text.
+/// windows, and the size of the text. The text starts `bom` bytes into its
+/// stream.
 pub(super) fn read_lines(
     reader: &mut impl Read,
     head: Vec<u8>,
     window: usize,
+    bom: u64,
 ) -> std::io::Result<(Windows, u64)> {
     let mut buf = head;
     let mut eof = false;
@@ -149,7 +151,7 @@ pub(super) fn read_lines(
             break;
         }
         let text = &buf[..cut];
-        let (part, sets) = parse_leaf(&utf8_window(text, base));
+        let (part, sets) = parse_leaf(&utf8_window(text, base + bom));
         windows.add(part, sets, base, lines);
         lines += memchr::memchr_iter(b'\n', text).count() as u64;
         base += cut as u64;
