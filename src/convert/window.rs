@@ -273,15 +273,7 @@ mod tests {
     use sha2::{Digest, Sha256};
 
     fn jsonl() -> String {
-        let page = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/testdata/sample-evidence/signins/v1.0/page-001.json"
-        ))
-        .unwrap();
-        let whole: serde_json::Value = serde_json::from_slice(&page).unwrap();
-        let lines: Vec<String> = whole["value"]
-            .as_array()
-            .unwrap()
+        let lines: Vec<String> = crate::parse::sample_sign_ins()
             .iter()
             .map(|r| r.to_string())
             .collect();

@@ -551,6 +551,19 @@ impl Job<'_> {
     }
 }
 
+/// The sign-in records of the seed's first v1.0 page, for tests that build
+/// other layouts from them.
+#[cfg(test)]
+pub(crate) fn sample_sign_ins() -> Vec<serde_json::Value> {
+    let page = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/sample-evidence/signins/v1.0/page-001.json"
+    ))
+    .unwrap();
+    let whole: serde_json::Value = serde_json::from_slice(&page).unwrap();
+    whole["value"].as_array().unwrap().clone()
+}
+
 #[cfg(test)]
 mod split_tests {
     use super::*;
@@ -583,14 +596,8 @@ mod split_tests {
     #[test]
     fn chunked_parsing_gives_the_rows_and_rejects_of_a_single_pass() {
         // Records, a damaged line, a wrong type and a duplicate key, in JSON Lines.
-        let page = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/testdata/sample-evidence/signins/v1.0/page-001.json"
-        ))
-        .unwrap();
-        let whole: serde_json::Value = serde_json::from_slice(&page).unwrap();
         let mut text = String::new();
-        for (i, r) in whole["value"].as_array().unwrap().iter().enumerate() {
+        for (i, r) in sample_sign_ins().iter().enumerate() {
             text.push_str(&r.to_string());
             text.push('\n');
             match i {

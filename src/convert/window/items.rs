@@ -169,16 +169,6 @@ mod tests {
     use crate::input::encoding::decode;
     use crate::parse::parse_leaf;
 
-    fn records() -> Vec<serde_json::Value> {
-        let page = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/testdata/sample-evidence/signins/v1.0/page-001.json"
-        ))
-        .unwrap();
-        let whole: serde_json::Value = serde_json::from_slice(&page).unwrap();
-        whole["value"].as_array().unwrap().clone()
-    }
-
     /// Windows of `text` give what parsing it whole gives.
     fn same_as_whole(text: &str, shape: &str) {
         let dir = tempfile::tempdir().unwrap();
@@ -211,7 +201,7 @@ mod tests {
     fn a_pretty_array_read_in_windows_gives_what_reading_it_whole_gives() {
         // ConvertTo-Json style: one element per block, a damaged element and
         // a number among the records.
-        let mut items: Vec<String> = records()
+        let mut items: Vec<String> = crate::parse::sample_sign_ins()
             .iter()
             .map(|r| {
                 serde_json::to_string_pretty(r)
@@ -230,7 +220,10 @@ mod tests {
 
     #[test]
     fn a_compact_page_read_in_windows_gives_what_reading_it_whole_gives() {
-        let mut items: Vec<String> = records().iter().map(|r| r.to_string()).collect();
+        let mut items: Vec<String> = crate::parse::sample_sign_ins()
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
         items.insert(15, "7".into());
         let text = format!(
             "{{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns\",\"@odata.nextLink\":\"https://graph.microsoft.com/v1.0/auditLogs/signIns?$skiptoken=x\",\"value\":[{}]}}",
