@@ -65,15 +65,16 @@ pub(super) fn process_windowed(
     copy_to: &Path,
 ) -> Result<Option<Parsed>> {
     let io = |e| Error::io(path, "cannot read", e);
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size < opts.min / 8 {
+        // Too small for any window: most files stop here, unopened.
+        return Ok(None);
+    }
     let mut magic = [0u8; 4];
-    let size = {
-        let mut file = File::open(path).map_err(io)?;
-        let n = file.read(&mut magic).map_err(io)?;
-        if n < magic.len() {
-            return Ok(None);
-        }
-        file.metadata().map_err(io)?.len()
-    };
+    if File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_err() {
+        // Unreadable or tiny: reading it whole reports why.
+        return Ok(None);
+    }
     let stored = Stored::new(File::open(path).map_err(io)?);
     let text = match magic {
         [0x1f, 0x8b, ..] if size >= opts.min / 8 => {
