@@ -71,7 +71,10 @@ pub(super) fn process_windowed(
         return Ok(None);
     }
     let mut magic = [0u8; 4];
-    if File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_err() {
+    if File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_err()
+    {
         // Unreadable or tiny: reading it whole reports why.
         return Ok(None);
     }
