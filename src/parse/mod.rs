@@ -111,8 +111,26 @@ fn parse_split(
     parallel_min: usize,
     chunk_min: usize,
 ) -> (LeafParse, Vec<KeySet>) {
+    let scanned = scan::scan_from(&decoded.text, first_item);
+    parse_with(decoded, scanned, parallel_min, chunk_min)
+}
+
+/// [`parse_leaf`] of a text the caller has scanned already (`scanned` is
+/// `scan::scan` of `decoded.text`), so it is not scanned twice.
+pub(crate) fn parse_scanned(
+    decoded: &Decoded<'_>,
+    scanned: scan::Scan,
+) -> (LeafParse, Vec<KeySet>) {
+    parse_with(decoded, scanned, PARALLEL_MIN_BYTES, CHUNK_MIN_BYTES)
+}
+
+fn parse_with(
+    decoded: &Decoded<'_>,
+    scanned: scan::Scan,
+    parallel_min: usize,
+    chunk_min: usize,
+) -> (LeafParse, Vec<KeySet>) {
     let text: &[u8] = &decoded.text;
-    let scanned = scan::scan_from(text, first_item);
     let mut out = LeafParse {
         shape: scanned.shape(),
         warnings: scanned.warnings.clone(),

@@ -9,8 +9,8 @@ use std::io::Read;
 
 use super::Windows;
 use crate::input::encoding::utf8_window;
-use crate::parse::parse_leaf;
-use crate::parse::scan::{scan, Damage, Piece};
+use crate::parse::scan::{scan, Damage, Piece, Scan};
+use crate::parse::{parse_leaf, parse_scanned};
 
 /// One past the newline(s) of the last boundary between two top-level
 /// values in `b`: a `{` that starts a line after a line ending with `}`.
@@ -54,14 +54,15 @@ fn first_cut(b: &[u8], from: usize) -> Option<usize> {
 /// and fails at the `{` after it), and cut short it would read as truncated
 /// instead. When a window holds a truncated value, it ends before that
 /// value instead, or, when that is its first value, at a later boundary
-/// where the value is seen whole. `None` when more input is needed.
-fn window_end(buf: &[u8], window: usize, eof: bool) -> Option<usize> {
+/// where the value is seen whole. `None` when more input is needed; with
+/// the end, the scan of the window when it was scanned to decide.
+fn window_end(buf: &[u8], window: usize, eof: bool) -> Option<(usize, Option<Scan>)> {
     let mut cut = last_cut(&buf[..window.min(buf.len())])
         .or_else(|| first_cut(buf, window))
         .unwrap_or(buf.len());
     loop {
         if cut == buf.len() {
-            return eof.then_some(cut);
+            return eof.then_some((cut, None));
         }
         // Only the end of the input truncates a value; inside the file the
         // scanner only ran out of window.
@@ -75,10 +76,10 @@ fn window_end(buf: &[u8], window: usize, eof: bool) -> Option<usize> {
             _ => None,
         });
         let Some(start) = truncated else {
-            return Some(cut);
+            return Some((cut, Some(scanned)));
         };
         match last_cut(&buf[..=start]) {
-            Some(before) if before > 0 => return Some(before),
+            Some(before) if before > 0 => return Some((before, None)),
             _ => cut = first_cut(buf, cut + 1).unwrap_or(buf.len()),
         }
     }
@@ -143,7 +144,7 @@ pub(super) fn read_lines(
             eof = buf.len() == before;
             grow = false;
         }
-        let Some(cut) = window_end(&buf, window, eof) else {
+        let Some((cut, scanned)) = window_end(&buf, window, eof) else {
             grow = true;
             continue;
         };
@@ -151,7 +152,11 @@ pub(super) fn read_lines(
             break;
         }
         let text = &buf[..cut];
-        let (part, sets) = parse_leaf(&utf8_window(text, base + bom));
+        let decoded = utf8_window(text, base + bom);
+        let (part, sets) = match scanned {
+            Some(scanned) => parse_scanned(&decoded, scanned),
+            None => parse_leaf(&decoded),
+        };
         windows.add(part, sets, base, lines);
         lines += memchr::memchr_iter(b'\n', text).count() as u64;
         base += cut as u64;
