@@ -19,10 +19,12 @@ mod items;
 mod lines;
 mod source;
 
-use self::source::{Counted, LimitExceeded, Stored, Text};
+use self::source::{CopyFailed, Counted, WindowText};
+pub(super) use self::source::{Stored, Text};
 use super::{unreadable, Parsed, Processed};
 use crate::error::{Error, Result};
-use crate::input::container::MAX_RATIO;
+use crate::input::container::{Budget, Limit, LimitExceeded};
+use crate::input::encoding::Encoding;
 use crate::input::{Leaf, LeafBytes};
 use crate::parse::{KeySet, LeafParse};
 use crate::table::texts::TextSource;
@@ -58,7 +60,8 @@ impl WindowOptions {
 }
 
 /// The first pass over `path` in windows, or `None` when it is too small or
-/// cannot be cut (read it whole). Decompressed text is copied to `copy`.
+/// cannot be cut (read it whole). Text the second pass cannot read in place
+/// is copied to `copy_to`.
 pub(super) fn process_windowed(
     path: &Path,
     opts: WindowOptions,
@@ -70,97 +73,116 @@ pub(super) fn process_windowed(
         // Too small for any window: most files stop here, unopened.
         return Ok(None);
     }
-    let mut magic = [0u8; 4];
-    if File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_err()
-    {
-        // Unreadable or tiny: reading it whole reports why.
+    // Unreadable or not worth windowing: reading it whole says why.
+    let Ok(file) = File::open(path) else {
+        return Ok(None);
+    };
+    let Ok(text) = Text::open(Stored::new(file)) else {
+        return Ok(None);
+    };
+    if text.compression().is_none() && size < opts.min {
         return Ok(None);
     }
-    let stored = Stored::new(File::open(path).map_err(io)?);
-    let text = match magic {
-        [0x1f, 0x8b, ..] if size >= opts.min / 8 => {
-            Text::Gzip(Box::new(flate2::read::MultiGzDecoder::new(stored)))
-        }
-        [0x28, 0xb5, 0x2f, 0xfd] if size >= opts.min / 8 => {
-            match zstd::stream::read::Decoder::new(stored) {
-                Ok(d) => Text::Zstd(Box::new(d)),
-                Err(_) => return Ok(None),
-            }
-        }
-        [b'{' | b'[', ..] | [0xef, 0xbb, 0xbf, b'{' | b'['] if size >= opts.min => {
-            Text::Plain(stored)
-        }
-        _ => return Ok(None),
-    };
-    // A UTF-8 byte order mark (Windows PowerShell's `-Encoding UTF8`).
-    let bom: u64 = if magic[0] == 0xef { 3 } else { 0 };
-    let compressed = !matches!(text, Text::Plain(_));
-    let total = size.saturating_mul(MAX_RATIO).max(opts.limit);
-    let limit = if !compressed {
-        (u64::MAX, String::new())
-    } else if opts.limit <= total {
-        let l = opts.limit;
-        (
-            l,
-            format!("decompressed size exceeds the limit of {l} bytes (--max-decompressed-size)"),
-        )
-    } else {
-        (
-            total,
-            format!("decompression bomb: the evidence file expands past {total} bytes, {MAX_RATIO} times its size"),
-        )
-    };
-    let copy = if compressed {
-        let f =
-            File::create(copy_to).map_err(|e| Error::io(copy_to, "cannot write spill file", e))?;
-        Some(BufWriter::with_capacity(1 << 20, f))
-    } else {
-        None
-    };
-    let mut reader = Counted {
-        text,
-        copy,
-        bytes: 0,
-        limit,
-    };
-    let read = read_windows(&mut reader, opts.window, bom);
-    let Counted {
-        text, copy, bytes, ..
-    } = reader;
-    let mut leaf = Leaf {
+    let leaf = Leaf {
         path: path.display().to_string(),
         member: None,
         stored_size: size,
         sha256: String::new(),
-        compression: text.compression().into(),
-        bytes: LeafBytes::Consumed(bytes),
+        compression: "none".into(),
+        bytes: LeafBytes::Consumed(0),
     };
+    let limit = match text.compression() {
+        Some(_) => Budget::new(size, opts.limit).stream_limit(),
+        None => Limit::none(),
+    };
+    let stream = Stream {
+        leaf,
+        in_place: Some(path),
+        limit,
+    };
+    window_stream(text, stream, opts.window, copy_to)
+}
+
+/// A stream about to be read in windows.
+pub(super) struct Stream<'a> {
+    /// Its leaf, with everything but the hash and the decompressed size.
+    pub(super) leaf: Leaf,
+    /// The evidence file, when the stream is that file as stored (the
+    /// second pass may then read UTF-8 text in place).
+    pub(super) in_place: Option<&'a Path>,
+    /// The most it may decompress to.
+    pub(super) limit: Limit,
+}
+
+/// The first pass over `text` in windows, or `None` when it cannot be cut
+/// (read it whole). Text the second pass cannot read in place is copied to
+/// `copy_to`.
+pub(super) fn window_stream<R: Read>(
+    text: Text<R>,
+    stream: Stream<'_>,
+    window: usize,
+    copy_to: &Path,
+) -> Result<Option<Parsed>> {
+    let Stream {
+        mut leaf,
+        in_place,
+        limit,
+    } = stream;
+    if let Some(c) = text.compression() {
+        leaf.compression = c.into();
+    }
+    let counted = Counted {
+        text,
+        bytes: 0,
+        limit,
+    };
+    // Unreadable from its first bytes: reading it whole says why.
+    let Ok(mut reader) = WindowText::open(counted) else {
+        return Ok(None);
+    };
+    let copied = in_place.is_none() || !reader.is_stored_bytes();
+    if copied {
+        let f =
+            File::create(copy_to).map_err(|e| Error::io(copy_to, "cannot write spill file", e))?;
+        reader.copy_to(BufWriter::with_capacity(1 << 20, f));
+    }
+    let windows = read_windows(&mut reader, window);
+    let encoding = reader.encoding();
+    let (text, copy, bytes) = reader.into_parts();
     let discard_copy = |copy: Option<BufWriter<File>>| {
-        if copy.is_some() {
-            drop(copy);
+        drop(copy);
+        if copied {
             let _ = std::fs::remove_file(copy_to);
         }
     };
-    let windows = match read {
+    let windows = match windows {
         Ok(Some(w)) => w,
         Ok(None) => {
             discard_copy(copy);
             return Ok(None);
         }
+        Err(e) if e.get_ref().is_some_and(|r| r.is::<CopyFailed>()) => {
+            discard_copy(copy);
+            return Err(Error::io(copy_to, "cannot write spill file", e));
+        }
         Err(e) => {
             // Unreadable as a whole, as when read whole: one reject, no rows.
             let code = match e.get_ref().map(|r| r.is::<LimitExceeded>()) {
                 Some(true) => "limit_exceeded",
-                _ if compressed => "decompress_failed",
+                _ if in_place.is_none() || text.compression().is_some() => "decompress_failed",
                 _ => "io_error",
             };
             discard_copy(copy);
             leaf.sha256 = text.into_stored().finish().unwrap_or_default();
+            leaf.bytes = LeafBytes::Consumed(bytes);
+            let kind = if leaf.member.is_some() {
+                "member"
+            } else {
+                "file"
+            };
             let stream = Processed {
                 leaf,
-                kind: "file",
+                kind,
                 encoding: None,
                 parse: unreadable(code, &format!("cannot read: {e}")),
             };
@@ -171,33 +193,39 @@ pub(super) fn process_windowed(
             }));
         }
     };
-    leaf.sha256 = text.into_stored().finish().map_err(io)?;
-    let source = match copy {
-        Some(mut w) => {
+    leaf.sha256 = text
+        .into_stored()
+        .finish()
+        .map_err(|e| Error::io(Path::new(&leaf.path), "cannot read", e))?;
+    leaf.bytes = LeafBytes::Consumed(bytes);
+    let source = match (copy, in_place) {
+        (Some(mut w), _) => {
             w.flush()
                 .map_err(|e| Error::io(copy_to, "cannot write spill file", e))?;
             TextSource::Spilled(copy_to.to_path_buf())
         }
-        None => TextSource::Evidence {
+        (None, Some(path)) => TextSource::Evidence {
             path: path.to_path_buf(),
-            base: bom,
+            base: if encoding == Encoding::Utf8Bom { 3 } else { 0 },
         },
+        (None, None) => TextSource::Empty,
     };
-    let encoding = if bom > 0 { "utf-8-bom" } else { "utf-8" };
-    Ok(Some(windows.finish(leaf, source, encoding)))
+    Ok(Some(windows.finish(leaf, source, encoding.name())))
 }
 
 /// Reads the head of `reader` and the rest in windows of the layout it has.
-fn read_windows(reader: &mut Counted, window: usize, bom: u64) -> std::io::Result<Option<Windows>> {
-    std::io::copy(&mut (&mut *reader).take(bom), &mut std::io::sink())?;
+fn read_windows<R: Read>(
+    reader: &mut WindowText<R>,
+    window: usize,
+) -> std::io::Result<Option<Windows>> {
     let mut head = Vec::with_capacity(HEAD_BYTES);
     (&mut *reader)
         .take(HEAD_BYTES as u64)
         .read_to_end(&mut head)?;
     if lines::windowable(&head) {
-        return lines::read_lines(reader, head, window, bom).map(|(w, _)| Some(w));
+        return lines::read_lines(reader, head, window).map(Some);
     }
-    Ok(items::read_items(reader, head, window, bom)?.map(|(w, _)| w))
+    items::read_items(reader, head, window)
 }
 
 /// What the windows of one file parsed, put together.
@@ -242,9 +270,14 @@ impl Windows {
     /// The stream of `leaf`, in `encoding`, whose text is at `text`.
     fn finish(mut self, leaf: Leaf, text: TextSource, encoding: &'static str) -> Parsed {
         self.parse.shape = self.shape;
+        let kind = if leaf.member.is_some() {
+            "member"
+        } else {
+            "file"
+        };
         let stream = Processed {
             leaf,
-            kind: "file",
+            kind,
             encoding: Some(encoding),
             parse: self.parse,
         };
@@ -370,5 +403,86 @@ mod tests {
             Some(stored.len() as u64)
         );
         assert!(matches!(parsed.text, TextSource::Evidence { base: 3, .. }));
+    }
+
+    /// UTF-16LE with a BOM, as Windows PowerShell writes; U+E000 stands for
+    /// a lone high surrogate.
+    fn utf16le_bom(text: &str) -> Vec<u8> {
+        let mut out = vec![0xFF, 0xFE];
+        for unit in text.encode_utf16() {
+            let unit = if unit == 0xE000 { 0xD800 } else { unit };
+            out.extend(unit.to_le_bytes());
+        }
+        out
+    }
+
+    #[test]
+    fn utf16_files_are_transcoded_window_by_window_with_offsets_of_the_file() {
+        let records: Vec<serde_json::Value> = crate::parse::sample_sign_ins()
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut r)| {
+                if i % 5 == 0 {
+                    r["userDisplayName"] = format!("ユーザ{i:02} 😀").into();
+                }
+                if i == 12 {
+                    r["userDisplayName"] = "broken \u{E000} name".into();
+                }
+                r
+            })
+            .collect();
+        let lines: Vec<String> = records.iter().map(|r| r.to_string()).collect();
+        let jsonl = lines.join("\r\n") + "\r\n";
+        let pretty: Vec<String> = records
+            .iter()
+            .map(|r| {
+                serde_json::to_string_pretty(r)
+                    .unwrap()
+                    .replace('\n', "\r\n    ")
+            })
+            .collect();
+        let array = format!("[\r\n    {}\r\n]\r\n", pretty.join(",\r\n    "));
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text, shape) in [
+            ("export.jsonl", jsonl, "json_lines"),
+            ("export.json", array, "json_array"),
+        ] {
+            let stored = utf16le_bom(&text);
+            let whole_decoded = decode(&stored);
+            let (whole, whole_keys) = parse_leaf(&whole_decoded);
+            assert_eq!(whole.shape, shape);
+            assert_eq!(whole.rejects.len(), 1, "{:?}", whole.rejects);
+            for compressed in [false, true] {
+                let path = dir.path().join(name);
+                std::fs::write(
+                    &path,
+                    if compressed {
+                        gzip(&stored)
+                    } else {
+                        stored.clone()
+                    },
+                )
+                .unwrap();
+                for window in [3000, 200] {
+                    let parsed = windowed(&path, 0, window).unwrap();
+                    let p = &parsed.stream.parse;
+                    assert!(parsed.keys.len() > 5, "{name} {window}");
+                    assert_eq!(p.shape, shape);
+                    assert_eq!(p.read, whole.read);
+                    assert_eq!(rows(&parsed.keys), rows(&whole_keys), "{name} {window}");
+                    assert_eq!(format!("{:?}", p.rejects), format!("{:?}", whole.rejects));
+                    assert_eq!(p.warnings, whole.warnings);
+                    assert_eq!(parsed.stream.encoding, Some("utf-16le-bom"));
+                    let leaf = &parsed.stream.leaf;
+                    assert_eq!(leaf.decompressed_size(), Some(stored.len() as u64));
+                    assert_eq!(leaf.compression, if compressed { "gzip" } else { "none" });
+                    // The second pass reads the transcoded text.
+                    let TextSource::Spilled(copy) = &parsed.text else {
+                        panic!("{:?}", parsed.text)
+                    };
+                    assert_eq!(std::fs::read(copy).unwrap(), &whole_decoded.text[..]);
+                }
+            }
+        }
     }
 }

@@ -25,7 +25,7 @@ pub(crate) const MAX_NESTING: usize = 3;
 pub(crate) const MAX_RATIO: u64 = 1_000;
 
 /// What is left to decompress from one evidence file.
-struct Budget {
+pub(crate) struct Budget {
     /// Absolute limit of one stream (`--max-decompressed-size`).
     limit: u64,
     /// Bytes the whole file may still decompress to (ratio limit).
@@ -33,6 +33,77 @@ struct Budget {
     /// The ratio limit in bytes, for messages.
     total: u64,
 }
+
+impl Budget {
+    /// The budget of an evidence file of `stored_size` bytes, with
+    /// `--max-decompressed-size` `limit`.
+    pub(crate) fn new(stored_size: u64, limit: u64) -> Self {
+        let total = stored_size.saturating_mul(MAX_RATIO).max(limit);
+        Budget {
+            limit,
+            left: total,
+            total,
+        }
+    }
+
+    /// The most the next stream may decompress to: the absolute limit or
+    /// what is left of the ratio budget, whichever is smaller.
+    pub(crate) fn stream_limit(&self) -> Limit {
+        if self.limit <= self.left {
+            Limit {
+                bytes: self.limit,
+                message: format!(
+                    "decompressed size exceeds the limit of {} bytes (--max-decompressed-size)",
+                    self.limit
+                ),
+            }
+        } else {
+            Limit {
+                bytes: self.left,
+                message: format!(
+                    "decompression bomb: the evidence file expands past {} bytes, {MAX_RATIO} times its size",
+                    self.total
+                ),
+            }
+        }
+    }
+
+    /// Counts `bytes` decompressed against the ratio budget.
+    pub(crate) fn spend(&mut self, bytes: u64) {
+        self.left = self.left.saturating_sub(bytes);
+    }
+}
+
+/// The most bytes one stream may decompress to, and what to say when it
+/// passes them.
+#[derive(Debug, Clone)]
+pub(crate) struct Limit {
+    pub(crate) bytes: u64,
+    pub(crate) message: String,
+}
+
+impl Limit {
+    /// No limit (a plain file is as large as it is).
+    pub(crate) fn none() -> Self {
+        Limit {
+            bytes: u64::MAX,
+            message: String::new(),
+        }
+    }
+}
+
+/// A stream decompressed past its [`Limit`]: the error inside the
+/// `std::io::Error` a limited reader returns.
+#[derive(Debug)]
+pub(crate) struct LimitExceeded(pub(crate) String);
+
+impl std::fmt::Display for LimitExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LimitExceeded {}
 
 /// One byte stream found in the evidence: a plain file, a decompressed file, or
 /// an archive member. Archives themselves are leaves too (with no bytes), so the
@@ -116,12 +187,7 @@ pub(crate) fn open_evidence(path: &Path, limit: u64) -> Vec<Leaf> {
     let mut out = Vec::new();
     let stored_size = bytes.len() as u64;
     let sha256 = sha256_hex(&bytes);
-    let total = stored_size.saturating_mul(MAX_RATIO).max(limit);
-    let mut budget = Budget {
-        limit,
-        left: total,
-        total,
-    };
+    let mut budget = Budget::new(stored_size, limit);
     expand(
         &display,
         None,
@@ -270,26 +336,17 @@ fn expand_zip(
 /// Reads a decompressing stream to the end, or fails when it passes the
 /// absolute limit or the evidence file's ratio budget, whichever is smaller.
 /// What was read counts against the budget either way.
-fn read_limited(reader: impl Read, budget: &mut Budget) -> LeafBytes {
-    let cap = budget.limit.min(budget.left);
+pub(crate) fn read_limited(reader: impl Read, budget: &mut Budget) -> LeafBytes {
+    let limit = budget.stream_limit();
     let mut buf = Vec::new();
-    let result = reader.take(cap.saturating_add(1)).read_to_end(&mut buf);
-    budget.left = budget.left.saturating_sub(buf.len() as u64);
+    let result = reader
+        .take(limit.bytes.saturating_add(1))
+        .read_to_end(&mut buf);
+    budget.spend(buf.len() as u64);
     match result {
-        Ok(_) if buf.len() as u64 > budget.limit => LeafBytes::Failed(
-            "limit_exceeded",
-            format!(
-                "decompressed size exceeds the limit of {} bytes (--max-decompressed-size)",
-                budget.limit
-            ),
-        ),
-        Ok(_) if buf.len() as u64 > cap => LeafBytes::Failed(
-            "limit_exceeded",
-            format!(
-                "decompression bomb: the evidence file expands past {} bytes, {MAX_RATIO} times its size",
-                budget.total
-            ),
-        ),
+        Ok(_) if buf.len() as u64 > limit.bytes => {
+            LeafBytes::Failed("limit_exceeded", limit.message)
+        }
         Ok(_) => LeafBytes::Data(buf),
         Err(e) => LeafBytes::Failed("decompress_failed", format!("cannot decompress: {e}")),
     }

@@ -88,43 +88,180 @@ fn utf8(bytes: &[u8], encoding: Encoding, shift: u64) -> Decoded<'_> {
 }
 
 fn utf16(bytes: &[u8], little: bool, bom: bool) -> Decoded<'static> {
-    let base: u64 = if bom { 2 } else { 0 };
-    let units = bytes.chunks_exact(2).map(|c| {
-        if little {
-            u16::from_le_bytes([c[0], c[1]])
-        } else {
-            u16::from_be_bytes([c[0], c[1]])
-        }
-    });
-    let mut text = String::with_capacity(bytes.len() / 2 + 16);
-    let mut checkpoints = vec![(0usize, base)];
-    let mut invalid_units = Vec::new();
-    let mut orig = base;
-    for (n, decoded) in char::decode_utf16(units).enumerate() {
-        if n % CHECKPOINT_EVERY == 0 && n > 0 {
-            checkpoints.push((text.len(), orig));
-        }
-        let c = decoded.unwrap_or_else(|_| {
-            invalid_units.push(orig);
-            char::REPLACEMENT_CHARACTER
-        });
-        text.push(c);
-        orig += 2 * c.len_utf16() as u64;
-    }
-    if bytes.len() % 2 == 1 {
-        invalid_units.push(base + bytes.len() as u64 - 1);
-    }
-    let encoding = if little {
-        Encoding::Utf16Le { bom }
-    } else {
-        Encoding::Utf16Be { bom }
-    };
+    let mut stream = Utf16Stream::new(little, bom);
+    let mut text = Vec::with_capacity(bytes.len() / 2 + 16);
+    stream.push(bytes, &mut text);
+    stream.finish(&mut text);
     Decoded {
-        text: Cow::Owned(text.into_bytes()),
+        text: Cow::Owned(text),
+        encoding: stream.encoding(),
+        invalid_units: stream.invalid.iter().map(|&(_, orig)| orig).collect(),
+        map: OffsetMap::Utf16 {
+            checkpoints: stream
+                .checkpoints
+                .iter()
+                .map(|&(t, orig)| (t as usize, orig))
+                .collect(),
+        },
+    }
+}
+
+/// UTF-16 transcoded to UTF-8 piece by piece, as it is read, remembering
+/// where the text came from: a checkpoint (text position, original offset)
+/// every [`CHECKPOINT_EVERY`] characters, and every code unit that could
+/// not be decoded. Positions count from the start of the stream's text.
+pub(crate) struct Utf16Stream {
+    little: bool,
+    bom: bool,
+    /// The odd byte of a code unit split between two pieces.
+    carry: Option<u8>,
+    /// A high surrogate waiting for its low half, and its offset.
+    high: Option<(u16, u64)>,
+    /// Original offset of the next code unit.
+    orig: u64,
+    /// UTF-8 bytes and characters written so far.
+    text_len: u64,
+    chars: u64,
+    /// (text position, original offset), in order.
+    pub(crate) checkpoints: std::collections::VecDeque<(u64, u64)>,
+    /// (text position of the U+FFFD written, original offset), in order.
+    pub(crate) invalid: std::collections::VecDeque<(u64, u64)>,
+}
+
+impl Utf16Stream {
+    /// A stream of UTF-16 (`little` endian or big) whose first unit comes
+    /// after a two-byte BOM when `bom`.
+    pub(crate) fn new(little: bool, bom: bool) -> Self {
+        let base = if bom { 2 } else { 0 };
+        Utf16Stream {
+            little,
+            bom,
+            carry: None,
+            high: None,
+            orig: base,
+            text_len: 0,
+            chars: 0,
+            checkpoints: [(0, base)].into(),
+            invalid: Default::default(),
+        }
+    }
+
+    /// The encoding being decoded.
+    pub(crate) fn encoding(&self) -> Encoding {
+        match self.little {
+            true => Encoding::Utf16Le { bom: self.bom },
+            false => Encoding::Utf16Be { bom: self.bom },
+        }
+    }
+
+    /// Decodes the next `bytes` of the stream, appending UTF-8 to `out`.
+    pub(crate) fn push(&mut self, mut bytes: &[u8], out: &mut Vec<u8>) {
+        if let Some(first) = self.carry.take() {
+            match bytes.split_first() {
+                Some((&second, rest)) => {
+                    self.unit([first, second], out);
+                    bytes = rest;
+                }
+                None => {
+                    self.carry = Some(first);
+                    return;
+                }
+            }
+        }
+        let mut pairs = bytes.chunks_exact(2);
+        for pair in &mut pairs {
+            self.unit([pair[0], pair[1]], out);
+        }
+        self.carry = pairs.remainder().first().copied();
+    }
+
+    /// Ends the stream: a lone high surrogate or odd byte left over is
+    /// invalid.
+    pub(crate) fn finish(&mut self, out: &mut Vec<u8>) {
+        if let Some((_, at)) = self.high.take() {
+            self.replacement(at, out);
+        }
+        if self.carry.take().is_some() {
+            // Counted, as the whole-stream decoder does, but not written.
+            self.invalid.push_back((self.text_len, self.orig));
+        }
+    }
+
+    fn unit(&mut self, pair: [u8; 2], out: &mut Vec<u8>) {
+        let unit = match self.little {
+            true => u16::from_le_bytes(pair),
+            false => u16::from_be_bytes(pair),
+        };
+        let at = self.orig;
+        self.orig += 2;
+        if let Some((high, high_at)) = self.high.take() {
+            if (0xDC00..=0xDFFF).contains(&unit) {
+                let c = 0x10000 + ((u32::from(high) - 0xD800) << 10) + (u32::from(unit) - 0xDC00);
+                self.char(
+                    char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER),
+                    high_at,
+                    out,
+                );
+                return;
+            }
+            self.replacement(high_at, out);
+        }
+        match unit {
+            0xD800..=0xDBFF => self.high = Some((unit, at)),
+            0xDC00..=0xDFFF => self.replacement(at, out),
+            _ => self.char(char::from_u32(u32::from(unit)).unwrap_or_default(), at, out),
+        }
+    }
+
+    fn replacement(&mut self, at: u64, out: &mut Vec<u8>) {
+        self.invalid.push_back((self.text_len, at));
+        self.char(char::REPLACEMENT_CHARACTER, at, out);
+    }
+
+    /// Writes `c`, which starts at original offset `at`.
+    fn char(&mut self, c: char, at: u64, out: &mut Vec<u8>) {
+        if self.chars % CHECKPOINT_EVERY as u64 == 0 && self.chars > 0 {
+            self.checkpoints.push_back((self.text_len, at));
+        }
+        self.chars += 1;
+        let mut utf8 = [0u8; 4];
+        let s = c.encode_utf8(&mut utf8);
+        out.extend_from_slice(s.as_bytes());
+        self.text_len += s.len() as u64;
+    }
+}
+
+/// A window of UTF-8 text transcoded from UTF-16 by a [`Utf16Stream`]:
+/// `checkpoints` map positions of `text` to bytes of the stream (the first
+/// at or before every position asked), and `invalid_units` are the
+/// undecodable code units inside it.
+pub(crate) fn utf16_window(
+    text: &[u8],
+    encoding: Encoding,
+    checkpoints: Vec<(usize, u64)>,
+    invalid_units: Vec<u64>,
+) -> Decoded<'_> {
+    Decoded {
+        text: Cow::Borrowed(text),
         encoding,
         invalid_units,
         map: OffsetMap::Utf16 { checkpoints },
     }
+}
+
+/// The original offset of position `at` of `text`, walking from the last
+/// of `checkpoints` at or before it.
+pub(crate) fn utf16_offset(checkpoints: &[(usize, u64)], text: &[u8], at: usize) -> u64 {
+    let i = checkpoints
+        .partition_point(|(t, _)| *t <= at)
+        .saturating_sub(1);
+    let (mut t, mut orig) = checkpoints.get(i).copied().unwrap_or((0, 0));
+    while t < at && t < text.len() {
+        let width = utf8_width(text[t]);
+        orig += if width == 4 { 4 } else { 2 };
+        t += width;
+    }
+    orig
 }
 
 impl Decoded<'_> {
@@ -132,19 +269,7 @@ impl Decoded<'_> {
     pub(crate) fn original_offset(&self, at: usize) -> u64 {
         match &self.map {
             OffsetMap::Shift(s) => at as u64 + s,
-            OffsetMap::Utf16 { checkpoints } => {
-                let i = checkpoints
-                    .partition_point(|(t, _)| *t <= at)
-                    .saturating_sub(1);
-                let (mut t, mut orig) = checkpoints.get(i).copied().unwrap_or((0, 0));
-                let text = &self.text[..];
-                while t < at && t < text.len() {
-                    let width = utf8_width(text[t]);
-                    orig += if width == 4 { 4 } else { 2 };
-                    t += width;
-                }
-                orig
-            }
+            OffsetMap::Utf16 { checkpoints } => utf16_offset(checkpoints, &self.text, at),
         }
     }
 }
@@ -191,5 +316,43 @@ mod tests {
         assert_eq!(decode(b"\0{\0}").encoding, Encoding::Utf16Be { bom: false });
         let broken = decode(b"\xFF\xFE\x00\xD8{\x00");
         assert_eq!(broken.invalid_units, [2]);
+    }
+
+    #[test]
+    fn utf16_decoded_piece_by_piece_is_utf16_decoded_whole() {
+        // Surrogate pairs, a lone high and a lone low surrogate, a high one
+        // at the end and an odd byte, cut at every piece size.
+        let mut units: Vec<u16> = "{\"n\":\"ユーザ 😀\"}".encode_utf16().collect();
+        units.extend([0xD800, 0x41, 0xDC00, 0x42]);
+        units.extend("x".repeat(700).encode_utf16());
+        units.push(0xD83D);
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(units.iter().flat_map(|u| u.to_le_bytes()));
+        bytes.push(0x20);
+        let whole = decode(&bytes);
+        assert_eq!(whole.invalid_units.len(), 4);
+        for piece in [1, 2, 3, 7, 512] {
+            let mut stream = Utf16Stream::new(true, true);
+            let mut text = Vec::new();
+            for chunk in bytes[2..].chunks(piece) {
+                stream.push(chunk, &mut text);
+            }
+            stream.finish(&mut text);
+            assert_eq!(&text[..], &whole.text[..], "{piece}");
+            let invalid: Vec<u64> = stream.invalid.iter().map(|i| i.1).collect();
+            assert_eq!(invalid, whole.invalid_units);
+            let checkpoints: Vec<(usize, u64)> = stream
+                .checkpoints
+                .iter()
+                .map(|&(t, o)| (t as usize, o))
+                .collect();
+            for at in [0, 5, 14, 300, 600, text.len()] {
+                assert_eq!(
+                    utf16_offset(&checkpoints, &text, at),
+                    whole.original_offset(at),
+                    "{piece} {at}"
+                );
+            }
+        }
     }
 }

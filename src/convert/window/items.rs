@@ -11,8 +11,8 @@
 
 use std::io::Read;
 
+use super::source::WindowText;
 use super::Windows;
-use crate::input::encoding::utf8_window;
 use crate::parse::parse_window;
 use crate::parse::scan::{scan_from, Damage, Piece};
 
@@ -87,17 +87,16 @@ fn split(text: &[u8], header: usize, first_item: u32) -> Option<(usize, usize, u
 
 /// The first pass over the text read from `reader`, whose first bytes
 /// `head` were read already, in windows of about `window` bytes of
-/// elements: the windows and the size of the text, or `None` when the text
-/// is not one array or page. The text starts `bom` bytes into its stream.
-pub(super) fn read_items(
-    reader: &mut impl Read,
+/// elements, or `None` when the text is not one array or page.
+pub(super) fn read_items<R: Read>(
+    reader: &mut WindowText<R>,
     head: Vec<u8>,
     window: usize,
-    bom: u64,
-) -> std::io::Result<Option<(Windows, u64)>> {
+) -> std::io::Result<Option<Windows>> {
     let Some((header_len, closing)) = header(&head) else {
         return Ok(None);
     };
+    reader.advance(&head, 0, header_len as u64);
     let header = head[..header_len].to_vec();
     let header_lines = memchr::memchr_iter(b'\n', &header).count() as u64;
     // `buf` holds the file from `start` on; `lines` newlines come before it.
@@ -115,7 +114,7 @@ pub(super) fn read_items(
         // Read past `size`, so a window cut short is told from the file's end.
         while !eof && buf.len() <= size {
             let before = buf.len();
-            reader
+            (&mut *reader)
                 .take(size.max(buf.len()) as u64)
                 .read_to_end(&mut buf)?;
             eof = buf.len() == before;
@@ -142,13 +141,19 @@ pub(super) fn read_items(
         }
         // Text byte p (past the header) is file byte start + p - header_len.
         let shift = start - header_len as u64;
-        let (part, sets) = parse_window(&utf8_window(&text, shift + bom), item);
+        let consumed = next - header_len;
+        let until = if last {
+            u64::MAX
+        } else {
+            start + consumed as u64
+        };
+        let (part, sets) = parse_window(&reader.window(&text, shift, until), item);
         windows.add(part, sets, shift, lines - header_lines);
         if last {
             break;
         }
-        let consumed = next - header_len;
         lines += memchr::memchr_iter(b'\n', &buf[..consumed]).count() as u64;
+        reader.advance(&buf, start, start + consumed as u64);
         start += consumed as u64;
         buf.drain(..consumed);
         item = next_item;
@@ -160,7 +165,7 @@ pub(super) fn read_items(
         .copied()
         .unwrap_or("empty_or_unreadable");
     windows.one_document();
-    Ok(Some((windows, start + buf.len() as u64)))
+    Ok(Some(windows))
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@
 
 use std::io::Read;
 
+use super::source::WindowText;
 use super::Windows;
-use crate::input::encoding::utf8_window;
 use crate::parse::scan::{scan, Damage, Piece, Scan};
 use crate::parse::{parse_leaf, parse_scanned};
 
@@ -120,15 +120,12 @@ fn merged_shape(shapes: &[&'static str]) -> &'static str {
 }
 
 /// The first pass over the text read from `reader`, whose first bytes
-/// `head` were read already, in windows of about `window` bytes: the
-/// windows, and the size of the text. The text starts `bom` bytes into its
-/// stream.
-pub(super) fn read_lines(
-    reader: &mut impl Read,
+/// `head` were read already, in windows of about `window` bytes.
+pub(super) fn read_lines<R: Read>(
+    reader: &mut WindowText<R>,
     head: Vec<u8>,
     window: usize,
-    bom: u64,
-) -> std::io::Result<(Windows, u64)> {
+) -> std::io::Result<Windows> {
     let mut buf = head;
     let mut eof = false;
     // Offset and lines of the text before `buf[0]`.
@@ -140,7 +137,7 @@ pub(super) fn read_lines(
         while !eof && (grow || buf.len() < window || last_cut(&buf).is_none()) {
             let want = window.max(buf.len());
             let before = buf.len();
-            reader.take(want as u64).read_to_end(&mut buf)?;
+            (&mut *reader).take(want as u64).read_to_end(&mut buf)?;
             eof = buf.len() == before;
             grow = false;
         }
@@ -152,18 +149,20 @@ pub(super) fn read_lines(
             break;
         }
         let text = &buf[..cut];
-        let decoded = utf8_window(text, base + bom);
+        let end = base + cut as u64;
+        let decoded = reader.window(text, base, end);
         let (part, sets) = match scanned {
             Some(scanned) => parse_scanned(&decoded, scanned),
             None => parse_leaf(&decoded),
         };
         windows.add(part, sets, base, lines);
         lines += memchr::memchr_iter(b'\n', text).count() as u64;
-        base += cut as u64;
+        reader.advance(&buf, base, end);
+        base = end;
         buf.drain(..cut);
     }
     windows.shape = merged_shape(&windows.shapes);
-    Ok((windows, base))
+    Ok(windows)
 }
 
 #[cfg(test)]

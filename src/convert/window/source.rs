@@ -1,69 +1,103 @@
-//! The readers under a windowed stream: the file as stored, hashed as it is
-//! read; its decompression, when it is gzip or zstd; and the decoded text,
-//! counted against the decompression limits and copied for the second pass.
+//! The readers under a windowed stream, innermost first: the stream as
+//! stored (an evidence file or a zip member's content), hashed as it is
+//! read; its decompression, when it is gzip or zstd; the decompressed bytes,
+//! counted against the decompression limits; and the text the windows see,
+//! UTF-8 (transcoded from UTF-16 when it is that), copied for the second
+//! pass when that cannot read the evidence in place.
 
+use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Chain, Cursor, Read, Write};
 
 use sha2::{Digest, Sha256};
 
-/// The evidence file as stored, with the SHA-256 of every byte read.
-pub(super) struct Stored {
-    file: File,
+use crate::input::container::{Limit, LimitExceeded};
+use crate::input::encoding::{
+    utf16_offset, utf16_window, utf8_window, Decoded, Encoding, Utf16Stream,
+};
+
+/// A stream as stored, with the SHA-256 of every byte read.
+pub(crate) struct Stored<R> {
+    inner: R,
     hasher: Sha256,
 }
 
-impl Stored {
-    pub(super) fn new(file: File) -> Self {
+impl<R: Read> Stored<R> {
+    pub(crate) fn new(inner: R) -> Self {
         Stored {
-            file,
+            inner,
             hasher: Sha256::new(),
         }
     }
 
-    /// Reads the rest of the file (a decoder may stop before its end) and
+    /// Reads the rest of the stream (a decoder may stop before its end) and
     /// returns the SHA-256 of all of it.
-    pub(super) fn finish(mut self) -> std::io::Result<String> {
+    pub(crate) fn finish(mut self) -> std::io::Result<String> {
         std::io::copy(&mut self, &mut std::io::sink())?;
         Ok(hex::encode(self.hasher.finalize()))
     }
 }
 
-impl Read for Stored {
+impl<R: Read> Read for Stored<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.file.read(buf)?;
+        let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
         Ok(n)
     }
 }
 
-/// The text of a stored file: the file itself, or its decompression.
-pub(super) enum Text {
-    Plain(Stored),
-    Gzip(Box<flate2::read::MultiGzDecoder<Stored>>),
-    Zstd(Box<zstd::stream::read::Decoder<'static, BufReader<Stored>>>),
+/// The stored stream with the bytes sniffed from its start put back.
+type Head<R> = Chain<Cursor<Vec<u8>>, Stored<R>>;
+
+/// The bytes of a stored stream: as stored, or decompressed.
+pub(crate) enum Text<R: Read> {
+    Plain(Head<R>),
+    Gzip(Box<flate2::read::MultiGzDecoder<Head<R>>>),
+    Zstd(Box<zstd::stream::read::Decoder<'static, BufReader<Head<R>>>>),
 }
 
-impl Text {
-    /// `compression` of the sources table.
-    pub(super) fn compression(&self) -> &'static str {
+/// Reads up to `n` bytes, fewer only at the end of `reader`.
+fn read_up_to(reader: &mut impl Read, n: usize) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(n);
+    reader.take(n as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+impl<R: Read> Text<R> {
+    /// Decompresses `stored` when its magic bytes say gzip or zstd.
+    pub(crate) fn open(mut stored: Stored<R>) -> std::io::Result<Self> {
+        let magic = read_up_to(&mut stored, 4)?;
+        let kind = magic.as_slice();
+        let head = Cursor::new(magic.clone()).chain(stored);
+        Ok(match kind {
+            [0x1f, 0x8b, ..] => Text::Gzip(Box::new(flate2::read::MultiGzDecoder::new(head))),
+            [0x28, 0xb5, 0x2f, 0xfd] => {
+                Text::Zstd(Box::new(zstd::stream::read::Decoder::new(head)?))
+            }
+            _ => Text::Plain(head),
+        })
+    }
+
+    /// `compression` of the sources table, or `None` when stored plain.
+    pub(crate) fn compression(&self) -> Option<&'static str> {
         match self {
-            Text::Plain(_) => "none",
-            Text::Gzip(_) => "gzip",
-            Text::Zstd(_) => "zstd",
+            Text::Plain(_) => None,
+            Text::Gzip(_) => Some("gzip"),
+            Text::Zstd(_) => Some("zstd"),
         }
     }
 
-    pub(super) fn into_stored(self) -> Stored {
-        match self {
+    pub(crate) fn into_stored(self) -> Stored<R> {
+        let head = match self {
             Text::Plain(s) => s,
             Text::Gzip(d) => d.into_inner(),
             Text::Zstd(d) => d.finish().into_inner(),
-        }
+        };
+        head.into_inner().1
     }
 }
 
-impl Read for Text {
+impl<R: Read> Read for Text<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         match self {
             Text::Plain(r) => r.read(buf),
@@ -73,37 +107,203 @@ impl Read for Text {
     }
 }
 
-/// The decoded text passed past a decompression limit.
+/// Writing the copy for the second pass failed (not the evidence's fault):
+/// the error inside the `std::io::Error` a [`WindowText`] read returns.
 #[derive(Debug)]
-pub(super) struct LimitExceeded(pub(super) String);
+pub(crate) struct CopyFailed(pub(crate) std::io::Error);
 
-impl std::fmt::Display for LimitExceeded {
+impl std::fmt::Display for CopyFailed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        self.0.fmt(f)
     }
 }
 
-impl std::error::Error for LimitExceeded {}
+impl std::error::Error for CopyFailed {}
 
-/// Decoded text, counted against `limit` and copied to `copy` (for text the
-/// second pass cannot read in place).
-pub(super) struct Counted {
-    pub(super) text: Text,
-    pub(super) copy: Option<BufWriter<File>>,
-    pub(super) bytes: u64,
-    /// Most bytes allowed, and the message when they are passed.
-    pub(super) limit: (u64, String),
+/// Decompressed bytes, counted against a [`Limit`].
+pub(crate) struct Counted<R: Read> {
+    pub(crate) text: Text<R>,
+    pub(crate) bytes: u64,
+    pub(crate) limit: Limit,
 }
 
-impl Read for Counted {
+impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.text.read(buf)?;
         self.bytes += n as u64;
-        if self.bytes > self.limit.0 {
-            return Err(std::io::Error::other(LimitExceeded(self.limit.1.clone())));
+        if self.bytes > self.limit.bytes {
+            return Err(std::io::Error::other(LimitExceeded(
+                self.limit.message.clone(),
+            )));
         }
+        Ok(n)
+    }
+}
+
+/// Bytes read from the decompressed stream at a time when transcoding.
+const RAW_PIECE: usize = 1 << 20;
+
+/// The text the windows see: UTF-8 without a BOM, transcoded when the
+/// stream is UTF-16, with what maps its positions back to the stream.
+pub(crate) struct WindowText<R: Read> {
+    counted: Counted<R>,
+    encoding: Encoding,
+    /// Bytes before the text (a UTF-8 BOM), when not transcoded.
+    shift: u64,
+    utf16: Option<Utf16Stream>,
+    raw: Vec<u8>,
+    /// Text decoded but not read yet, from `pos`.
+    ready: Vec<u8>,
+    pos: usize,
+    copy: Option<BufWriter<File>>,
+}
+
+impl<R: Read> WindowText<R> {
+    /// Detects the encoding of `counted` from its first bytes.
+    pub(crate) fn open(mut counted: Counted<R>) -> std::io::Result<Self> {
+        let head = read_up_to(&mut counted, 4)?;
+        let (encoding, skip) = match head.as_slice() {
+            [0xEF, 0xBB, 0xBF, ..] => (Encoding::Utf8Bom, 3),
+            [0xFF, 0xFE, ..] => (Encoding::Utf16Le { bom: true }, 2),
+            [0xFE, 0xFF, ..] => (Encoding::Utf16Be { bom: true }, 2),
+            [a, 0, b, 0] if *a != 0 && *b != 0 => (Encoding::Utf16Le { bom: false }, 0),
+            [0, a, 0, b] if *a != 0 && *b != 0 => (Encoding::Utf16Be { bom: false }, 0),
+            _ => (Encoding::Utf8, 0),
+        };
+        let mut text = WindowText {
+            counted,
+            encoding,
+            shift: skip as u64,
+            utf16: None,
+            raw: Vec::new(),
+            ready: Vec::new(),
+            pos: 0,
+            copy: None,
+        };
+        match encoding {
+            Encoding::Utf16Le { bom } | Encoding::Utf16Be { bom } => {
+                let little = matches!(encoding, Encoding::Utf16Le { .. });
+                let mut stream = Utf16Stream::new(little, bom);
+                stream.push(&head[skip..], &mut text.ready);
+                text.utf16 = Some(stream);
+                text.shift = 0;
+            }
+            _ => text.ready.extend_from_slice(&head[skip..]),
+        }
+        Ok(text)
+    }
+
+    /// The stream's encoding.
+    pub(crate) fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// Whether the text is the stored stream's bytes (from the BOM on).
+    pub(crate) fn is_stored_bytes(&self) -> bool {
+        self.utf16.is_none() && matches!(self.counted.text, Text::Plain(_))
+    }
+
+    /// Copies every byte of text read from now on to `copy`.
+    pub(crate) fn copy_to(&mut self, copy: BufWriter<File>) {
+        self.copy = Some(copy);
+    }
+
+    /// The reader underneath, the copy, and the decompressed bytes read.
+    pub(crate) fn into_parts(self) -> (Text<R>, Option<BufWriter<File>>, u64) {
+        (self.counted.text, self.copy, self.counted.bytes)
+    }
+
+    /// The decoded view of the window `text`, whose byte `p` is byte
+    /// `origin + p` of the whole text (bytes before the window's own text,
+    /// such as a repeated header, map to its start). Undecodable UTF-16
+    /// units before text position `until` are reported in it.
+    pub(crate) fn window<'t>(&mut self, text: &'t [u8], origin: u64, until: u64) -> Decoded<'t> {
+        let Some(stream) = &mut self.utf16 else {
+            return utf8_window(text, origin + self.shift);
+        };
+        let end = origin + text.len() as u64;
+        let checkpoints = stream
+            .checkpoints
+            .iter()
+            .take_while(|(t, _)| *t <= end)
+            .map(|&(t, orig)| (t.saturating_sub(origin) as usize, orig))
+            .collect();
+        let mut invalid = Vec::new();
+        while let Some(&(t, orig)) = stream.invalid.front() {
+            if t >= until {
+                break;
+            }
+            invalid.push(orig);
+            stream.invalid.pop_front();
+        }
+        utf16_window(text, self.encoding, checkpoints, invalid)
+    }
+
+    /// Forgets the text before position `upto`: `buf` holds the text from
+    /// position `buf_origin` to at least `upto`.
+    pub(crate) fn advance(&mut self, buf: &[u8], buf_origin: u64, upto: u64) {
+        let Some(stream) = &mut self.utf16 else {
+            return;
+        };
+        let local: Vec<(usize, u64)> = stream
+            .checkpoints
+            .iter()
+            .take_while(|(t, _)| *t <= upto)
+            .filter(|(t, _)| *t >= buf_origin)
+            .map(|&(t, orig)| ((t - buf_origin) as usize, orig))
+            .collect();
+        let orig = utf16_offset(&local, buf, (upto - buf_origin) as usize);
+        drop_before(&mut stream.checkpoints, upto);
+        if stream.checkpoints.front().map(|c| c.0) != Some(upto) {
+            stream.checkpoints.push_front((upto, orig));
+        }
+    }
+
+    /// Decodes the next piece of the stream into `ready`; false at its end.
+    fn refill(&mut self) -> std::io::Result<bool> {
+        self.ready.clear();
+        self.pos = 0;
+        let Some(stream) = &mut self.utf16 else {
+            return Ok(false);
+        };
+        self.raw.resize(RAW_PIECE, 0);
+        while self.ready.is_empty() {
+            let n = self.counted.read(&mut self.raw)?;
+            if n == 0 {
+                stream.finish(&mut self.ready);
+                return Ok(!self.ready.is_empty());
+            }
+            stream.push(&self.raw[..n], &mut self.ready);
+        }
+        Ok(true)
+    }
+}
+
+/// Drops the checkpoints before text position `upto`.
+fn drop_before(checkpoints: &mut VecDeque<(u64, u64)>, upto: u64) {
+    while checkpoints.front().is_some_and(|c| c.0 < upto) {
+        checkpoints.pop_front();
+    }
+}
+
+impl<R: Read> Read for WindowText<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = if self.pos < self.ready.len() {
+            let n = buf.len().min(self.ready.len() - self.pos);
+            buf[..n].copy_from_slice(&self.ready[self.pos..self.pos + n]);
+            self.pos += n;
+            n
+        } else if self.utf16.is_some() {
+            if !self.refill()? {
+                return Ok(0);
+            }
+            return self.read(buf);
+        } else {
+            self.counted.read(buf)?
+        };
         if let Some(copy) = &mut self.copy {
-            copy.write_all(&buf[..n])?;
+            copy.write_all(&buf[..n])
+                .map_err(|e| std::io::Error::other(CopyFailed(e)))?;
         }
         Ok(n)
     }
