@@ -220,7 +220,7 @@ impl Utf16Stream {
 
     /// Writes `c`, which starts at original offset `at`.
     fn char(&mut self, c: char, at: u64, out: &mut Vec<u8>) {
-        if self.chars % CHECKPOINT_EVERY as u64 == 0 && self.chars > 0 {
+        if self.chars.is_multiple_of(CHECKPOINT_EVERY as u64) && self.chars > 0 {
             self.checkpoints.push_back((self.text_len, at));
         }
         self.chars += 1;
