@@ -12,6 +12,7 @@
 //! record, and one batch of rows in pass 2: it does not grow with the
 //! evidence beyond the keys (about 80 bytes a record).
 
+mod archive;
 mod frames;
 mod window;
 
@@ -132,6 +133,9 @@ fn process_file(
     spill: &Path,
 ) -> Result<Vec<Parsed>> {
     let windows = WindowOptions::new(opts.max_decompressed_size);
+    if archive::is_zip(path) {
+        return archive::process_zip(path, file, windows, spill);
+    }
     let copy = spill.join(format!("{file}-windows.txt"));
     if let Some(parsed) = window::process_windowed(path, windows, &copy)? {
         return Ok(vec![parsed]);
@@ -139,49 +143,53 @@ fn process_file(
     open_evidence(path, opts.max_decompressed_size)
         .into_iter()
         .enumerate()
-        .map(|(n, mut leaf)| {
-            let bytes = std::mem::replace(&mut leaf.bytes, LeafBytes::Archive);
-            let mut keys: Vec<KeySet> = Vec::new();
-            let mut text = TextSource::Empty;
-            let mut encoding = None;
-            let kind = match (&bytes, &leaf.member) {
-                (LeafBytes::Archive, _) => "archive",
-                (_, Some(_)) => "member",
-                (_, None) => "file",
-            };
-            let parse = match &bytes {
-                LeafBytes::Data(data) => {
-                    let decoded = decode(data);
-                    encoding = Some(decoded.encoding.name());
-                    let (parse, parts) = parse_leaf(&decoded);
-                    if parts.iter().flatten().any(|k| k.len() > 0) {
-                        let in_place =
-                            (leaf.member.is_none() && leaf.compression == "none").then_some(path);
-                        let copy = spill.join(format!("{file}-{n}.txt"));
-                        text = TextSource::for_stream(in_place, data, &decoded.text, &copy)?;
-                    }
-                    keys = parts;
-                    parse
-                }
-                LeafBytes::Archive | LeafBytes::Consumed(_) => LeafParse {
-                    shape: "archive",
-                    ..LeafParse::default()
-                },
-                LeafBytes::Failed(code, message) => unreadable(code, message),
-            };
-            leaf.bytes = match bytes {
-                LeafBytes::Data(d) => LeafBytes::Consumed(d.len() as u64),
-                other => other,
-            };
-            let stream = Processed {
-                leaf,
-                kind,
-                encoding,
-                parse,
-            };
-            Ok(Parsed { stream, keys, text })
-        })
+        .map(|(n, leaf)| parse_whole(path, file, n, leaf, spill))
         .collect()
+}
+
+/// The first pass over stream `n` of evidence file number `file` at `path`,
+/// read whole into `leaf`.
+fn parse_whole(path: &Path, file: usize, n: usize, mut leaf: Leaf, spill: &Path) -> Result<Parsed> {
+    let bytes = std::mem::replace(&mut leaf.bytes, LeafBytes::Archive);
+    let mut keys: Vec<KeySet> = Vec::new();
+    let mut text = TextSource::Empty;
+    let mut encoding = None;
+    let kind = match (&bytes, &leaf.member) {
+        (LeafBytes::Archive, _) => "archive",
+        (_, Some(_)) => "member",
+        (_, None) => "file",
+    };
+    let parse = match &bytes {
+        LeafBytes::Data(data) => {
+            let decoded = decode(data);
+            encoding = Some(decoded.encoding.name());
+            let (parse, parts) = parse_leaf(&decoded);
+            if parts.iter().flatten().any(|k| k.len() > 0) {
+                let in_place =
+                    (leaf.member.is_none() && leaf.compression == "none").then_some(path);
+                let copy = spill.join(format!("{file}-{n}.txt"));
+                text = TextSource::for_stream(in_place, data, &decoded.text, &copy)?;
+            }
+            keys = parts;
+            parse
+        }
+        LeafBytes::Archive | LeafBytes::Consumed(_) => LeafParse {
+            shape: "archive",
+            ..LeafParse::default()
+        },
+        LeafBytes::Failed(code, message) => unreadable(code, message),
+    };
+    leaf.bytes = match bytes {
+        LeafBytes::Data(d) => LeafBytes::Consumed(d.len() as u64),
+        other => other,
+    };
+    let stream = Processed {
+        leaf,
+        kind,
+        encoding,
+        parse,
+    };
+    Ok(Parsed { stream, keys, text })
 }
 
 /// Converts the evidence into Parquet tables in `opts.out_dir`.

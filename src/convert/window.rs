@@ -193,6 +193,8 @@ pub(super) fn window_stream<R: Read>(
             }));
         }
     };
+    #[cfg(test)]
+    tests_support::WINDOWED.with(|n| n.set(n.get() + 1));
     leaf.sha256 = text
         .into_stored()
         .finish()
@@ -289,6 +291,28 @@ impl Windows {
     }
 }
 
+/// What the tests of other modules use.
+#[cfg(test)]
+pub(super) mod tests_support {
+    pub(in crate::convert) use super::lines::tests::rows;
+
+    thread_local! {
+        /// Streams this thread read in windows.
+        pub(in crate::convert) static WINDOWED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// UTF-16LE with a BOM, as Windows PowerShell writes; U+E000 stands
+    /// for a lone high surrogate.
+    pub(in crate::convert) fn utf16le_bom(text: &str) -> Vec<u8> {
+        let mut out = vec![0xFF, 0xFE];
+        for unit in text.encode_utf16() {
+            let unit = if unit == 0xE000 { 0xD800 } else { unit };
+            out.extend(unit.to_le_bytes());
+        }
+        out
+    }
+}
+
 /// [`process_windowed`] for tests: no decompression limit, the copy beside
 /// `path`.
 #[cfg(test)]
@@ -303,7 +327,7 @@ pub(super) fn windowed(path: &Path, min: u64, window: usize) -> Option<Parsed> {
 
 #[cfg(test)]
 mod tests {
-    use super::lines::tests::rows;
+    use super::tests_support::{rows, utf16le_bom};
     use super::*;
     use crate::input::encoding::decode;
     use crate::parse::parse_leaf;
@@ -403,17 +427,6 @@ mod tests {
             Some(stored.len() as u64)
         );
         assert!(matches!(parsed.text, TextSource::Evidence { base: 3, .. }));
-    }
-
-    /// UTF-16LE with a BOM, as Windows PowerShell writes; U+E000 stands for
-    /// a lone high surrogate.
-    fn utf16le_bom(text: &str) -> Vec<u8> {
-        let mut out = vec![0xFF, 0xFE];
-        for unit in text.encode_utf16() {
-            let unit = if unit == 0xE000 { 0xD800 } else { unit };
-            out.extend(unit.to_le_bytes());
-        }
-        out
     }
 
     #[test]

@@ -273,63 +273,87 @@ fn expand_zip(
             return;
         }
     };
+    for (name, index) in zip_members(&archive) {
+        let member = join(&name);
+        match archive.by_index(index) {
+            Ok(mut file) => expand_member(path, member, &mut file, budget, depth, out),
+            Err(e) => out.push(member_failed(path, member, &e)),
+        }
+    }
+}
+
+/// The files of a zip archive (not its directories), sorted by name, with
+/// their indexes.
+pub(crate) fn zip_members<R: Read + std::io::Seek>(
+    archive: &zip::ZipArchive<R>,
+) -> Vec<(String, usize)> {
     let mut members: Vec<(String, usize)> = (0..archive.len())
         .filter_map(|i| archive.name_for_index(i).map(|n| (n.to_string(), i)))
         .filter(|(n, _)| !n.ends_with('/'))
         .collect();
     members.sort();
-    for (name, index) in members {
-        let member = join(&name);
-        let result = archive
-            .by_index(index)
-            .map_err(|e| e.to_string())
-            .map(|mut file| {
-                let stored = file.compressed_size();
-                let method = file.compression().to_string().to_ascii_lowercase();
-                let content = read_limited(&mut file, budget);
-                (stored, method, content)
-            });
-        match result {
-            Ok((stored, method, LeafBytes::Data(content))) => {
-                let sha = sha256_hex(&content);
-                let before = out.len();
-                expand(
-                    path,
-                    Some(member),
-                    content,
-                    stored,
-                    sha,
-                    budget,
-                    depth + 1,
-                    out,
-                );
-                // A plain member keeps the zip method as its compression.
-                if let Some(l) = out.get_mut(before) {
-                    if l.compression == "none" {
-                        l.compression = method;
-                    }
+    members
+}
+
+/// The `method` of a zip member for the sources table (`deflated`, `stored`).
+pub(crate) fn zip_method<R: Read>(file: &zip::read::ZipFile<'_, R>) -> String {
+    file.compression().to_string().to_ascii_lowercase()
+}
+
+/// The leaf of a member that cannot even be opened.
+pub(crate) fn member_failed(path: &str, member: String, e: &zip::result::ZipError) -> Leaf {
+    Leaf {
+        path: path.to_string(),
+        member: Some(member),
+        stored_size: 0,
+        sha256: String::new(),
+        compression: "unknown".into(),
+        bytes: LeafBytes::Failed("decompress_failed", format!("cannot open zip member: {e}")),
+    }
+}
+
+/// Reads the zip member `file` (`member`, of the archive at depth `depth`)
+/// whole and appends its leaves to `out`: the member, or a nested archive
+/// and its members.
+pub(crate) fn expand_member<R: Read>(
+    path: &str,
+    member: String,
+    file: &mut zip::read::ZipFile<'_, R>,
+    budget: &mut Budget,
+    depth: usize,
+    out: &mut Vec<Leaf>,
+) {
+    let stored = file.compressed_size();
+    let method = zip_method(file);
+    match read_limited(file, budget) {
+        LeafBytes::Data(content) => {
+            let sha = sha256_hex(&content);
+            let before = out.len();
+            expand(
+                path,
+                Some(member),
+                content,
+                stored,
+                sha,
+                budget,
+                depth + 1,
+                out,
+            );
+            // A plain member keeps the zip method as its compression.
+            if let Some(l) = out.get_mut(before) {
+                if l.compression == "none" {
+                    l.compression = method;
                 }
             }
-            Ok((stored, method, failed)) => out.push(Leaf {
-                path: path.to_string(),
-                member: Some(member),
-                stored_size: stored,
-                sha256: String::new(),
-                compression: method,
-                bytes: failed,
-            }),
-            Err(e) => out.push(Leaf {
-                path: path.to_string(),
-                member: Some(member),
-                stored_size: 0,
-                sha256: String::new(),
-                compression: "unknown".into(),
-                bytes: LeafBytes::Failed(
-                    "decompress_failed",
-                    format!("cannot open zip member: {e}"),
-                ),
-            }),
         }
+        failed => out.push(Leaf {
+            path: path.to_string(),
+            member: Some(member),
+            stored_size: stored,
+            sha256: String::new(),
+            compression: method,
+            bytes: failed,
+        }),
     }
 }
 

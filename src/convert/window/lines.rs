@@ -211,9 +211,9 @@ pub(super) mod tests {
         assert_eq!(merged_shape(&["graph_page", "json_lines"]), "mixed");
     }
 
-    pub(in crate::convert::window) type KeyRow = (usize, String, u64, u64, u64, (u64, u64));
+    pub(in crate::convert) type KeyRow = (usize, String, u64, u64, u64, (u64, u64));
 
-    pub(in crate::convert::window) fn rows(sets: &[KeySet]) -> Vec<KeyRow> {
+    pub(in crate::convert) fn rows(sets: &[KeySet]) -> Vec<KeyRow> {
         let mut out = Vec::new();
         for set in sets {
             for (k, keys) in set.iter().enumerate() {
