@@ -55,8 +55,11 @@ pub(crate) fn fill_object(
 ) {
     let mut seen: u128 = 0;
     if let Some(Value::Object(map)) = obj {
+        // Graph writes keys in the order the fields are declared: try the
+        // field after the last one first, and hash only when that misses.
+        let mut next = 0;
         for (key, value) in map.iter() {
-            let Some(i) = plan.field_index(key) else {
+            let Some(i) = plan.field_index_after(key, next) else {
                 if !key.starts_with('@') {
                     *ctx.drift
                         .entry(format!("{}{key}", plan.prefix))
@@ -72,6 +75,7 @@ pub(crate) fn fill_object(
                 continue;
             }
             seen |= 1u128 << i;
+            next = i + 1;
             let range = plan.start[i]..plan.start[i] + plan.width[i];
             fill_field(plan, i, value, &mut cols[range], ctx);
         }

@@ -20,7 +20,7 @@ pub(crate) struct ObjectPlan {
     pub(crate) fields: &'static [Field],
     /// JSON key → field index. Holds the exact name and its PascalCase form
     /// (as .NET serialisers write it); any other case difference is an unknown key.
-    lookup: HashMap<String, usize>,
+    lookup: HashMap<String, usize, foldhash::fast::FixedState>,
     /// Column offset of each field within this level's flattened columns.
     pub(crate) start: Vec<usize>,
     /// Number of flattened columns each field occupies.
@@ -36,7 +36,7 @@ pub(crate) struct ObjectPlan {
 impl ObjectPlan {
     /// Builds the plan of `fields`, whose Graph paths start with `prefix`.
     pub(crate) fn new(fields: &'static [Field], prefix: &str) -> Self {
-        let mut lookup = HashMap::new();
+        let mut lookup = HashMap::with_hasher(foldhash::fast::FixedState::default());
         let mut start = Vec::with_capacity(fields.len());
         let mut width = Vec::with_capacity(fields.len());
         let mut children = Vec::with_capacity(fields.len());
@@ -72,6 +72,14 @@ impl ObjectPlan {
     /// Index of the field a JSON key belongs to.
     pub(crate) fn field_index(&self, key: &str) -> Option<usize> {
         self.lookup.get(key).copied()
+    }
+
+    /// [`Self::field_index`], trying field `guess` first.
+    pub(crate) fn field_index_after(&self, key: &str, guess: usize) -> Option<usize> {
+        match self.fields.get(guess) {
+            Some(f) if f.name == key => Some(guess),
+            _ => self.field_index(key),
+        }
     }
 }
 

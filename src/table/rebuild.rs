@@ -233,7 +233,7 @@ impl TableWriter {
         if self.writer.is_none() {
             let sink = HashingSink::create(&self.path)?;
             let w = ParquetWriter::new(sink.clone())
-                .with_compression(ParquetCompression::Zstd(None))
+                .with_compression(crate::output::compression())
                 .batched(df.schema())
                 .map_err(err)?;
             self.sink = Some(sink);
