@@ -19,14 +19,15 @@ mod items;
 mod lines;
 mod source;
 
-use self::source::{CopyFailed, Counted, WindowText};
+use self::source::{CopyFailed, Counted, WindowMap, WindowText};
 pub(super) use self::source::{Stored, Text};
 use super::{unreadable, Parsed, Processed};
 use crate::error::{Error, Result};
 use crate::input::container::{Budget, Limit, LimitExceeded};
 use crate::input::encoding::Encoding;
 use crate::input::{Leaf, LeafBytes};
-use crate::parse::{KeySet, LeafParse};
+use crate::parse::scan::Scan;
+use crate::parse::{parse_leaf, parse_scanned, parse_window, KeySet, LeafParse};
 use crate::table::texts::TextSource;
 
 /// Plain files at least this large are read in windows when they can be;
@@ -117,7 +118,7 @@ pub(super) struct Stream<'a> {
 /// The first pass over `text` in windows, or `None` when it cannot be cut
 /// (read it whole). Text the second pass cannot read in place is copied to
 /// `copy_to`.
-pub(super) fn window_stream<R: Read>(
+pub(super) fn window_stream<R: Read + Send>(
     text: Text<R>,
     stream: Stream<'_>,
     window: usize,
@@ -216,7 +217,7 @@ pub(super) fn window_stream<R: Read>(
 }
 
 /// Reads the head of `reader` and the rest in windows of the layout it has.
-fn read_windows<R: Read>(
+fn read_windows<R: Read + Send>(
     reader: &mut WindowText<R>,
     window: usize,
 ) -> std::io::Result<Option<Windows>> {
@@ -228,6 +229,58 @@ fn read_windows<R: Read>(
         return lines::read_lines(reader, head, window).map(Some);
     }
     items::read_items(reader, head, window)
+}
+
+/// One window, cut and ready to be parsed on any thread.
+pub(super) struct Job {
+    text: Vec<u8>,
+    map: WindowMap,
+    parse: JobParse,
+    /// Where the window's text starts in the whole text, and the lines
+    /// before it (see [`Windows::add`]).
+    bytes: u64,
+    lines: u64,
+}
+
+/// How a window is parsed.
+pub(super) enum JobParse {
+    /// As a stream of its own, scanned already when the cut needed it.
+    Lines(Option<Scan>),
+    /// As a document of elements numbered on from this one.
+    Items(u32),
+}
+
+impl Job {
+    fn parse(self) -> (LeafParse, Vec<KeySet>, u64, u64) {
+        let decoded = self.map.decoded(&self.text);
+        let (part, sets) = match self.parse {
+            JobParse::Lines(Some(scanned)) => parse_scanned(&decoded, scanned),
+            JobParse::Lines(None) => parse_leaf(&decoded),
+            JobParse::Items(first) => parse_window(&decoded, first),
+        };
+        (part, sets, self.bytes, self.lines)
+    }
+}
+
+/// Parses the windows `next` cuts, each while the next one is read and cut:
+/// reading, decompressing, transcoding and finding the cut are serial, and
+/// would otherwise leave the other cores idle between windows.
+fn pipeline(
+    mut next: impl FnMut() -> std::io::Result<Option<Job>> + Send,
+) -> std::io::Result<Windows> {
+    let mut windows = Windows::default();
+    let mut pending: Option<Job> = None;
+    loop {
+        let job = pending.take();
+        let (cut, parsed) = rayon::join(&mut next, || job.map(Job::parse));
+        if let Some((part, sets, bytes, lines)) = parsed {
+            windows.add(part, sets, bytes, lines);
+        }
+        match cut? {
+            Some(job) => pending = Some(job),
+            None => return Ok(windows),
+        }
+    }
 }
 
 /// What the windows of one file parsed, put together.

@@ -12,8 +12,7 @@
 use std::io::Read;
 
 use super::source::WindowText;
-use super::Windows;
-use crate::parse::parse_window;
+use super::{pipeline, Job, JobParse, Windows};
 use crate::parse::scan::{scan_from, Damage, Piece};
 
 /// The header of a file that is one array or one page with its context
@@ -88,7 +87,7 @@ fn split(text: &[u8], header: usize, first_item: u32) -> Option<(usize, usize, u
 /// The first pass over the text read from `reader`, whose first bytes
 /// `head` were read already, in windows of about `window` bytes of
 /// elements, or `None` when the text is not one array or page.
-pub(super) fn read_items<R: Read>(
+pub(super) fn read_items<R: Read + Send>(
     reader: &mut WindowText<R>,
     head: Vec<u8>,
     window: usize,
@@ -99,65 +98,19 @@ pub(super) fn read_items<R: Read>(
     reader.advance(&head, 0, header_len as u64);
     let header = head[..header_len].to_vec();
     let header_lines = memchr::memchr_iter(b'\n', &header).count() as u64;
-    // `buf` holds the file from `start` on; `lines` newlines come before it.
-    let mut start = header_len as u64;
-    let mut lines = header_lines;
-    let mut buf = head[header_len..].to_vec();
-    let mut item = 0u32;
-    let mut eof = false;
-    // Bytes of elements this window may take; doubled while one element is
-    // larger.
-    let mut size = window.max(1);
-    let mut windows = Windows::default();
-    let mut text = Vec::new();
-    loop {
-        // Read past `size`, so a window cut short is told from the file's end.
-        while !eof && buf.len() <= size {
-            let before = buf.len();
-            (&mut *reader)
-                .take(size.max(buf.len()) as u64)
-                .read_to_end(&mut buf)?;
-            eof = buf.len() == before;
-        }
-        let last = eof && buf.len() <= size;
-        text.clear();
-        text.extend_from_slice(&header);
-        text.extend_from_slice(&buf[..buf.len().min(size)]);
-        let (end, next, next_item) = if last {
-            (text.len(), text.len(), item)
-        } else {
-            match split(&text, header_len, item) {
-                Some(s) => s,
-                None => {
-                    size = size.saturating_mul(2);
-                    continue;
-                }
-            }
-        };
-        size = window.max(1);
-        if !last {
-            text.truncate(end);
-            text.extend_from_slice(closing);
-        }
-        // Text byte p (past the header) is file byte start + p - header_len.
-        let shift = start - header_len as u64;
-        let consumed = next - header_len;
-        let until = if last {
-            u64::MAX
-        } else {
-            start + consumed as u64
-        };
-        let (part, sets) = parse_window(&reader.window(&text, shift, until), item);
-        windows.add(part, sets, shift, lines - header_lines);
-        if last {
-            break;
-        }
-        lines += memchr::memchr_iter(b'\n', &buf[..consumed]).count() as u64;
-        reader.advance(&buf, start, start + consumed as u64);
-        start += consumed as u64;
-        buf.drain(..consumed);
-        item = next_item;
-    }
+    let mut cutter = Cutter {
+        header,
+        header_lines,
+        closing,
+        start: header_len as u64,
+        lines: header_lines,
+        buf: head[header_len..].to_vec(),
+        item: 0,
+        eof: false,
+        done: false,
+        window: window.max(1),
+    };
+    let mut windows = pipeline(|| cutter.next(reader))?;
     // One document, however many windows read it.
     windows.shape = windows
         .shapes
@@ -166,6 +119,91 @@ pub(super) fn read_items<R: Read>(
         .unwrap_or("empty_or_unreadable");
     windows.one_document();
     Ok(Some(windows))
+}
+
+/// Reads the elements and makes each window a document of its own.
+struct Cutter {
+    /// Every byte of the file before its first element, and its lines.
+    header: Vec<u8>,
+    header_lines: u64,
+    /// What closes a window's document.
+    closing: &'static [u8],
+    /// `buf` holds the file from `start` on; `lines` newlines come before it.
+    start: u64,
+    lines: u64,
+    buf: Vec<u8>,
+    /// Number of the element `buf` starts with.
+    item: u32,
+    eof: bool,
+    /// The file's tail was the last window.
+    done: bool,
+    window: usize,
+}
+
+impl Cutter {
+    /// The next window, or `None` after the file's tail.
+    fn next<R: Read>(&mut self, reader: &mut WindowText<R>) -> std::io::Result<Option<Job>> {
+        if self.done {
+            return Ok(None);
+        }
+        let header_len = self.header.len();
+        // Bytes of elements this window may take; doubled while one element
+        // is larger.
+        let mut size = self.window;
+        let buf = &mut self.buf;
+        let (text, last, next, next_item) = loop {
+            // Read past `size`, so a window cut short is told from the end.
+            while !self.eof && buf.len() <= size {
+                let before = buf.len();
+                (&mut *reader)
+                    .take(size.max(buf.len()) as u64)
+                    .read_to_end(buf)?;
+                self.eof = buf.len() == before;
+            }
+            let last = self.eof && buf.len() <= size;
+            let mut text = Vec::with_capacity(header_len + size.min(buf.len()) + 2);
+            text.extend_from_slice(&self.header);
+            text.extend_from_slice(&buf[..buf.len().min(size)]);
+            if last {
+                let end = text.len();
+                break (text, true, end, self.item);
+            }
+            match split(&text, header_len, self.item) {
+                Some((end, next, next_item)) => {
+                    text.truncate(end);
+                    text.extend_from_slice(self.closing);
+                    break (text, false, next, next_item);
+                }
+                None => size = size.saturating_mul(2),
+            }
+        };
+        // Text byte p (past the header) is file byte start + p - header_len.
+        let shift = self.start - header_len as u64;
+        let consumed = next - header_len;
+        let until = if last {
+            u64::MAX
+        } else {
+            self.start + consumed as u64
+        };
+        let map = reader.window(text.len(), shift, until);
+        let job = Job {
+            text,
+            map,
+            parse: JobParse::Items(self.item),
+            bytes: shift,
+            lines: self.lines - self.header_lines,
+        };
+        if last {
+            self.done = true;
+        } else {
+            self.lines += memchr::memchr_iter(b'\n', &buf[..consumed]).count() as u64;
+            reader.advance(buf, self.start, self.start + consumed as u64);
+            self.start += consumed as u64;
+            buf.drain(..consumed);
+            self.item = next_item;
+        }
+        Ok(Some(job))
+    }
 }
 
 #[cfg(test)]

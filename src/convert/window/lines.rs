@@ -8,9 +8,8 @@
 use std::io::Read;
 
 use super::source::WindowText;
-use super::Windows;
+use super::{pipeline, Job, JobParse, Windows};
 use crate::parse::scan::{scan, Damage, Piece, Scan};
-use crate::parse::{parse_leaf, parse_scanned};
 
 /// One past the newline(s) of the last boundary between two top-level
 /// values in `b`: a `{` that starts a line after a line ending with `}`.
@@ -121,53 +120,78 @@ fn merged_shape(shapes: &[&'static str]) -> &'static str {
 
 /// The first pass over the text read from `reader`, whose first bytes
 /// `head` were read already, in windows of about `window` bytes.
-pub(super) fn read_lines<R: Read>(
+pub(super) fn read_lines<R: Read + Send>(
     reader: &mut WindowText<R>,
     head: Vec<u8>,
     window: usize,
 ) -> std::io::Result<Windows> {
-    let mut buf = head;
-    let mut eof = false;
-    // Offset and lines of the text before `buf[0]`.
-    let (mut base, mut lines) = (0u64, 0u64);
-    let mut windows = Windows::default();
-    let mut grow = false;
-    loop {
-        // Fill the window; grow it while it holds no boundary.
-        while !eof && (grow || buf.len() < window || last_cut(&buf).is_none()) {
-            let want = window.max(buf.len());
-            let before = buf.len();
-            (&mut *reader).take(want as u64).read_to_end(&mut buf)?;
-            eof = buf.len() == before;
-            grow = false;
-        }
-        let Some((cut, scanned)) = window_end(&buf, window, eof) else {
-            grow = true;
-            continue;
-        };
-        if cut == 0 {
-            break;
-        }
-        let text = &buf[..cut];
-        let end = base + cut as u64;
-        let decoded = reader.window(text, base, end);
-        let (part, sets) = match scanned {
-            Some(scanned) => parse_scanned(&decoded, scanned),
-            None => parse_leaf(&decoded),
-        };
-        windows.add(part, sets, base, lines);
-        lines += memchr::memchr_iter(b'\n', text).count() as u64;
-        reader.advance(&buf, base, end);
-        base = end;
-        buf.drain(..cut);
-    }
+    let mut cutter = Cutter {
+        buf: head,
+        eof: false,
+        base: 0,
+        lines: 0,
+        window,
+    };
+    let mut windows = pipeline(|| cutter.next(reader))?;
     windows.shape = merged_shape(&windows.shapes);
     Ok(windows)
+}
+
+/// Reads the text and cuts it into windows.
+struct Cutter {
+    /// The text read and not cut yet.
+    buf: Vec<u8>,
+    eof: bool,
+    /// Offset and lines of the text before `buf[0]`.
+    base: u64,
+    lines: u64,
+    window: usize,
+}
+
+impl Cutter {
+    /// The next window, or `None` at the end of the text.
+    fn next<R: Read>(&mut self, reader: &mut WindowText<R>) -> std::io::Result<Option<Job>> {
+        let mut grow = false;
+        let (cut, scanned) = loop {
+            // Fill the window; grow it while it holds no boundary.
+            let buf = &mut self.buf;
+            while !self.eof && (grow || buf.len() < self.window || last_cut(buf).is_none()) {
+                let want = self.window.max(buf.len());
+                let before = buf.len();
+                (&mut *reader).take(want as u64).read_to_end(buf)?;
+                self.eof = buf.len() == before;
+                grow = false;
+            }
+            match window_end(buf, self.window, self.eof) {
+                Some(end) => break end,
+                None => grow = true,
+            }
+        };
+        if cut == 0 {
+            return Ok(None);
+        }
+        let (base, lines) = (self.base, self.lines);
+        let end = base + cut as u64;
+        let map = reader.window(cut, base, end);
+        self.lines += memchr::memchr_iter(b'\n', &self.buf[..cut]).count() as u64;
+        reader.advance(&self.buf, base, end);
+        self.base = end;
+        let rest = self.buf.split_off(cut);
+        let text = std::mem::replace(&mut self.buf, rest);
+        Ok(Some(Job {
+            text,
+            map,
+            parse: JobParse::Lines(scanned),
+            bytes: base,
+            lines,
+        }))
+    }
 }
 
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
+    use crate::parse::parse_leaf;
     use crate::parse::KeySet;
     use sha2::{Digest, Sha256};
 

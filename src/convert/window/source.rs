@@ -213,15 +213,15 @@ impl<R: Read> WindowText<R> {
         (self.counted.text, self.copy, self.counted.bytes)
     }
 
-    /// The decoded view of the window `text`, whose byte `p` is byte
+    /// How to map the window of `len` bytes whose byte `p` is byte
     /// `origin + p` of the whole text (bytes before the window's own text,
     /// such as a repeated header, map to its start). Undecodable UTF-16
     /// units before text position `until` are reported in it.
-    pub(crate) fn window<'t>(&mut self, text: &'t [u8], origin: u64, until: u64) -> Decoded<'t> {
+    pub(crate) fn window(&mut self, len: usize, origin: u64, until: u64) -> WindowMap {
         let Some(stream) = &mut self.utf16 else {
-            return utf8_window(text, origin + self.shift);
+            return WindowMap::Shift(origin + self.shift);
         };
-        let end = origin + text.len() as u64;
+        let end = origin + len as u64;
         let checkpoints = stream
             .checkpoints
             .iter()
@@ -236,7 +236,11 @@ impl<R: Read> WindowText<R> {
             invalid.push(orig);
             stream.invalid.pop_front();
         }
-        utf16_window(text, self.encoding, checkpoints, invalid)
+        WindowMap::Utf16 {
+            encoding: self.encoding,
+            checkpoints,
+            invalid,
+        }
     }
 
     /// Forgets the text before position `upto`: `buf` holds the text from
@@ -276,6 +280,33 @@ impl<R: Read> WindowText<R> {
             stream.push(&self.raw[..n], &mut self.ready);
         }
         Ok(true)
+    }
+}
+
+/// Where the positions of one window's text are in the stored stream
+/// (owned, so the window can be parsed on another thread).
+pub(crate) enum WindowMap {
+    /// UTF-8: stream offset = window position + this.
+    Shift(u64),
+    /// Transcoded from UTF-16.
+    Utf16 {
+        encoding: Encoding,
+        checkpoints: Vec<(usize, u64)>,
+        invalid: Vec<u64>,
+    },
+}
+
+impl WindowMap {
+    /// The decoded view of the window `text`.
+    pub(crate) fn decoded(self, text: &[u8]) -> Decoded<'_> {
+        match self {
+            WindowMap::Shift(shift) => utf8_window(text, shift),
+            WindowMap::Utf16 {
+                encoding,
+                checkpoints,
+                invalid,
+            } => utf16_window(text, encoding, checkpoints, invalid),
+        }
     }
 }
 
