@@ -27,6 +27,7 @@ pub mod detect;
 pub mod error;
 pub mod generate;
 pub(crate) mod input;
+pub(crate) mod json;
 pub mod manifest;
 pub mod model;
 pub(crate) mod output;

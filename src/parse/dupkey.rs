@@ -6,7 +6,7 @@
 //! random seed, so which copy filled the typed column changed from run to run.
 //! entrace therefore rejects a record with a repeated key instead of picking one.
 
-use simd_json::BorrowedValue as Value;
+use crate::json::{node, Node, Value};
 
 /// Path of the first key that appears twice in one object of `value`
 /// (`userPrincipalName`, `status.errorCode`, `authenticationDetails[1].method`),
@@ -16,24 +16,24 @@ use simd_json::BorrowedValue as Value;
 ///
 /// Recursion is bounded: the scanner never hands over a record nested deeper
 /// than `scan::MAX_DEPTH`.
-pub(crate) fn first_duplicate(value: &Value<'_>) -> Option<String> {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(&str, &Value<'_>)> =
-                map.iter().map(|(k, v)| (k.as_ref(), v)).collect();
+pub(crate) fn first_duplicate(value: Value<'_, '_>) -> Option<String> {
+    let nested = |v: &Value<'_, '_>| matches!(node(*v), Node::Object(_) | Node::Array(_));
+    match node(value) {
+        Node::Object(map) => {
+            let mut entries: Vec<(&str, Value<'_, '_>)> = map.iter().collect();
             entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
             if let Some(w) = entries.windows(2).find(|w| w[0].0 == w[1].0) {
                 return Some(w[0].0.to_string());
             }
             entries
                 .into_iter()
-                .filter(|(_, v)| matches!(v, Value::Object(_) | Value::Array(_)))
+                .filter(|(_, v)| nested(v))
                 .find_map(|(k, v)| first_duplicate(v).map(|inner| format!("{k}{}", dot(&inner))))
         }
-        Value::Array(items) => items
+        Node::Array(items) => items
             .iter()
             .enumerate()
-            .filter(|(_, v)| matches!(v, Value::Object(_) | Value::Array(_)))
+            .filter(|(_, v)| nested(v))
             .find_map(|(i, v)| first_duplicate(v).map(|inner| format!("[{i}]{}", dot(&inner)))),
         _ => None,
     }
@@ -54,8 +54,8 @@ mod tests {
 
     fn dup(json: &str) -> Option<String> {
         let mut bytes = json.as_bytes().to_vec();
-        let v = simd_json::to_borrowed_value(&mut bytes).unwrap();
-        first_duplicate(&v)
+        let tape = simd_json::to_tape(&mut bytes).unwrap();
+        first_duplicate(tape.as_value())
     }
 
     #[test]

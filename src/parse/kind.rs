@@ -1,8 +1,7 @@
 //! Which entity a page or a record is: from `@odata.context` when the page has
 //! one, else from `@odata.type`, else from the record's own keys.
 
-use simd_json::prelude::*;
-use simd_json::BorrowedValue as Value;
+use crate::json::Value;
 
 use crate::model::EntityKind;
 
@@ -49,10 +48,43 @@ pub(crate) fn api_version(context: &str) -> Option<&'static str> {
     }
 }
 
+/// The keys [`from_record`] decides by.
+const SIGNATURE_KEYS: [&str; 19] = [
+    "riskEventType",
+    "riskType",
+    "servicePrincipalId",
+    "keyIds",
+    "servicePrincipalDisplayName",
+    "createdDateTime",
+    "userId",
+    "appId",
+    "status",
+    "ipAddress",
+    "activityDisplayName",
+    "activityDateTime",
+    "initiatedBy",
+    "loggedByService",
+    "riskLastUpdatedDateTime",
+    "riskState",
+    "riskLevel",
+    "servicePrincipalType",
+    "activity",
+];
+
 /// Entity of a record without page context: `@odata.type` first, then the
 /// signature keys of each entity (GRAPH.md §1).
-pub(crate) fn from_record(record: &Value<'_>) -> Option<EntityKind> {
-    if let Some(t) = record.get_str("@odata.type") {
+pub(crate) fn from_record(record: Value<'_, '_>) -> Option<EntityKind> {
+    // One walk over the record's keys, noting the signature keys it has.
+    let mut found: u32 = 0;
+    let mut odata_type = None;
+    for (key, value) in record.as_object()?.iter() {
+        if key == "@odata.type" {
+            odata_type = odata_type.or(crate::json::str_of(value));
+        } else if let Some(i) = SIGNATURE_KEYS.iter().position(|k| *k == key) {
+            found |= 1 << i;
+        }
+    }
+    if let Some(t) = odata_type {
         let t = t
             .trim_start_matches('#')
             .trim_start_matches("microsoft.graph.");
@@ -65,7 +97,12 @@ pub(crate) fn from_record(record: &Value<'_>) -> Option<EntityKind> {
             _ => None,
         };
     }
-    let has = |k: &str| record.contains_key(k);
+    let has = |k: &str| {
+        SIGNATURE_KEYS
+            .iter()
+            .position(|s| *s == k)
+            .is_some_and(|i| found & (1 << i) != 0)
+    };
     if has("riskEventType") || has("riskType") {
         let service_principal =
             has("servicePrincipalId") || has("keyIds") || has("servicePrincipalDisplayName");
@@ -135,15 +172,18 @@ mod tests {
     fn records_by_their_keys() {
         let mut sign_in =
             br#"{"id":"1","createdDateTime":"2025-03-17T17:54:30Z","userId":"u"}"#.to_vec();
-        let v = simd_json::to_borrowed_value(&mut sign_in).unwrap();
-        assert_eq!(from_record(&v), Some(EntityKind::SignIn));
+        let v = simd_json::to_tape(&mut sign_in).unwrap();
+        assert_eq!(from_record(v.as_value()), Some(EntityKind::SignIn));
         let mut hist =
             br#"{"id":"1","userId":"u","riskState":"atRisk","riskLevel":"low","activity":{}}"#
                 .to_vec();
-        let v = simd_json::to_borrowed_value(&mut hist).unwrap();
-        assert_eq!(from_record(&v), Some(EntityKind::RiskyUserHistory));
+        let v = simd_json::to_tape(&mut hist).unwrap();
+        assert_eq!(
+            from_record(v.as_value()),
+            Some(EntityKind::RiskyUserHistory)
+        );
         let mut sp = br#"{"id":"1","riskEventType":"x","servicePrincipalId":"s"}"#.to_vec();
-        let v = simd_json::to_borrowed_value(&mut sp).unwrap();
-        assert_eq!(from_record(&v), None);
+        let v = simd_json::to_tape(&mut sp).unwrap();
+        assert_eq!(from_record(v.as_value()), None);
     }
 }

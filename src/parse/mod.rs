@@ -19,8 +19,8 @@ pub(crate) mod scan;
 
 use std::collections::BTreeMap;
 
+use crate::json::Value;
 use simd_json::prelude::*;
-use simd_json::BorrowedValue as Value;
 
 use self::kind::ContextKind;
 use self::reject::{Locator, Reason, Reject};
@@ -264,18 +264,19 @@ fn byte_of(span: &[u8], line: usize, column: usize) -> usize {
 }
 
 /// Checks `id` and the event time; returns the id and the parsed event time.
-fn check_identity<'v>(
+fn check_identity<'i>(
     entity: EntityKind,
-    record: &'v Value<'_>,
-) -> Result<(&'v str, Option<i64>), (Reason, String)> {
-    let id = match record.get("id").or_else(|| record.get("Id")) {
+    record: Value<'_, 'i>,
+) -> Result<(&'i str, Option<i64>), (Reason, String)> {
+    let get = |key: &str| crate::json::get(record, key);
+    let id = match get("id").or_else(|| get("Id")) {
         None => {
             return Err((
                 Reason::MissingRequiredField,
                 "missing required field: expected \"id\"".into(),
             ))
         }
-        Some(v) => match v.as_str() {
+        Some(v) => match crate::json::str_of(v) {
             Some(s) if !s.trim().is_empty() => s,
             Some(_) => {
                 return Err((
@@ -304,7 +305,7 @@ fn check_identity<'v>(
     let present = spec
         .time_fields
         .iter()
-        .find_map(|f| record.get(*f).filter(|v| !v.is_null()).map(|v| (*f, v)));
+        .find_map(|f| get(f).filter(|v| !v.is_null()).map(|v| (*f, v)));
     match present {
         None => Err((
             Reason::MissingRequiredField,
@@ -491,26 +492,25 @@ impl Job<'_> {
                     }
                     scratch.clear();
                     scratch.extend_from_slice(span);
-                    let value =
-                        match simd_json::to_borrowed_value_with_buffers(&mut scratch, &mut buffers)
-                        {
-                            Ok(v) => v,
-                            Err(e) => {
-                                let (reason, what, at) = explain(span, &e);
-                                let at = decoded.original_offset(start + at);
-                                reject(page_entity, reason, format!("{what} (at byte {at})"));
-                                continue;
-                            }
-                        };
+                    let tape = match crate::json::parse(&mut scratch, &mut buffers) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            let (reason, what, at) = explain(span, &e);
+                            let at = decoded.original_offset(start + at);
+                            reject(page_entity, reason, format!("{what} (at byte {at})"));
+                            continue;
+                        }
+                    };
+                    let value = tape.as_value();
                     if !value.is_object() {
                         reject(
                             page_entity,
                             Reason::WrongType,
-                            format!("expected a JSON object, found {}", describe(&value)),
+                            format!("expected a JSON object, found {}", describe(value)),
                         );
                         continue;
                     }
-                    if let Some(path) = dupkey::first_duplicate(&value) {
+                    if let Some(path) = dupkey::first_duplicate(value) {
                         reject(
                             page_entity,
                             Reason::InvalidJson,
@@ -534,7 +534,7 @@ impl Job<'_> {
                             );
                             continue;
                         }
-                        None => match kind::from_record(&value) {
+                        None => match kind::from_record(value) {
                             Some(k) => k,
                             None => {
                                 reject(None, Reason::UnknownEntity, "expected a signIn, directoryAudit, riskDetection, riskyUser or riskyUserHistoryItem record, found none of their keys".into());
@@ -542,19 +542,19 @@ impl Job<'_> {
                             }
                         },
                     };
-                    let (id, time) = match check_identity(entity, &value) {
+                    let (id, time) = match check_identity(entity, value) {
                         Ok(checked) => checked,
                         Err((reason, message)) => {
                             reject(Some(entity), reason, message);
                             continue;
                         }
                     };
-                    let updated = updated_time(entity, &value);
+                    let updated = updated_time(entity, value);
                     keys[entity.index()].push(Key {
                         id,
                         time: time.or(updated),
                         updated,
-                        hash: content_hash(&value),
+                        hash: content_hash(value),
                         offset: locator.offset.unwrap_or_default(),
                         stream: 0,
                         line: locator.line.unwrap_or_default(),

@@ -5,10 +5,9 @@ use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::OnceLock;
 
+use crate::json::{node, Node, Value};
 use polars::prelude::{DataFrame, IntoColumn, NamedFrom, Series};
 use polars_arrow::array::{MutableBinaryViewArray, MutablePrimitiveArray};
-use simd_json::prelude::*;
-use simd_json::{BorrowedValue as Value, StaticNode};
 
 use super::column::Column;
 use super::fill::{fill_object, timestamp_of, FillCtx};
@@ -102,7 +101,7 @@ impl TableChunk {
     /// original stream) on `line`.
     pub(crate) fn push(
         &mut self,
-        record: &Value<'_>,
+        record: Value<'_, '_>,
         raw: &str,
         (offset, line): (u64, u64),
         api_version: Option<&str>,
@@ -161,10 +160,10 @@ impl TableChunk {
 }
 
 /// The last-updated time of `record`, for entities that have one.
-pub(crate) fn updated_time(kind: EntityKind, record: &Value<'_>) -> Option<i64> {
+pub(crate) fn updated_time(kind: EntityKind, record: Value<'_, '_>) -> Option<i64> {
     let spec: &EntitySpec = kind.spec();
     spec.updated_field
-        .and_then(|name| record.get(name))
+        .and_then(|name| crate::json::get(record, name))
         .and_then(timestamp_of)
         .and_then(Result::ok)
 }
@@ -173,27 +172,27 @@ pub(crate) fn updated_time(kind: EntityKind, record: &Value<'_>) -> Option<i64> 
 /// same record written compactly, pretty-printed or re-encoded hashes equal.
 /// foldhash with a fixed seed: the same value hashes the same in every run
 /// (the hash is compared, never stored), at a fraction of SipHash's cost.
-pub(crate) fn content_hash(value: &Value<'_>) -> u64 {
+pub(crate) fn content_hash(value: Value<'_, '_>) -> u64 {
     type Hasher = foldhash::quality::FoldHasher<'static>;
     const STATE: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0);
     fn number(h: &mut Hasher, n: f64) {
         (2u8, n.to_bits()).hash(h);
     }
-    fn walk(v: &Value<'_>, h: &mut Hasher) {
-        match v {
-            Value::Static(StaticNode::Null) => 0u8.hash(h),
-            Value::Static(StaticNode::Bool(b)) => (1u8, *b).hash(h),
-            Value::Static(StaticNode::I64(n)) => number(h, *n as f64),
-            Value::Static(StaticNode::U64(n)) => number(h, *n as f64),
-            Value::Static(StaticNode::F64(n)) => number(h, *n),
-            Value::String(s) => (3u8, s.as_ref()).hash(h),
-            Value::Array(a) => {
+    fn walk(v: Value<'_, '_>, h: &mut Hasher) {
+        match node(v) {
+            Node::Null => 0u8.hash(h),
+            Node::Bool(b) => (1u8, b).hash(h),
+            Node::Int(n) => number(h, n as f64),
+            Node::UInt(n) => number(h, n as f64),
+            Node::Float(n) => number(h, n),
+            Node::Str(s) => (3u8, s).hash(h),
+            Node::Array(a) => {
                 (4u8, a.len()).hash(h);
                 for item in a.iter() {
                     walk(item, h);
                 }
             }
-            Value::Object(o) => {
+            Node::Object(o) => {
                 // Order-independent: sum the hashes of the entries.
                 let mut sum: u64 = 0;
                 for (k, item) in o.iter() {
@@ -222,9 +221,9 @@ mod tests {
             b"{\n  \"status\": {\"x\": [1, 2], \"errorCode\": 50126},\n  \"id\": \"\\u0031\"\n}"
                 .to_vec();
         let mut c = br#"{"id":"1","status":{"errorCode":50053,"x":[1,2]}}"#.to_vec();
-        let ha = content_hash(&simd_json::to_borrowed_value(&mut a).unwrap());
-        let hb = content_hash(&simd_json::to_borrowed_value(&mut b).unwrap());
-        let hc = content_hash(&simd_json::to_borrowed_value(&mut c).unwrap());
+        let hash =
+            |bytes: &mut Vec<u8>| content_hash(simd_json::to_tape(bytes).unwrap().as_value());
+        let (ha, hb, hc) = (hash(&mut a), hash(&mut b), hash(&mut c));
         assert_eq!(ha, hb);
         assert_ne!(ha, hc);
     }

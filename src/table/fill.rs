@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::json::{encode, is_null, node, Node, Value};
 use simd_json::prelude::*;
-use simd_json::{BorrowedValue as Value, StaticNode};
 
 use super::column::Column;
 use super::layout::ObjectPlan;
@@ -26,7 +26,7 @@ pub(crate) struct FillCtx<'a> {
 }
 
 impl FillCtx<'_> {
-    fn issue(&mut self, path: &str, expected: &str, found: &Value<'_>) {
+    fn issue(&mut self, path: &str, expected: &str, found: Value<'_, '_>) {
         self.issues.push(format!(
             "{path}: expected {expected}, found {}",
             describe(found)
@@ -35,26 +35,26 @@ impl FillCtx<'_> {
 }
 
 /// Short description of a JSON value for messages: its type and an escaped excerpt.
-pub(crate) fn describe(v: &Value<'_>) -> String {
-    match v {
-        Value::String(s) => format!("string {}", excerpt(s.as_bytes(), 60)),
-        Value::Static(StaticNode::Bool(b)) => format!("boolean {b}"),
-        Value::Static(StaticNode::Null) => "null".into(),
-        Value::Static(_) => format!("number {}", v.encode()),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
+pub(crate) fn describe(v: Value<'_, '_>) -> String {
+    match node(v) {
+        Node::Str(s) => format!("string {}", excerpt(s.as_bytes(), 60)),
+        Node::Bool(b) => format!("boolean {b}"),
+        Node::Null => "null".into(),
+        Node::Int(_) | Node::UInt(_) | Node::Float(_) => format!("number {}", encode(v)),
+        Node::Array(_) => "an array".into(),
+        Node::Object(_) => "an object".into(),
     }
 }
 
 /// Fills the flattened `cols` of one object level from `obj` (absent = all null).
 pub(crate) fn fill_object(
     plan: &ObjectPlan,
-    obj: Option<&Value<'_>>,
+    obj: Option<Value<'_, '_>>,
     cols: &mut [(String, Column)],
     ctx: &mut FillCtx<'_>,
 ) {
     let mut seen: u128 = 0;
-    if let Some(Value::Object(map)) = obj {
+    if let Some(Node::Object(map)) = obj.map(node) {
         // Graph writes keys in the order the fields are declared: try the
         // field after the last one first, and hash only when that misses.
         let mut next = 0;
@@ -92,17 +92,17 @@ pub(crate) fn fill_object(
 fn fill_field(
     plan: &ObjectPlan,
     i: usize,
-    value: &Value<'_>,
+    value: Value<'_, '_>,
     cols: &mut [(String, Column)],
     ctx: &mut FillCtx<'_>,
 ) {
     let path = &plan.paths[i];
-    let null = matches!(value, Value::Static(StaticNode::Null));
+    let null = is_null(value);
     match plan.fields[i].kind {
         Kind::Object(_) => {
             let sub = plan.children[i].as_ref();
-            match (value, sub) {
-                (Value::Object(_), Some(sub)) => fill_object(sub, Some(value), cols, ctx),
+            match (node(value), sub) {
+                (Node::Object(_), Some(sub)) => fill_object(sub, Some(value), cols, ctx),
                 _ => {
                     if !null {
                         ctx.issue(path, "an object", value);
@@ -116,8 +116,8 @@ fn fill_field(
                 return;
             };
             fill_leaf(Kind::Str, value, text, path, ctx);
-            match value {
-                Value::String(s) => fill_key_values(s, parsed, path, ctx),
+            match node(value) {
+                Node::Str(s) => fill_key_values(s, parsed, path, ctx),
                 _ => parsed.push_null(),
             }
         }
@@ -137,14 +137,14 @@ fn fill_field(
 
 fn fill_object_list(
     plan: &ObjectPlan,
-    value: &Value<'_>,
+    value: Value<'_, '_>,
     col: &mut Column,
     path: &str,
     ctx: &mut FillCtx<'_>,
 ) {
     let Column::List(list) = col else { return };
-    let Value::Array(items) = value else {
-        if !matches!(value, Value::Static(StaticNode::Null)) {
+    let Node::Array(items) = node(value) else {
+        if !is_null(value) {
             ctx.issue(path, "an array of objects", value);
         }
         col.push_null();
@@ -152,7 +152,7 @@ fn fill_object_list(
     };
     if let Column::Struct(st) = &mut list.child {
         for item in items.iter() {
-            if matches!(item, Value::Object(_)) {
+            if matches!(node(item), Node::Object(_)) {
                 fill_object(plan, Some(item), &mut st.fields, ctx);
                 st.close();
             } else {
@@ -195,8 +195,14 @@ fn fill_key_values(text: &str, col: &mut Column, path: &str, ctx: &mut FillCtx<'
 }
 
 /// Pushes one scalar or string list value, or null plus an issue when the type is wrong.
-fn fill_leaf(kind: Kind, value: &Value<'_>, col: &mut Column, path: &str, ctx: &mut FillCtx<'_>) {
-    if matches!(value, Value::Static(StaticNode::Null)) {
+fn fill_leaf(
+    kind: Kind,
+    value: Value<'_, '_>,
+    col: &mut Column,
+    path: &str,
+    ctx: &mut FillCtx<'_>,
+) {
+    if is_null(value) {
         col.push_null();
         return;
     }
@@ -216,30 +222,36 @@ fn fill_leaf(kind: Kind, value: &Value<'_>, col: &mut Column, path: &str, ctx: &
 }
 
 /// Pushes a converted value; on failure pushes nothing and says what was expected.
-fn push_leaf(kind: Kind, value: &Value<'_>, col: &mut Column) -> Result<(), &'static str> {
+fn push_leaf(kind: Kind, value: Value<'_, '_>, col: &mut Column) -> Result<(), &'static str> {
+    let is = node(value);
     match (kind, col) {
-        (Kind::Str, Column::Str(out)) => match value {
-            Value::String(s) => out.push(Some(s.as_ref())),
-            Value::Static(_) => out.push(Some(value.encode())),
-            _ => return Err("a string"),
+        (Kind::Str, Column::Str(out)) => match is {
+            Node::Str(s) => out.push(Some(s)),
+            Node::Array(_) | Node::Object(_) => return Err("a string"),
+            _ => out.push(Some(encode(value))),
         },
-        (Kind::Json, Column::Str(out)) => out.push(Some(value.encode())),
+        (Kind::Json, Column::Str(out)) => out.push(Some(encode(value))),
         (Kind::Int32, Column::I32(out)) => {
             let n = as_i64(value).and_then(|n| i32::try_from(n).ok());
             out.push(Some(n.ok_or("a 32-bit integer")?));
         }
         (Kind::Float64, Column::F64(out)) => {
-            let n = value
-                .as_f64()
-                .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()));
+            let n = match is {
+                Node::Int(n) => Some(n as f64),
+                Node::UInt(n) => Some(n as f64),
+                Node::Float(n) => Some(n),
+                Node::Str(s) => s.trim().parse().ok(),
+                _ => None,
+            };
             out.push(Some(n.ok_or("a number")?));
         }
         (Kind::Bool, Column::Bool(out)) => {
-            let b = value.as_bool().or_else(|| match value.as_str() {
-                Some(s) if s.eq_ignore_ascii_case("true") => Some(true),
-                Some(s) if s.eq_ignore_ascii_case("false") => Some(false),
+            let b = match is {
+                Node::Bool(b) => Some(b),
+                Node::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
+                Node::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
                 _ => None,
-            });
+            };
             out.push(Some(b.ok_or("a boolean")?));
         }
         (Kind::Timestamp, Column::Time(out)) => {
@@ -247,15 +259,15 @@ fn push_leaf(kind: Kind, value: &Value<'_>, col: &mut Column) -> Result<(), &'st
             out.push(Some(ns.ok_or("a timestamp string")?));
         }
         (Kind::StrList, Column::List(list)) => {
-            let Value::Array(items) = value else {
+            let Node::Array(items) = is else {
                 return Err("an array of strings");
             };
             if let Column::Str(out) = &mut list.child {
                 for item in items.iter() {
-                    match item {
-                        Value::String(s) => out.push(Some(s.as_ref())),
-                        Value::Static(StaticNode::Null) => out.push_null(),
-                        other => out.push(Some(other.encode())),
+                    match node(item) {
+                        Node::Str(s) => out.push(Some(s)),
+                        Node::Null => out.push_null(),
+                        _ => out.push(Some(encode(item))),
                     }
                 }
             }
@@ -266,14 +278,12 @@ fn push_leaf(kind: Kind, value: &Value<'_>, col: &mut Column) -> Result<(), &'st
     Ok(())
 }
 
-fn as_i64(value: &Value<'_>) -> Option<i64> {
-    match value {
-        Value::Static(StaticNode::I64(n)) => Some(*n),
-        Value::Static(StaticNode::U64(n)) => i64::try_from(*n).ok(),
-        Value::Static(StaticNode::F64(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
-            Some(*f as i64)
-        }
-        Value::String(s) => s.trim().parse().ok(),
+fn as_i64(value: Value<'_, '_>) -> Option<i64> {
+    match node(value) {
+        Node::Int(n) => Some(n),
+        Node::UInt(n) => i64::try_from(n).ok(),
+        Node::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(f as i64),
+        Node::Str(s) => s.trim().parse().ok(),
         _ => None,
     }
 }
@@ -281,10 +291,10 @@ fn as_i64(value: &Value<'_>) -> Option<i64> {
 /// Reads a timestamp from a string or a Windows PowerShell 5.1 DateTime wrapper
 /// object (`{"value": "/Date(…)/", "DisplayHint": 2, "DateTime": "…"}`).
 /// `None` means the value is not of a timestamp shape at all.
-pub(crate) fn timestamp_of(value: &Value<'_>) -> Option<Result<i64, String>> {
-    match value {
-        Value::String(s) => Some(parse_timestamp(s).map_err(|e| e.0)),
-        Value::Object(map) => {
+pub(crate) fn timestamp_of(value: Value<'_, '_>) -> Option<Result<i64, String>> {
+    match node(value) {
+        Node::Str(s) => Some(parse_timestamp(s).map_err(|e| e.0)),
+        Node::Object(map) => {
             let inner = map.get("value").or_else(|| map.get("Value"))?;
             inner.as_str().map(|s| parse_timestamp(s).map_err(|e| e.0))
         }

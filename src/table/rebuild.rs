@@ -196,14 +196,15 @@ impl Rebuild<'_> {
             };
             scratch.clear();
             scratch.extend_from_slice(span);
-            let value = simd_json::to_borrowed_value_with_buffers(&mut scratch, &mut buffers)
+            let tape = crate::json::parse(&mut scratch, &mut buffers)
                 .map_err(|_| changed("no longer parses"))?;
-            if content_hash(&value) != k.hash[i] {
+            let value = tape.as_value();
+            if content_hash(value) != k.hash[i] {
                 return Err(changed("reads differently"));
             }
             // simd-json validated the span as UTF-8.
             let raw = std::str::from_utf8(span).unwrap_or_default();
-            chunk.push(&value, raw, (k.offset[i], k.line[i]), k.api(i));
+            chunk.push(value, raw, (k.offset[i], k.line[i]), k.api(i));
         }
         Ok(chunk)
     }
