@@ -169,7 +169,7 @@ mod tests {
     use std::io::Write;
 
     use super::*;
-    use crate::convert::window::tests_support::{rows, utf16le_bom, WINDOWED};
+    use crate::convert::window::tests_support::{crlf_pretty_array, rows, utf16le_bom, WINDOWED};
 
     fn zip_of(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
         let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -217,15 +217,7 @@ mod tests {
         let records = crate::parse::sample_sign_ins();
         let lines: Vec<String> = records.iter().map(|r| r.to_string()).collect();
         let jsonl = lines.join("\n") + "\n";
-        let pretty: Vec<String> = records
-            .iter()
-            .map(|r| {
-                serde_json::to_string_pretty(r)
-                    .unwrap()
-                    .replace('\n', "\r\n    ")
-            })
-            .collect();
-        let array = format!("[\r\n    {}\r\n]\r\n", pretty.join(",\r\n    "));
+        let array = crlf_pretty_array(&records);
         let page = format!(
             "{{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns\",\"value\":[{}]}}",
             lines.join(",")

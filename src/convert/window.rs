@@ -364,6 +364,20 @@ pub(super) mod tests_support {
         }
         out
     }
+
+    /// `records` as one JSON array, pretty-printed with CRLF line ends and
+    /// indented elements, as `ConvertTo-Json` writes it.
+    pub(in crate::convert) fn crlf_pretty_array(records: &[serde_json::Value]) -> String {
+        let pretty: Vec<String> = records
+            .iter()
+            .map(|r| {
+                serde_json::to_string_pretty(r)
+                    .unwrap()
+                    .replace('\n', "\r\n    ")
+            })
+            .collect();
+        format!("[\r\n    {}\r\n]\r\n", pretty.join(",\r\n    "))
+    }
 }
 
 /// [`process_windowed`] for tests: no decompression limit, the copy beside
@@ -380,7 +394,7 @@ pub(super) fn windowed(path: &Path, min: u64, window: usize) -> Option<Parsed> {
 
 #[cfg(test)]
 mod tests {
-    use super::tests_support::{rows, utf16le_bom};
+    use super::tests_support::{crlf_pretty_array, rows, utf16le_bom};
     use super::*;
     use crate::input::encoding::decode;
     use crate::parse::parse_leaf;
@@ -499,15 +513,7 @@ mod tests {
             .collect();
         let lines: Vec<String> = records.iter().map(|r| r.to_string()).collect();
         let jsonl = lines.join("\r\n") + "\r\n";
-        let pretty: Vec<String> = records
-            .iter()
-            .map(|r| {
-                serde_json::to_string_pretty(r)
-                    .unwrap()
-                    .replace('\n', "\r\n    ")
-            })
-            .collect();
-        let array = format!("[\r\n    {}\r\n]\r\n", pretty.join(",\r\n    "));
+        let array = crlf_pretty_array(&records);
         let dir = tempfile::tempdir().unwrap();
         for (name, text, shape) in [
             ("export.jsonl", jsonl, "json_lines"),
