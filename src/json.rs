@@ -37,16 +37,12 @@ pub(crate) enum Node<'t, 'i> {
 
 /// What `v` is.
 pub(crate) fn node<'t, 'i>(v: Value<'t, 'i>) -> Node<'t, 'i> {
-    if let Some(s) = str_of(v) {
-        return Node::Str(s);
-    }
-    if let Some(o) = v.as_object() {
-        return Node::Object(o);
-    }
-    if let Some(a) = v.as_array() {
-        return Node::Array(a);
-    }
+    // One dispatch on the node's type; each accessor below then matches.
+    let missing = || Node::Null;
     match v.value_type() {
+        ValueType::String => str_of(v).map_or_else(missing, Node::Str),
+        ValueType::Object => v.as_object().map_or_else(missing, Node::Object),
+        ValueType::Array => v.as_array().map_or_else(missing, Node::Array),
         ValueType::Bool => Node::Bool(v.as_bool().unwrap_or_default()),
         ValueType::I64 => Node::Int(v.as_i64().unwrap_or_default()),
         ValueType::U64 => Node::UInt(v.as_u64().unwrap_or_default()),
