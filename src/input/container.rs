@@ -360,7 +360,7 @@ pub(crate) fn expand_member<R: Read>(
 /// Reads a decompressing stream to the end, or fails when it passes the
 /// absolute limit or the evidence file's ratio budget, whichever is smaller.
 /// What was read counts against the budget either way.
-pub(crate) fn read_limited(reader: impl Read, budget: &mut Budget) -> LeafBytes {
+fn read_limited(reader: impl Read, budget: &mut Budget) -> LeafBytes {
     let limit = budget.stream_limit();
     let mut buf = Vec::new();
     let result = reader

@@ -60,15 +60,27 @@ enum OffsetMap {
 
 const CHECKPOINT_EVERY: usize = 256;
 
+/// The encoding of a stream that starts with `head` (its first four bytes
+/// are enough), and the length of its BOM.
+pub(crate) fn sniff(head: &[u8]) -> (Encoding, usize) {
+    match head {
+        [0xEF, 0xBB, 0xBF, ..] => (Encoding::Utf8Bom, 3),
+        [0xFF, 0xFE, ..] => (Encoding::Utf16Le { bom: true }, 2),
+        [0xFE, 0xFF, ..] => (Encoding::Utf16Be { bom: true }, 2),
+        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => (Encoding::Utf16Le { bom: false }, 0),
+        [0, a, 0, b, ..] if *a != 0 && *b != 0 => (Encoding::Utf16Be { bom: false }, 0),
+        _ => (Encoding::Utf8, 0),
+    }
+}
+
 /// Detects the encoding of `bytes` and decodes it to UTF-8 when needed.
 pub(crate) fn decode(bytes: &[u8]) -> Decoded<'_> {
-    match bytes {
-        [0xEF, 0xBB, 0xBF, rest @ ..] => utf8(rest, Encoding::Utf8Bom, 3),
-        [0xFF, 0xFE, rest @ ..] => utf16(rest, true, true),
-        [0xFE, 0xFF, rest @ ..] => utf16(rest, false, true),
-        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => utf16(bytes, true, false),
-        [0, a, 0, b, ..] if *a != 0 && *b != 0 => utf16(bytes, false, false),
-        _ => utf8(bytes, Encoding::Utf8, 0),
+    let (encoding, bom) = sniff(bytes);
+    let text = &bytes[bom..];
+    match encoding {
+        Encoding::Utf16Le { bom } => utf16(text, true, bom),
+        Encoding::Utf16Be { bom } => utf16(text, false, bom),
+        utf8_encoding => utf8(text, utf8_encoding, bom as u64),
     }
 }
 

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::input::container::{Limit, LimitExceeded};
 use crate::input::encoding::{
-    utf16_offset, utf16_window, utf8_window, Decoded, Encoding, Utf16Stream,
+    sniff, utf16_offset, utf16_window, utf8_window, Decoded, Encoding, Utf16Stream,
 };
 
 /// A stream as stored, with the SHA-256 of every byte read.
@@ -162,14 +162,7 @@ impl<R: Read> WindowText<R> {
     /// Detects the encoding of `counted` from its first bytes.
     pub(crate) fn open(mut counted: Counted<R>) -> std::io::Result<Self> {
         let head = read_up_to(&mut counted, 4)?;
-        let (encoding, skip) = match head.as_slice() {
-            [0xEF, 0xBB, 0xBF, ..] => (Encoding::Utf8Bom, 3),
-            [0xFF, 0xFE, ..] => (Encoding::Utf16Le { bom: true }, 2),
-            [0xFE, 0xFF, ..] => (Encoding::Utf16Be { bom: true }, 2),
-            [a, 0, b, 0] if *a != 0 && *b != 0 => (Encoding::Utf16Le { bom: false }, 0),
-            [0, a, 0, b] if *a != 0 && *b != 0 => (Encoding::Utf16Be { bom: false }, 0),
-            _ => (Encoding::Utf8, 0),
-        };
+        let (encoding, skip) = sniff(&head);
         let mut text = WindowText {
             counted,
             encoding,
