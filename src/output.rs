@@ -7,10 +7,12 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use polars::prelude::{DataFrame, ParquetCompression, ParquetWriter};
+use polars::prelude::DataFrame;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+
+pub(crate) mod parquet;
 
 /// An output directory being written.
 pub(crate) struct OutputDir {
@@ -92,7 +94,7 @@ impl OutputDir {
     }
 
     /// Writes a Parquet table (zstd) and returns the file's SHA-256.
-    pub(crate) fn write_parquet(&self, name: &str, df: &mut DataFrame) -> Result<String> {
+    pub(crate) fn write_parquet(&self, name: &str, df: &DataFrame) -> Result<String> {
         write_parquet(&self.path(name), df)
     }
 
@@ -133,22 +135,10 @@ pub(crate) fn sha256_file(path: &Path) -> Result<String> {
     Ok(hex::encode(hasher.finalize()))
 }
 
-/// How every table is compressed: zstd level 1. Against polars' default
-/// (level 3) it cut the 1 GB benchmark conversion by about 7 % and gave a
-/// slightly smaller sign-ins table (175 MB against 179 MB), whose pages
-/// are small enough that the stronger levels find little more.
-pub(crate) fn compression() -> ParquetCompression {
-    ParquetCompression::Zstd(polars_utils::compression::ZstdLevel::try_new(1).ok())
-}
-
-/// Writes a Parquet table (zstd) to `path` and returns the file's SHA-256.
-pub(crate) fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<String> {
-    let sink = HashingSink::create(path)?;
-    ParquetWriter::new(sink.clone())
-        .with_compression(compression())
-        .finish(df)
-        .map_err(|e| Error::table(path.display().to_string(), e))?;
-    sink.finish()
+/// Writes a Parquet table to `path` (see [`parquet`]) and returns the
+/// file's SHA-256.
+pub(crate) fn write_parquet(path: &Path, df: &DataFrame) -> Result<String> {
+    parquet::write_table(path, df)
 }
 
 /// A buffered file writer that hashes what it writes, so an output's SHA-256

@@ -8,6 +8,7 @@ use crate::analyze::table::{PER_USER_COLUMNS, TIMELINE_COLUMNS};
 use crate::detect::table::FINDINGS_COLUMNS;
 use crate::model::{snake_case, EntityKind, Field, Kind};
 use crate::table::chunk::INGEST_COLUMNS;
+use crate::table::column::{ns_companion, NS_DOC, NS_TYPE, TIMESTAMP_TYPE};
 use crate::table::layout::type_name;
 
 /// One column of one table.
@@ -48,6 +49,10 @@ fn walk(
                     "The same, parsed from its JSON text",
                 ));
             }
+            Kind::Timestamp => {
+                out.push(doc(table, &column, TIMESTAMP_TYPE, &path, field.doc));
+                out.push(doc(table, &ns_companion(&column), NS_TYPE, &path, NS_DOC));
+            }
             kind => out.push(doc(table, &column, &type_name(kind), &path, field.doc)),
         }
     }
@@ -83,6 +88,15 @@ pub fn columns() -> Vec<ColumnDoc> {
     ] {
         for (name, dtype, description) in cols {
             out.push(doc(table, name, dtype, "(entrace)", description));
+            if *dtype == TIMESTAMP_TYPE {
+                out.push(doc(
+                    table,
+                    &ns_companion(name),
+                    NS_TYPE,
+                    "(entrace)",
+                    NS_DOC,
+                ));
+            }
         }
     }
     out

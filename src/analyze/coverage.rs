@@ -6,6 +6,7 @@
 //! An absence of findings means little if the export has holes: a responder
 //! must see the holes before trusting the silence.
 
+use crate::table::column::TIMESTAMP_TYPE;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -25,7 +26,7 @@ pub const COVERAGE_FILE: &str = "coverage.parquet";
 pub const COVERAGE_COLUMNS: &[(&str, &str, &str)] = &[
     ("table", "string", "Entity table (signins, directory_audits, …)"),
     ("granularity", "string", "hour or day"),
-    ("start", "timestamp[ns, UTC]", "Start of the bucket (UTC)"),
+    ("start", TIMESTAMP_TYPE, "Start of the bucket (UTC)"),
     ("records", "int64", "Rows whose event time falls in the bucket"),
     (
         "gap",

@@ -170,22 +170,22 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
     let analysis = build(&tables, config);
     let covered = coverage::coverage(dir, &tables)?;
 
-    let mut timeline_df = table::timeline_frame(&analysis.timeline)?;
+    let timeline_df = table::timeline_frame(&analysis.timeline)?;
     let timeline_sha = replace_file(dir, table::TIMELINE_FILE, |p| {
-        write_parquet(p, &mut timeline_df)
+        write_parquet(p, &timeline_df)
     })?;
-    let mut per_user_df = table::per_user_frame(&analysis.users)?;
+    let per_user_df = table::per_user_frame(&analysis.users)?;
     let per_user_sha = replace_file(dir, table::PER_USER_FILE, |p| {
-        write_parquet(p, &mut per_user_df)
+        write_parquet(p, &per_user_df)
     })?;
-    let mut findings_df = detect::table::findings_frame(&analysis.findings)?;
+    let findings_df = detect::table::findings_frame(&analysis.findings)?;
     let findings_sha = replace_file(dir, detect::table::FINDINGS_FILE, |p| {
-        write_parquet(p, &mut findings_df)
+        write_parquet(p, &findings_df)
     })?;
 
-    let mut coverage_df = coverage::coverage_frame(&covered.buckets)?;
+    let coverage_df = coverage::coverage_frame(&covered.buckets)?;
     let coverage_sha = replace_file(dir, coverage::COVERAGE_FILE, |p| {
-        write_parquet(p, &mut coverage_df)
+        write_parquet(p, &coverage_df)
     })?;
 
     let entry = |file: &str, rows: usize, sha: String| serde_json::json!({"file": file, "rows": rows, "sha256": sha});

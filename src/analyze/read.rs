@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::{Column, DataFrame, DataType, ParquetReader, SerReader, Series};
 
 use crate::error::{Error, Result};
+use crate::table::column::ns_companion;
 
 /// Some columns of one Parquet table.
 pub(crate) struct Frame {
@@ -28,14 +29,23 @@ pub(crate) struct Item {
 }
 
 impl Frame {
-    /// Reads `columns` of `<dir>/<table>.parquet`.
+    /// Reads `columns` of `<dir>/<table>.parquet`, and the exact `_ns`
+    /// companion of each that is a timestamp.
     pub(crate) fn read(dir: &Path, table: &str, columns: &[&str]) -> Result<Frame> {
         let path = dir.join(format!("{table}.parquet"));
+        let err = |e| Error::table(path.display().to_string(), e);
         let file = File::open(&path).map_err(|e| Error::io(&path, "cannot open table", e))?;
-        let df = ParquetReader::new(file)
-            .with_columns(Some(columns.iter().map(|c| c.to_string()).collect()))
-            .finish()
-            .map_err(|e| Error::table(path.display().to_string(), e))?;
+        let mut reader = ParquetReader::new(file);
+        let schema = reader.schema().map_err(err)?;
+        let mut wanted: Vec<String> = Vec::with_capacity(columns.len());
+        for c in columns {
+            wanted.push(c.to_string());
+            let exact = ns_companion(c);
+            if schema.contains(exact.as_str()) && !columns.contains(&exact.as_str()) {
+                wanted.push(exact);
+            }
+        }
+        let df = reader.with_columns(Some(wanted)).finish().map_err(err)?;
         Ok(Frame { df, path })
     }
 
@@ -58,9 +68,10 @@ impl Frame {
         Ok(ca.iter().map(|v| v.map(str::to_owned)).collect())
     }
 
-    /// A timestamp column as UTC nanoseconds.
+    /// A timestamp column as UTC nanoseconds, exact: read from its `_ns`
+    /// companion.
     pub(crate) fn times(&self, name: &str) -> Result<Vec<Option<i64>>> {
-        self.ints(name)
+        self.ints(&ns_companion(name))
     }
 
     /// An integer, boolean-free numeric or timestamp column as i64.
@@ -121,8 +132,8 @@ impl Frame {
         Ok(out)
     }
 
-    /// One timestamp (or integer) field of a list<struct> column, per row
-    /// and item, as UTC nanoseconds.
+    /// One timestamp field of a list<struct> column, per row and item, as
+    /// exact UTC nanoseconds (from the field's `_ns` companion).
     pub(crate) fn struct_list_times(
         &self,
         name: &str,
@@ -137,7 +148,7 @@ impl Frame {
             };
             let st = s.struct_().map_err(|e| self.err(name, e))?;
             let values = st
-                .field_by_name(field)
+                .field_by_name(&ns_companion(field))
                 .map_err(|e| self.err(name, e))?
                 .to_physical_repr()
                 .cast(&DataType::Int64)

@@ -2,6 +2,7 @@
 //! Column names, types and descriptions are declared once here and used by
 //! the writer, the reader behind `entrace timeline`, and `entrace schema`.
 
+use crate::table::column::TIMESTAMP_TYPE;
 use std::path::Path;
 
 use polars::prelude::DataFrame;
@@ -24,7 +25,7 @@ pub const PER_USER_FILE: &str = "per_user.parquet";
 pub const TIMELINE_COLUMNS: &[(&str, &str, &str)] = &[
     ("user_id", "string", "User object id (lower-case); null when only an unresolvable UPN is known"),
     ("user_principal_name", "string", "UPN the record shows, else the latest UPN seen for the user"),
-    ("time", "timestamp[ns, UTC]", "Event time: createdDateTime, activityDateTime or riskLastUpdatedDateTime"),
+    ("time", TIMESTAMP_TYPE, "Event time: createdDateTime, activityDateTime or riskLastUpdatedDateTime"),
     ("entity", "string", "sign_in, directory_audit, risk_detection, risky_user or risky_user_history"),
     ("record_id", "string", "The record's id in its entity table"),
     ("role", "string", "subject, actor (initiated the audited change), target, or self (both, self-service)"),
@@ -61,14 +62,10 @@ pub const PER_USER_COLUMNS: &[(&str, &str, &str)] = &[
     ),
     (
         "first_seen",
-        "timestamp[ns, UTC]",
+        TIMESTAMP_TYPE,
         "Earliest event in the timeline",
     ),
-    (
-        "last_seen",
-        "timestamp[ns, UTC]",
-        "Latest event in the timeline",
-    ),
+    ("last_seen", TIMESTAMP_TYPE, "Latest event in the timeline"),
     ("events", "int64", "Timeline rows"),
     ("sign_ins", "int64", "Sign-ins"),
     ("sign_ins_success", "int64", "Successful sign-ins"),
@@ -83,11 +80,7 @@ pub const PER_USER_COLUMNS: &[(&str, &str, &str)] = &[
         "int64",
         "Blocked sign-ins (lockout, Conditional Access, security defaults, disabled)",
     ),
-    (
-        "last_success",
-        "timestamp[ns, UTC]",
-        "Latest successful sign-in",
-    ),
+    ("last_success", TIMESTAMP_TYPE, "Latest successful sign-in"),
     ("distinct_ips", "int64", "Distinct sign-in IP addresses"),
     ("ip_addresses", "list<string>", "Those IP addresses, sorted"),
     (
@@ -130,7 +123,7 @@ pub const PER_USER_COLUMNS: &[(&str, &str, &str)] = &[
     ("risk_level", "string", "Risk level at export"),
     (
         "risk_last_updated",
-        "timestamp[ns, UTC]",
+        TIMESTAMP_TYPE,
         "When that risk state was last updated",
     ),
     (

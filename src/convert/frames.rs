@@ -143,8 +143,8 @@ pub(super) fn write_all(
         })
         .collect();
 
-    let mut rejects = rejects_frame(&processed)?;
-    let rejects_sha = out.write_parquet(REJECTS_FILE, &mut rejects)?;
+    let rejects = rejects_frame(&processed)?;
+    let rejects_sha = out.write_parquet(REJECTS_FILE, &rejects)?;
     tables.insert(
         "rejects".into(),
         crate::manifest::TableEntry {
@@ -154,8 +154,8 @@ pub(super) fn write_all(
             ..Default::default()
         },
     );
-    let mut sources = sources_frame(&processed, &inputs)?;
-    let sources_sha = out.write_parquet(SOURCES_FILE, &mut sources)?;
+    let sources = sources_frame(&processed, &inputs)?;
+    let sources_sha = out.write_parquet(SOURCES_FILE, &sources)?;
     tables.insert(
         "sources".into(),
         crate::manifest::TableEntry {

@@ -1,8 +1,9 @@
 //! `findings.parquet`: one row per finding, with its evidence as a list of
 //! structs (table, record id, time, role).
 
-use polars::prelude::{DataFrame, IntoColumn};
-use polars_arrow::array::{MutableBinaryViewArray, MutablePrimitiveArray};
+use crate::table::column::TIMESTAMP_TYPE;
+use polars::prelude::DataFrame;
+use polars_arrow::array::MutableBinaryViewArray;
 
 use super::finding::Finding;
 use crate::error::{Error, Result};
@@ -34,8 +35,8 @@ pub const FINDINGS_COLUMNS: &[(&str, &str, &str)] = &[
     ),
     ("subject_user_principal_name", "string", "That user's UPN"),
     ("subject_ip", "string", "IP address the finding is about"),
-    ("first_seen", "timestamp[ns, UTC]", "Earliest evidence time"),
-    ("last_seen", "timestamp[ns, UTC]", "Latest evidence time"),
+    ("first_seen", TIMESTAMP_TYPE, "Earliest evidence time"),
+    ("last_seen", TIMESTAMP_TYPE, "Latest evidence time"),
     (
         "summary",
         "string",
@@ -43,7 +44,7 @@ pub const FINDINGS_COLUMNS: &[(&str, &str, &str)] = &[
     ),
     (
         "evidence",
-        "list<struct<table: string, record_id: string, time: timestamp[ns, UTC], role: string>>",
+        "list<struct<table: string, record_id: string, time: timestamp[us, UTC], time_ns: int64, role: string>>",
         "Cited records (trigger or context), capped at 200",
     ),
     (
@@ -67,7 +68,7 @@ fn evidence_column(findings: &[Finding]) -> Result<polars::prelude::Column> {
     let mut col = Column::list(Column::structure(vec![
         ("table".into(), Column::str()),
         ("record_id".into(), Column::str()),
-        ("time".into(), Column::Time(MutablePrimitiveArray::new())),
+        ("time".into(), Column::time()),
         ("role".into(), Column::str()),
     ]));
     if let Column::List(list) = &mut col {
@@ -93,9 +94,9 @@ fn evidence_column(findings: &[Finding]) -> Result<polars::prelude::Column> {
         }
     }
     Ok(col
-        .into_series("evidence")
+        .into_columns("evidence")
         .map_err(|e| Error::table("findings.evidence", e))?
-        .into_column())
+        .remove(0))
 }
 
 /// The findings as a DataFrame (columns as in [`FINDINGS_COLUMNS`]).

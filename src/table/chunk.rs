@@ -140,12 +140,12 @@ impl TableChunk {
         let err = |e: polars::prelude::PolarsError| Error::table(table, e);
         let mut columns = Vec::with_capacity(self.cols.len() + INGEST_COLUMNS.len());
         for (name, col) in self.cols {
-            columns.push(col.into_series(&name).map_err(err)?.into_column());
+            columns.extend(col.into_columns(&name).map_err(err)?);
         }
         let src = Series::new("ingest_source_id".into(), vec![source_id; height]);
         columns.push(src.into_column());
         let mut push = |name: &str, col: Column| -> Result<()> {
-            columns.push(col.into_series(name).map_err(err)?.into_column());
+            columns.extend(col.into_columns(name).map_err(err)?);
             Ok(())
         };
         push("ingest_offset", Column::I64(self.offsets))?;

@@ -27,10 +27,10 @@ impl FrameBuilder {
     }
 
     fn push(&mut self, name: &str, column: Column) -> Result<()> {
-        let series = column
-            .into_series(name)
+        let columns = column
+            .into_columns(name)
             .map_err(|e| Error::table(format!("{}.{name}", self.table), e))?;
-        self.columns.push(series.into_column());
+        self.columns.extend(columns);
         Ok(())
     }
 
@@ -84,7 +84,7 @@ impl FrameBuilder {
         Ok(self)
     }
 
-    /// A timestamp column (UTC ns).
+    /// A timestamp column from UTC nanoseconds, with its exact companion.
     pub(crate) fn time(
         mut self,
         name: &str,

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use polars_arrow::array::{MutableBooleanArray, MutablePrimitiveArray};
 
-use super::column::Column;
+use super::column::{ns_companion, Column, NS_TYPE, TIMESTAMP_TYPE};
 use crate::model::{snake_case, Field, Kind};
 
 /// Lookup and layout of one JSON object level.
@@ -152,7 +152,7 @@ pub(crate) fn type_name(kind: Kind) -> String {
         Kind::Int32 => "int32".into(),
         Kind::Float64 => "float64".into(),
         Kind::Bool => "bool".into(),
-        Kind::Timestamp => "timestamp[ns, UTC]".into(),
+        Kind::Timestamp => TIMESTAMP_TYPE.into(),
         Kind::StrList => "list<string>".into(),
         Kind::KeyValueJsonString => "string".into(),
         Kind::ObjectList(sub) => {
@@ -169,6 +169,10 @@ fn struct_members(fields: &[Field], prefix: &str, out: &mut Vec<String>) {
         let name = format!("{prefix}{}", snake_case(field.name));
         match field.kind {
             Kind::Object(sub) => struct_members(sub, &format!("{name}_"), out),
+            Kind::Timestamp => {
+                out.push(format!("{name}: {TIMESTAMP_TYPE}"));
+                out.push(format!("{}: {NS_TYPE}", ns_companion(&name)));
+            }
             kind => out.push(format!("{name}: {}", type_name(kind))),
         }
     }

@@ -11,7 +11,7 @@
 //! so evidence that changed between the passes stops the run.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -22,7 +22,7 @@ use super::keys::RowKeys;
 use super::texts::{SpanRequest, Texts};
 use crate::error::{Error, Result};
 use crate::model::EntityKind;
-use crate::output::HashingSink;
+use crate::output::parquet::TableFile;
 
 /// Rows per batch, and per Parquet row group, of the entity tables.
 pub(crate) const BATCH_ROWS: usize = 32 * 1024;
@@ -81,7 +81,7 @@ impl Rebuild<'_> {
         // (see `convert`).
         let sha256 = std::thread::scope(|scope| -> Result<String> {
             let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<TableChunk>, Vec<i32>)>(0);
-            let writer = scope.spawn(move || self.write_batches(rx, path));
+            let writer = scope.spawn(move || self.write_batches(rx, pool, path));
             let mut built = Ok(());
             for batch in kept.chunks(batch_rows) {
                 let chunks: Result<Vec<TableChunk>> = pool.install(|| {
@@ -132,11 +132,12 @@ impl Rebuild<'_> {
     fn write_batches(
         &self,
         rx: std::sync::mpsc::Receiver<(Vec<TableChunk>, Vec<i32>)>,
+        pool: &rayon::ThreadPool,
         path: &Path,
     ) -> Result<String> {
         let table = self.kind.spec().table;
         let err = |e: PolarsError| Error::table(table, e);
-        let mut out = TableWriter::new(path.to_path_buf());
+        let mut out: Option<TableFile> = None;
         for (chunks, ids) in rx {
             let mut df: Option<DataFrame> = None;
             for chunk in chunks {
@@ -154,16 +155,20 @@ impl Rebuild<'_> {
                 Series::new("ingest_source_id".into(), ids).into_column(),
             )
             .map_err(err)?;
-            // One chunk per column: one row group per batch, whatever the pieces.
-            df.rechunk_mut_par();
-            out.write(&df)?;
+            let file = match &mut out {
+                Some(file) => file,
+                None => out.insert(TableFile::create(path, df.schema())?),
+            };
+            // One row group per batch, whatever the pieces; its columns are
+            // encoded on the conversion's threads.
+            pool.install(|| file.write(&df))?;
         }
-        match out.finish()? {
-            Some(sha) => Ok(sha),
+        match out {
+            Some(file) => file.finish(),
             // No rows: the table is still written, with its full schema.
             None => {
-                let mut empty = TableChunk::new(self.kind, self.keep_raw).finish(0)?;
-                crate::output::write_parquet(path, &mut empty)
+                let empty = TableChunk::new(self.kind, self.keep_raw).finish(0)?;
+                crate::output::write_parquet(path, &empty)
             }
         }
     }
@@ -207,54 +212,6 @@ impl Rebuild<'_> {
             chunk.push(value, raw, (k.offset[i], k.line[i]), k.api(i));
         }
         Ok(chunk)
-    }
-}
-
-/// Writes batches (each a DataFrame) as one zstd Parquet file at `path`,
-/// hashing it as it goes.
-struct TableWriter {
-    path: PathBuf,
-    sink: Option<HashingSink>,
-    writer: Option<polars::io::parquet::write::BatchedWriter<HashingSink>>,
-}
-
-impl TableWriter {
-    /// A writer for `path`; the file is created with the first batch.
-    fn new(path: PathBuf) -> Self {
-        TableWriter {
-            path,
-            sink: None,
-            writer: None,
-        }
-    }
-
-    /// Appends one batch as a row group.
-    fn write(&mut self, df: &DataFrame) -> Result<()> {
-        let err = |e: PolarsError| Error::table(self.path.display().to_string(), e);
-        if self.writer.is_none() {
-            let sink = HashingSink::create(&self.path)?;
-            let w = ParquetWriter::new(sink.clone())
-                .with_compression(crate::output::compression())
-                .batched(df.schema())
-                .map_err(err)?;
-            self.sink = Some(sink);
-            self.writer = Some(w);
-        }
-        if let Some(w) = &mut self.writer {
-            w.write_batch(df).map_err(err)?;
-        }
-        Ok(())
-    }
-
-    /// Finishes the file: its SHA-256, or `None` when no batch was written.
-    fn finish(self) -> Result<Option<String>> {
-        let (Some(w), Some(sink)) = (self.writer, self.sink) else {
-            return Ok(None);
-        };
-        w.finish()
-            .map_err(|e| Error::table(self.path.display().to_string(), e))?;
-        drop(w);
-        sink.finish().map(Some)
     }
 }
 

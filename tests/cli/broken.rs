@@ -150,7 +150,7 @@ fn quirks_parse_to_the_right_instants() {
     let (_, out, _) = w.convert("ps", &[fixture("quirks/ps51-dates-utf16.json")], &[]);
     let risky = read_table(&out, "risky_users");
     assert_eq!(
-        ints(&risky, "risk_last_updated_date_time"),
+        times(&risky, "risk_last_updated_date_time"),
         [Some(1_742_233_002_672_000_000); 2]
     );
     let sources = read_table(&out, "sources");
@@ -162,7 +162,7 @@ fn quirks_parse_to_the_right_instants() {
     let (_, out, _) = w.convert("az", &[fixture("quirks/azure-style-offsets.jsonl")], &[]);
     let audits = read_table(&out, "directory_audits");
     assert_eq!(
-        ints(&audits, "activity_date_time"),
+        times(&audits, "activity_date_time"),
         [
             Some(1_742_229_604_414_272_000),
             Some(1_742_229_604_415_271_600)

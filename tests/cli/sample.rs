@@ -121,7 +121,7 @@ fn seed_scenarios_have_exact_cells() {
         Some("Access has been blocked by security defaults.")
     );
     assert_eq!(
-        ints(&signins, "created_date_time")[tor],
+        times(&signins, "created_date_time")[tor],
         Some(1_742_234_070_000_000_000)
     );
     assert_eq!(
@@ -143,11 +143,11 @@ fn seed_scenarios_have_exact_cells() {
     );
     assert_eq!(strs(&det, "risk_level")[d].as_deref(), Some("medium"));
     assert_eq!(
-        ints(&det, "activity_date_time")[d],
+        times(&det, "activity_date_time")[d],
         Some(1_742_234_070_698_262_800)
     );
     assert_eq!(
-        ints(&det, "last_updated_date_time")[d],
+        times(&det, "last_updated_date_time")[d],
         Some(1_742_234_189_661_120_200)
     );
     let info = det
@@ -189,7 +189,7 @@ fn seed_scenarios_have_exact_cells() {
     let risky = read_table(&out, "risky_users");
     let r = row_where(&risky, "id", "04d557e9-7c2a-5fbc-8dd9-164f2e5802cc");
     assert_eq!(
-        ints(&risky, "risk_last_updated_date_time")[r],
+        times(&risky, "risk_last_updated_date_time")[r],
         Some(1_742_234_202_672_840_800)
     );
     assert_eq!(strs(&risky, "risk_state")[r].as_deref(), Some("atRisk"));
@@ -222,7 +222,7 @@ fn seed_scenarios_have_exact_cells() {
         "User throttle for attempting challenge: UserSMSOtp too many times.",
     );
     assert_eq!(
-        ints(&audits, "activity_date_time")[blocked_row],
+        times(&audits, "activity_date_time")[blocked_row],
         Some(1_742_229_604_415_271_600)
     );
     assert_eq!(
@@ -235,7 +235,7 @@ fn seed_scenarios_have_exact_cells() {
 fn tables_are_sorted_by_time_then_id() {
     let (_w, out) = converted();
     let signins = read_table(&out, "signins");
-    let times = ints(&signins, "created_date_time");
+    let times = times(&signins, "created_date_time");
     let ids = strs(&signins, "id");
     for i in 1..signins.height() {
         assert!((times[i - 1], &ids[i - 1]) < (times[i], &ids[i]), "row {i}");

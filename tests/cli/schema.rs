@@ -45,7 +45,7 @@ fn schema_lists_every_written_column_with_its_type() {
                 "str" => "string".to_string(),
                 "i32" => "int32".to_string(),
                 "i64" => "int64".to_string(),
-                "datetime[ns, UTC]" => "timestamp[ns, UTC]".to_string(),
+                "datetime[μs, UTC]" => "timestamp[us, UTC]".to_string(),
                 "list[str]" => "list<string>".to_string(),
                 "bool" => "bool".to_string(),
                 other => other.to_string(),

@@ -110,6 +110,29 @@ pub fn ints(df: &DataFrame, col: &str) -> Vec<Option<i64>> {
     s.i64().expect("i64").iter().collect()
 }
 
+/// Exact UTC nanoseconds of timestamp column `col`, read from its `_ns`
+/// companion, after checking that `col` itself is `datetime[μs, UTC]` and
+/// holds the same instants truncated to microseconds.
+pub fn times(df: &DataFrame, col: &str) -> Vec<Option<i64>> {
+    let dtype = df.column(col).expect(col).dtype().clone();
+    assert_eq!(
+        dtype,
+        DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)),
+        "{col}"
+    );
+    let exact = ints(df, &format!("{col}_ns"));
+    let micros = ints(df, col);
+    let truncated: Vec<Option<i64>> = exact
+        .iter()
+        .map(|v| v.map(|n| n.div_euclid(1000)))
+        .collect();
+    assert_eq!(
+        micros, truncated,
+        "{col} is {col}_ns truncated to microseconds"
+    );
+    exact
+}
+
 /// Index of the row whose `col` equals `value`.
 pub fn row_where(df: &DataFrame, col: &str, value: &str) -> usize {
     strs(df, col)
