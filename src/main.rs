@@ -174,7 +174,7 @@ fn run_convert(
 fn run_timeline(args: TimelineArgs) -> entrace::error::Result<ExitCode> {
     let bound = |v: &Option<String>, end: bool| {
         v.as_deref()
-            .map(|t| view::parse_bound(t, end).map_err(Error::Usage))
+            .map(|t| entrace::model::time::parse_bound(t, end).map_err(Error::Usage))
             .transpose()
     };
     let selection = view::Selection {

@@ -1,6 +1,7 @@
-//! Timestamps, including Windows PowerShell's `/Date(ms±hhmm)/`: never panic;
-//! `/Date(ms)/` is exactly ms in ns; an accepted instant formats and parses
-//! back to itself.
+//! Timestamps, including Windows PowerShell's `/Date(ms±hhmm)/`, and the
+//! `--since`/`--until` bounds a user types: never panic; `/Date(ms)/` is
+//! exactly ms in ns; an accepted instant formats and parses back to itself; a
+//! bound's end of day is never before its start.
 #![no_main]
 #![allow(dead_code)]
 
@@ -13,6 +14,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else {
         return;
     };
+    if let (Ok(start), Ok(end)) = (time::parse_bound(s, false), time::parse_bound(s, true)) {
+        assert!(start <= end, "{s:?}");
+    }
     for candidate in [s.to_string(), format!("/Date({s})/")] {
         let Ok(ns) = time::parse_timestamp(&candidate) else {
             continue;

@@ -131,6 +131,36 @@ pub fn format_timestamp(ns: i64) -> String {
     }
 }
 
+/// Parses a `--since`/`--until` value: RFC 3339 (`2025-03-17T15:00:00Z`,
+/// `+09:00` offsets allowed), a UTC time without zone, or a date. A date alone
+/// means its first instant, or its last one when `end_of_day` is set.
+pub fn parse_bound(text: &str, end_of_day: bool) -> Result<i64, String> {
+    let t = text.trim();
+    // Bytes, not `str` slices: the text is the user's and may cut a
+    // multi-byte character anywhere.
+    let zone_sign = t
+        .as_bytes()
+        .len()
+        .checked_sub(6)
+        .and_then(|at| t.as_bytes().get(at))
+        .is_some_and(|b| matches!(b, b'+' | b'-'));
+    let full = if t.len() == 10 {
+        format!("{t}T00:00:00Z")
+    } else if t.ends_with(['Z', 'z']) || zone_sign {
+        t.to_owned()
+    } else {
+        format!("{t}Z")
+    };
+    let ns = parse_timestamp(&full).map_err(|_| {
+        format!("invalid time {text:?}: expected 2025-03-17, 2025-03-17T15:00:00 (UTC) or RFC 3339 like 2025-03-17T15:00:00+09:00")
+    })?;
+    Ok(if t.len() == 10 && end_of_day {
+        ns + 86_400_000_000_000 - 1
+    } else {
+        ns
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +220,49 @@ mod tests {
             "2025-03-17T17:54:30",
         ] {
             assert!(parse_timestamp(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn bounds_accept_dates_zoneless_times_and_offsets() {
+        let day = parse_bound("2025-03-17", false).unwrap();
+        assert_eq!(format_timestamp(day), "2025-03-17T00:00:00.0000000Z");
+        let end = parse_bound("2025-03-17", true).unwrap();
+        assert_eq!(format_timestamp(end), "2025-03-17T23:59:59.999999999Z");
+        let local = parse_bound("2025-03-18T02:54:30+09:00", false).unwrap();
+        assert_eq!(format_timestamp(local), "2025-03-17T17:54:30.0000000Z");
+        let zoneless = parse_bound("2025-03-17T17:54:30", false).unwrap();
+        assert_eq!(zoneless, local);
+        assert!(parse_bound("17/03/2025", false).is_err());
+        // Multi-byte text where the zone would be is an error, not a panic.
+        let err = parse_bound("ééééa", false).unwrap_err();
+        assert!(
+            err.starts_with("invalid time \"ééééa\": expected 2025-03-17"),
+            "{err}"
+        );
+        assert!(parse_bound("2025-03-17T15:00:00+09:0é", false).is_err());
+    }
+
+    proptest::proptest! {
+        /// No text makes the bound parser panic; what it accepts is an
+        /// instant that a date or an RFC 3339 form of it gives back.
+        #[test]
+        fn bounds_never_panic(text in "\\PC{0,40}", end in proptest::bool::ANY) {
+            let _ = parse_bound(&text, end);
+        }
+
+        #[test]
+        fn bounds_of_valid_times_round_trip(
+            secs in 0i64..4_102_444_800, frac in 0u32..10_000_000, offset in -12i32..=14
+        ) {
+            let ns = secs * 1_000_000_000 + i64::from(frac) * 100;
+            let text = format_timestamp(ns);
+            proptest::prop_assert_eq!(parse_bound(&text, false), Ok(ns));
+            let local = chrono::DateTime::from_timestamp_nanos(ns)
+                .with_timezone(&chrono::FixedOffset::east_opt(offset * 3600).unwrap())
+                .format("%Y-%m-%dT%H:%M:%S%.f%:z")
+                .to_string();
+            proptest::prop_assert_eq!(parse_bound(&local, false), Ok(ns));
         }
     }
 }

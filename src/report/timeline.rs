@@ -13,7 +13,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use crate::analyze::table::TIMELINE_COLUMNS;
 use crate::analyze::timeline::TimelineRow;
 use crate::error::{Error, Result};
-use crate::model::time::{format_timestamp, parse_timestamp};
+use crate::model::time::format_timestamp;
 use crate::model::EntityKind;
 use crate::text::{csv_safe, escape_control};
 
@@ -26,28 +26,6 @@ pub struct Selection {
     pub since: Option<i64>,
     /// Only events at or before this instant (UTC ns).
     pub until: Option<i64>,
-}
-
-/// Parses a `--since`/`--until` value: RFC 3339 (`2025-03-17T15:00:00Z`,
-/// `+09:00` offsets allowed), a UTC time without zone, or a date. A date alone
-/// means its first instant, or its last one when `end_of_day` is set.
-pub fn parse_bound(text: &str, end_of_day: bool) -> Result<i64, String> {
-    let t = text.trim();
-    let full = if t.len() == 10 {
-        format!("{t}T00:00:00Z")
-    } else if t.ends_with(['Z', 'z']) || t[t.len().saturating_sub(6)..].starts_with(['+', '-']) {
-        t.to_owned()
-    } else {
-        format!("{t}Z")
-    };
-    let ns = parse_timestamp(&full).map_err(|_| {
-        format!("invalid time {text:?}: expected 2025-03-17, 2025-03-17T15:00:00 (UTC) or RFC 3339 like 2025-03-17T15:00:00+09:00")
-    })?;
-    Ok(if t.len() == 10 && end_of_day {
-        ns + 86_400_000_000_000 - 1
-    } else {
-        ns
-    })
 }
 
 /// The rows `sel` asks for, in timeline order. A UPN that several object ids
@@ -376,19 +354,6 @@ pub fn write_jsonl(rows: &[&TimelineRow], mut out: impl Write) -> std::io::Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bounds_accept_dates_zoneless_times_and_offsets() {
-        let day = parse_bound("2025-03-17", false).unwrap();
-        assert_eq!(format_timestamp(day), "2025-03-17T00:00:00.0000000Z");
-        let end = parse_bound("2025-03-17", true).unwrap();
-        assert_eq!(format_timestamp(end), "2025-03-17T23:59:59.999999999Z");
-        let local = parse_bound("2025-03-18T02:54:30+09:00", false).unwrap();
-        assert_eq!(format_timestamp(local), "2025-03-17T17:54:30.0000000Z");
-        let zoneless = parse_bound("2025-03-17T17:54:30", false).unwrap();
-        assert_eq!(zoneless, local);
-        assert!(parse_bound("17/03/2025", false).is_err());
-    }
 
     #[test]
     fn cells_are_cut_by_display_width_and_escaped() {

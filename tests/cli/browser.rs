@@ -1,5 +1,5 @@
 //! report.html in a real browser: headless Chromium (Debian's `chromium`,
-//! installed here when missing) loads the seed report with a hostile user
+//! which `.ci/setup` installs) loads the seed report with a hostile user
 //! added, and the test checks the console, the findings table, that the
 //! hostile display name is text and not markup, and takes a screenshot.
 
@@ -9,36 +9,16 @@ use std::process::Command;
 use crate::report::hostile_user;
 use crate::util::*;
 
-/// Chromium's path, installing Debian's package when it is missing. `None`,
-/// with the reason printed, only where it cannot be installed.
+/// Chromium's path. `None`, with the reason printed, when it is not
+/// installed (`.ci/setup` installs it; `.ci/run` requires it).
 fn chromium() -> Option<PathBuf> {
-    let find = || {
-        ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-            .iter()
-            .map(PathBuf::from)
-            .find(|p| p.is_file())
-    };
-    if let Some(p) = find() {
-        return Some(p);
-    }
-    let apt = |args: &[&str]| {
-        Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    };
-    let install = ["install", "-y", "-q", "chromium"];
-    if !apt(&install) {
-        apt(&["update", "-q"]);
-        apt(&install);
-    }
-    let found = find();
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file());
     if found.is_none() {
-        eprintln!(
-            "skipped: chromium is not installed and `apt-get install chromium` failed \
-             (needs root and Debian's package registry); the HTML report was not rendered"
+        skip_without_client(
+            "chromium is not installed (run .ci/setup); the HTML report was not rendered",
         );
     }
     found

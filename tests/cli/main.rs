@@ -10,6 +10,7 @@ mod findings;
 mod generate;
 mod hostile;
 mod hostile_values;
+mod interop;
 mod nothing_lost;
 mod report;
 mod sample;

@@ -355,6 +355,20 @@ fn timeline_command_prints_filters_and_exports() {
         stderr.contains("no user nobody@contoso.onmicrosoft.com"),
         "{stderr}"
     );
+
+    // Bad bounds are usage errors (exit 2) that say what was expected,
+    // whatever bytes they hold; multi-byte text once panicked here.
+    for bad in ["ééééa", "2025-03-17T15:00:00+09:0é", "17/03/2025", ""] {
+        for flag in ["--since", "--until"] {
+            let (code, _, stderr) = timeline(&out, &[flag, bad]);
+            assert_eq!(code, 2, "{flag} {bad:?}: {stderr}");
+            assert!(
+                stderr.contains(&format!("invalid time {bad:?}: expected 2025-03-17")),
+                "{flag} {bad:?}: {stderr}"
+            );
+            assert!(!stderr.contains("panicked"), "{stderr}");
+        }
+    }
 }
 
 #[test]

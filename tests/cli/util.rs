@@ -21,6 +21,17 @@ pub fn entrace(args: &[&str]) -> Output {
         .expect("run entrace")
 }
 
+/// Reports a test that cannot run because a program it drives (Chromium, a
+/// Python Parquet client, a JRE) is missing: a skip on a developer's
+/// machine, a failure where `ENTRACE_REQUIRE_CLIENTS` is set (`.ci/run`,
+/// after `.ci/setup` installed them).
+pub fn skip_without_client(why: &str) {
+    if std::env::var_os("ENTRACE_REQUIRE_CLIENTS").is_some_and(|v| v != "0") {
+        panic!("{why}, and ENTRACE_REQUIRE_CLIENTS is set");
+    }
+    eprintln!("skipped: {why}");
+}
+
 /// A temporary directory and the output directory inside it.
 pub struct Workdir {
     pub dir: tempfile::TempDir,
