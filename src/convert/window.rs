@@ -31,7 +31,7 @@ use crate::parse::{parse_leaf, parse_scanned, parse_window, KeySet, LeafParse};
 use crate::table::texts::TextSource;
 
 /// Plain files at least this large are read in windows when they can be;
-/// compressed files from an eighth of it.
+/// compressed files always are.
 pub const WINDOWED_MIN: u64 = 256 << 20;
 /// Bytes read per window (a window grows when one value is larger).
 pub const WINDOW_BYTES: usize = 64 << 20;
@@ -70,11 +70,9 @@ pub(super) fn process_windowed(
 ) -> Result<Option<Parsed>> {
     let io = |e| Error::io(path, "cannot read", e);
     let size = std::fs::metadata(path).map_err(io)?.len();
-    if size < opts.min / 8 {
-        // Too small for any window: most files stop here, unopened.
-        return Ok(None);
-    }
-    // Unreadable or not worth windowing: reading it whole says why.
+    // Unreadable or not worth windowing: reading it whole says why. A
+    // compressed file is windowed whatever its size: a few megabytes of
+    // gzip can hold gigabytes.
     let Ok(file) = File::open(path) else {
         return Ok(None);
     };
@@ -173,6 +171,11 @@ pub(super) fn window_stream<R: Read + Send>(
                 _ if in_place.is_none() || text.compression().is_some() => "decompress_failed",
                 _ => "io_error",
             };
+            // The same message as when the stream is read whole.
+            let message = match code {
+                "limit_exceeded" => e.to_string(),
+                _ => format!("cannot read: {e}"),
+            };
             discard_copy(copy);
             leaf.sha256 = text.into_stored().finish().unwrap_or_default();
             leaf.bytes = LeafBytes::Consumed(bytes);
@@ -185,7 +188,7 @@ pub(super) fn window_stream<R: Read + Send>(
                 leaf,
                 kind,
                 encoding: None,
-                parse: unreadable(code, &format!("cannot read: {e}")),
+                parse: unreadable(code, &message),
             };
             return Ok(Some(Parsed {
                 stream,
@@ -217,18 +220,97 @@ pub(super) fn window_stream<R: Read + Send>(
 }
 
 /// Reads the head of `reader` and the rest in windows of the layout it has.
+/// Whitespace before the first value is skipped as it is read, however
+/// long it is.
 fn read_windows<R: Read + Send>(
     reader: &mut WindowText<R>,
     window: usize,
 ) -> std::io::Result<Option<Windows>> {
     let mut head = Vec::with_capacity(HEAD_BYTES);
-    (&mut *reader)
-        .take(HEAD_BYTES as u64)
-        .read_to_end(&mut head)?;
-    if lines::windowable(&head) {
-        return lines::read_lines(reader, head, window).map(Some);
+    let mut lead = Lead::default();
+    loop {
+        let read = (&mut *reader)
+            .take((HEAD_BYTES - head.len()) as u64)
+            .read_to_end(&mut head)?;
+        lead.skip(reader, &mut head);
+        if head.len() == HEAD_BYTES || read == 0 {
+            break;
+        }
     }
-    items::read_items(reader, head, window)
+    if lines::windowable(&head) {
+        return lines::read_lines(reader, head, lead, window).map(Some);
+    }
+    items::read_items(reader, head, lead, window)
+}
+
+/// JSON's insignificant whitespace.
+pub(super) fn is_space(b: &u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// Runs of whitespace at least this long that the windows skip are counted
+/// in the stream's warnings; shorter ones are ordinary formatting.
+pub(super) const COUNTED_RUN: u64 = 1 << 20;
+
+/// Where a cutter's unread text starts, and the whitespace it skipped to
+/// get there: whitespace before and between values is dropped as it is
+/// read instead of being held, so a window never grows over it.
+#[derive(Debug, Default)]
+pub(super) struct Lead {
+    /// Offset of the text not read yet (after the BOM, in the text the
+    /// windows see).
+    pub(super) offset: u64,
+    /// Newlines before it.
+    pub(super) lines: u64,
+    /// The current run of skipped whitespace: where it started and its length.
+    run: (u64, u64),
+    /// Whitespace in runs of [`COUNTED_RUN`] or more, and how many runs.
+    counted: (u64, u64),
+}
+
+impl Lead {
+    /// Drops the whitespace `buf` (the text from [`Self::offset`] on) starts
+    /// with; moves the offset past it.
+    pub(super) fn skip<R: Read>(&mut self, reader: &mut WindowText<R>, buf: &mut Vec<u8>) {
+        let n = buf.iter().take_while(|b| is_space(b)).count();
+        if n == 0 {
+            return;
+        }
+        self.lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+        reader.advance(buf, self.offset, self.offset + n as u64);
+        if self.run.0 + self.run.1 != self.offset {
+            self.close_run();
+            self.run.0 = self.offset;
+        }
+        self.run.1 += n as u64;
+        self.offset += n as u64;
+        buf.drain(..n);
+    }
+
+    /// Moves the offset past `n` bytes of values the cutter consumed.
+    pub(super) fn consume(&mut self, lines: u64, n: u64) {
+        self.lines += lines;
+        self.offset += n;
+    }
+
+    fn close_run(&mut self) {
+        if self.run.1 >= COUNTED_RUN {
+            self.counted.0 += self.run.1;
+            self.counted.1 += 1;
+        }
+        self.run = (self.offset, 0);
+    }
+
+    /// The warning that counts the long runs skipped, if there were any.
+    pub(super) fn warning(mut self) -> Option<String> {
+        self.close_run();
+        let (bytes, runs) = self.counted;
+        (runs > 0).then(|| {
+            format!(
+                "{bytes} bytes of whitespace between values skipped as read ({runs} run(s) of 1 MiB or more; no record lost)"
+            )
+        })
+    }
 }
 
 /// One window, cut and ready to be parsed on any thread.
@@ -272,6 +354,10 @@ fn pipeline(
     let mut pending: Option<Job> = None;
     loop {
         let job = pending.take();
+        #[cfg(test)]
+        if let Some(j) = &job {
+            tests_support::LARGEST.with(|n| n.set(n.get().max(j.text.len())));
+        }
         let (cut, parsed) = rayon::join(&mut next, || job.map(Job::parse));
         if let Some((part, sets, bytes, lines)) = parsed {
             windows.add(part, sets, bytes, lines);
@@ -315,6 +401,11 @@ impl Windows {
         }
     }
 
+    /// Notes the whitespace the cutter skipped (see [`Lead`]).
+    pub(super) fn skipped(&mut self, lead: Lead) {
+        self.parse.warnings.extend(lead.warning());
+    }
+
     /// Counts the page every window repeated once: the windows were one
     /// document (see [`items`]).
     pub(super) fn one_document(&mut self) {
@@ -352,6 +443,9 @@ pub(super) mod tests_support {
     thread_local! {
         /// Streams this thread read in windows.
         pub(in crate::convert) static WINDOWED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+        /// The longest window text this thread parsed (the pipeline's
+        /// thread: run it in a pool of one to read this).
+        pub(in crate::convert) static LARGEST: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     }
 
     /// UTF-16LE with a BOM, as Windows PowerShell writes; U+E000 stands
@@ -458,12 +552,17 @@ mod tests {
             p.rejects[0].message
         );
         assert!(!copy.exists());
-        // Too small to window, or not JSON: read whole by the caller.
+        // However small the stored file, compressed text is windowed: a few
+        // megabytes of gzip can hold gigabytes. Not JSON: read whole by the
+        // caller.
         let small = WindowOptions {
             min: u64::MAX,
+            limit: u64::MAX,
             ..opts
         };
-        assert!(process_windowed(&path, small, &copy).unwrap().is_none());
+        let parsed = process_windowed(&path, small, &copy).unwrap().unwrap();
+        assert_eq!(parsed.stream.parse.shape, "json_lines");
+        assert!(!parsed.keys.is_empty());
         std::fs::write(&path, gzip(b"not json")).unwrap();
         assert!(process_windowed(&path, opts, &copy).unwrap().is_none());
         assert!(!copy.exists());
@@ -556,5 +655,134 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `path` read in windows of `window` bytes on a pool of one thread,
+    /// and the longest window text that held.
+    fn windowed_on_one_thread(path: &Path, window: usize) -> (Parsed, usize) {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            tests_support::LARGEST.with(|n| n.set(0));
+            let parsed = windowed(path, 0, window)
+                .unwrap_or_else(|| panic!("{} was not windowed", path.display()));
+            (parsed, tests_support::LARGEST.with(|n| n.get()))
+        })
+    }
+
+    /// Whitespace of every kind, `n` bytes of it.
+    fn blank(n: usize) -> String {
+        " \n\t\r\n  ".chars().cycle().take(n).collect()
+    }
+
+    #[test]
+    fn whitespace_between_values_is_skipped_as_read_not_held() {
+        // Runs longer than a window and than the counted minimum: before
+        // the first value, between values (both sides of a comma), and
+        // before the page's end.
+        let run = COUNTED_RUN as usize + 1000;
+        let records: Vec<String> = crate::parse::sample_sign_ins()
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        let mut elements = String::new();
+        for (i, r) in records.iter().enumerate() {
+            if i > 0 {
+                elements.push_str(if i == 3 { "" } else { "," });
+                if i == 3 {
+                    elements.push_str(&blank(run));
+                    elements.push(',');
+                }
+                if i == 7 {
+                    elements.push_str(&blank(run));
+                }
+            }
+            elements.push_str(r);
+        }
+        let page = format!(
+            "{}{{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns\",\"value\":[{}{elements}{}]}}\n",
+            blank(run),
+            blank(run),
+            blank(run)
+        );
+        let mut jsonl = blank(run);
+        for (i, r) in records.iter().enumerate() {
+            jsonl.push_str(r);
+            if i % 5 == 4 {
+                jsonl.push_str(&blank(run - 1));
+            }
+            jsonl.push('\n');
+        }
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text, shape, runs) in [
+            ("page", page, "graph_page", 5),
+            ("lines", jsonl, "json_lines", 1 + records.len() / 5),
+        ] {
+            let (whole, whole_keys) = parse_leaf(&decode(text.as_bytes()));
+            assert_eq!(whole.shape, shape, "{name}");
+            assert!(whole.rejects.is_empty(), "{name}: {:?}", whole.rejects);
+            for compressed in [false, true] {
+                let path = dir.path().join(format!("{name}-{compressed}.json"));
+                let stored = if compressed {
+                    gzip(text.as_bytes())
+                } else {
+                    text.clone().into_bytes()
+                };
+                std::fs::write(&path, &stored).unwrap();
+                let window = 4096;
+                let (parsed, largest) = windowed_on_one_thread(&path, window);
+                let p = &parsed.stream.parse;
+                let what = format!("{name}, gzip {compressed}");
+                // No window grew over the whitespace.
+                assert!(largest < 4 * window, "{what}: a window of {largest} bytes");
+                assert_eq!(p.shape, shape, "{what}");
+                assert_eq!(p.read, whole.read, "{what}");
+                assert_eq!(rows(&parsed.keys), rows(&whole_keys), "{what}");
+                assert!(p.rejects.is_empty(), "{what}: {:?}", p.rejects);
+                assert_eq!(
+                    (p.pages, p.pages_with_next_link),
+                    (whole.pages, whole.pages_with_next_link)
+                );
+                // What was skipped is counted: every long run, exactly.
+                let skipped = format!(
+                    "{} bytes of whitespace between values skipped as read ({runs} run(s) of 1 MiB or more; no record lost)",
+                    runs * run
+                );
+                let mut expected = whole.warnings.clone();
+                expected.push(skipped);
+                assert_eq!(p.warnings, expected, "{what}");
+                assert_eq!(
+                    parsed.stream.leaf.decompressed_size(),
+                    Some(text.len() as u64)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_page_of_nothing_but_whitespace_is_read_in_windows() {
+        // The shape of the trial: one page whose value array is whitespace.
+        let text = format!(
+            "{{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns\",\"value\":[{}]}}",
+            blank(3 << 20)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("empty.json.gz");
+        std::fs::write(&path, gzip(text.as_bytes())).unwrap();
+        let (parsed, largest) = windowed_on_one_thread(&path, 4096);
+        assert!(largest < 4 * 4096, "a window of {largest} bytes");
+        let p = &parsed.stream.parse;
+        let (whole, _) = parse_leaf(&decode(text.as_bytes()));
+        assert_eq!((p.shape, p.pages), (whole.shape, whole.pages));
+        assert!(p.read.is_empty() && p.rejects.is_empty());
+        assert_eq!(
+            p.warnings,
+            [format!(
+                "{} bytes of whitespace between values skipped as read (1 run(s) of 1 MiB or more; no record lost)",
+                3 << 20
+            )]
+        );
     }
 }

@@ -139,7 +139,6 @@ pub fn parse_bound(text: &str, end_of_day: bool) -> Result<i64, String> {
     // Bytes, not `str` slices: the text is the user's and may cut a
     // multi-byte character anywhere.
     let zone_sign = t
-        .as_bytes()
         .len()
         .checked_sub(6)
         .and_then(|at| t.as_bytes().get(at))

@@ -3,12 +3,15 @@
 //!
 //! A window ends where a line starts with `{` right after a line that ended
 //! with `}`: the boundary between two top-level values, which no JSON string
-//! can contain (strings cannot hold a raw newline).
+//! can contain (strings cannot hold a raw newline). Where values are followed
+//! by more whitespace than a window holds and no boundary, the window ends
+//! after its last value instead, and the whitespace is skipped as it is read
+//! (see [`super::Lead`]).
 
 use std::io::Read;
 
 use super::source::WindowText;
-use super::{pipeline, Job, JobParse, Windows};
+use super::{is_space, pipeline, Job, JobParse, Lead, Windows};
 use crate::parse::scan::{scan, Damage, Piece, Scan};
 
 /// One past the newline(s) of the last boundary between two top-level
@@ -60,8 +63,12 @@ fn window_end(buf: &[u8], window: usize, eof: bool) -> Option<(usize, Option<Sca
         .or_else(|| first_cut(buf, window))
         .unwrap_or(buf.len());
     loop {
+        if cut == buf.len() && !eof {
+            // No boundary yet: values, then whitespace, end here.
+            return after_values(buf).map(|(end, scanned)| (end, Some(scanned)));
+        }
         if cut == buf.len() {
-            return eof.then_some((cut, None));
+            return Some((cut, None));
         }
         // Only the end of the input truncates a value; inside the file the
         // scanner only ran out of window.
@@ -84,9 +91,35 @@ fn window_end(buf: &[u8], window: usize, eof: bool) -> Option<(usize, Option<Sca
     }
 }
 
+/// When `buf` is whole top-level values followed by whitespace: the end of
+/// its last value, and the scan that shows no value is cut short.
+fn after_values(buf: &[u8]) -> Option<(usize, Scan)> {
+    let end = buf.iter().rposition(|b| !is_space(b))? + 1;
+    if end == buf.len() || !matches!(buf[end - 1], b'}' | b']') {
+        return None;
+    }
+    let scanned = scan(&buf[..end]);
+    let whole = scanned.pieces.iter().all(|p| {
+        !matches!(
+            p,
+            Piece::Damaged {
+                damage: Damage::Truncated,
+                ..
+            }
+        )
+    });
+    (whole && !scanned.pieces.is_empty()).then_some((end, scanned))
+}
+
+/// Whether `buf` ends in a run of whitespace at least `window` long after
+/// its last value: reading on would only add whitespace to hold.
+fn whitespace_tail(buf: &[u8], window: usize) -> bool {
+    buf.len() >= window && buf.iter().rev().take(window).all(is_space)
+}
+
 /// Whether a file starting with `head` is top-level values a window can cut.
 pub(super) fn windowable(head: &[u8]) -> bool {
-    head.first() == Some(&b'{') && last_cut(head).is_some()
+    head.first() == Some(&b'{') && (last_cut(head).is_some() || after_values(head).is_some())
 }
 
 /// The shape of the whole file from the shapes of its windows, as scanning
@@ -123,28 +156,29 @@ fn merged_shape(shapes: &[&'static str]) -> &'static str {
 pub(super) fn read_lines<R: Read + Send>(
     reader: &mut WindowText<R>,
     head: Vec<u8>,
+    lead: Lead,
     window: usize,
 ) -> std::io::Result<Windows> {
     let mut cutter = Cutter {
         buf: head,
         eof: false,
-        base: 0,
-        lines: 0,
+        lead,
         window,
     };
     let mut windows = pipeline(|| cutter.next(reader))?;
     windows.shape = merged_shape(&windows.shapes);
+    windows.skipped(cutter.lead);
     Ok(windows)
 }
 
 /// Reads the text and cuts it into windows.
 struct Cutter {
-    /// The text read and not cut yet.
+    /// The text read and not cut yet, from `lead.offset` on.
     buf: Vec<u8>,
     eof: bool,
-    /// Offset and lines of the text before `buf[0]`.
-    base: u64,
-    lines: u64,
+    /// Offset and lines of the text before `buf[0]`, and the whitespace
+    /// skipped.
+    lead: Lead,
     window: usize,
 }
 
@@ -153,16 +187,25 @@ impl Cutter {
     fn next<R: Read>(&mut self, reader: &mut WindowText<R>) -> std::io::Result<Option<Job>> {
         let mut grow = false;
         let (cut, scanned) = loop {
-            // Fill the window; grow it while it holds no boundary.
-            let buf = &mut self.buf;
-            while !self.eof && (grow || buf.len() < self.window || last_cut(buf).is_none()) {
-                let want = self.window.max(buf.len());
-                let before = buf.len();
-                (&mut *reader).take(want as u64).read_to_end(buf)?;
-                self.eof = buf.len() == before;
+            // Fill the window; grow it while it holds no boundary, unless
+            // all it would grow by is whitespace. Whitespace it starts with
+            // is dropped.
+            self.lead.skip(reader, &mut self.buf);
+            while !self.eof
+                && (grow
+                    || self.buf.len() < self.window
+                    || (last_cut(&self.buf).is_none() && !whitespace_tail(&self.buf, self.window)))
+            {
+                let want = self.window.max(self.buf.len());
+                let before = self.buf.len();
+                (&mut *reader)
+                    .take(want as u64)
+                    .read_to_end(&mut self.buf)?;
+                self.eof = self.buf.len() == before;
+                self.lead.skip(reader, &mut self.buf);
                 grow = false;
             }
-            match window_end(buf, self.window, self.eof) {
+            match window_end(&self.buf, self.window, self.eof) {
                 Some(end) => break end,
                 None => grow = true,
             }
@@ -170,12 +213,12 @@ impl Cutter {
         if cut == 0 {
             return Ok(None);
         }
-        let (base, lines) = (self.base, self.lines);
+        let (base, lines) = (self.lead.offset, self.lead.lines);
         let end = base + cut as u64;
         let map = reader.window(cut, base, end);
-        self.lines += memchr::memchr_iter(b'\n', &self.buf[..cut]).count() as u64;
+        let newlines = memchr::memchr_iter(b'\n', &self.buf[..cut]).count() as u64;
         reader.advance(&self.buf, base, end);
-        self.base = end;
+        self.lead.consume(newlines, cut as u64);
         let rest = self.buf.split_off(cut);
         let text = std::mem::replace(&mut self.buf, rest);
         Ok(Some(Job {
