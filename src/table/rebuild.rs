@@ -161,7 +161,7 @@ impl Rebuild<'_> {
             };
             // One row group per batch, whatever the pieces; its columns are
             // encoded on the conversion's threads.
-            pool.install(|| file.write(&df))?;
+            pool.install(|| file.write(df))?;
         }
         match out {
             Some(file) => file.finish(),
