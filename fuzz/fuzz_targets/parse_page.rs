@@ -1,11 +1,14 @@
-//! Page parsing: scan a page (or any bytes), then treat every record span as
-//! entrace does before filling columns: lone surrogate check, simd-json, the
-//! exact-error fallback (serde_json) and the duplicate key check.
+//! Page parsing: scan a page (or any bytes), check its pieces are in bounds,
+//! in order and disjoint, then treat every record span as
+//! entrace does before filling columns: lone surrogate check, simd-json's
+//! tape, the exact-error fallback (serde_json) and the duplicate key check.
 #![no_main]
 #![allow(dead_code)]
 
 #[path = "../../src/parse/dupkey.rs"]
 mod dupkey;
+#[path = "../../src/json.rs"]
+mod json;
 #[path = "../../src/parse/escapes.rs"]
 mod escapes;
 #[path = "../../src/parse/scan.rs"]
@@ -15,6 +18,16 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let s = scan::scan(data);
+    let mut last_end = 0;
+    for p in &s.pieces {
+        let (start, end) = match p {
+            scan::Piece::Record { start, end, .. }
+            | scan::Piece::Damaged { start, end, .. }
+            | scan::Piece::GraphError { start, end } => (*start, *end),
+        };
+        assert!(last_end <= start && start <= end && end <= data.len(), "{p:?}");
+        last_end = end;
+    }
     let mut scratch = Vec::new();
     for p in &s.pieces {
         let scan::Piece::Record { start, end, .. } = p else {
@@ -27,9 +40,10 @@ fuzz_target!(|data: &[u8]| {
         }
         scratch.clear();
         scratch.extend_from_slice(span);
-        match simd_json::to_borrowed_value(&mut scratch) {
-            Ok(value) => {
-                let _ = dupkey::first_duplicate(&value);
+        let mut buffers = simd_json::Buffers::default();
+        match json::parse(&mut scratch, &mut buffers) {
+            Ok(tape) => {
+                let _ = dupkey::first_duplicate(tape.as_value());
             }
             Err(_) => {
                 let _ = serde_json::from_slice::<serde_json::Value>(span);
