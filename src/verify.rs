@@ -3,24 +3,21 @@
 //! every input file and archive member, and reports each mismatch, missing
 //! file and unlisted file.
 //!
-//! Generic on purpose: any `{"file": …, "sha256": …}` object found anywhere
-//! under the manifest's `tables` and `reports` is checked, so outputs added
-//! later are covered without changes here. Evidence is opened exactly as
-//! `convert` opens it (same container code, same member names), read-only.
+//! Every output the manifest lists ([`Manifest::output_files`]: the tables
+//! and the reports) is checked, so outputs added later are covered by listing
+//! them there. Evidence is opened exactly as `convert` opens it (same
+//! container code, same member names), read-only.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
 use sha2::Digest;
 
 use crate::error::{Error, Result};
 use crate::input::{discover, open_evidence};
+use crate::manifest::{Manifest, MANIFEST_FILE};
 use crate::output::sha256_file;
-
-/// Manifest sections whose `{file, sha256}` entries name output files.
-pub const OUTPUT_SECTIONS: [&str; 2] = ["tables", "reports"];
 
 /// What is wrong with one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,15 +97,14 @@ impl Verification {
 /// against the manifest's `inputs`. Fatal only when the manifest itself cannot
 /// be read; every file problem is a [`Finding`].
 pub fn verify(out_dir: &Path, evidence: &[PathBuf]) -> Result<Verification> {
-    let manifest_path = out_dir.join("manifest.json");
+    let manifest_path = out_dir.join(MANIFEST_FILE);
     let text = std::fs::read(&manifest_path).map_err(|e| {
         Error::Usage(format!(
             "{}: cannot read ({e}): not an entrace output directory",
             manifest_path.display()
         ))
     })?;
-    let manifest: Value = serde_json::from_slice(&text)
-        .map_err(|e| Error::Usage(format!("{}: not valid JSON: {e}", manifest_path.display())))?;
+    let manifest = Manifest::parse(&text, &manifest_path)?;
     let mut v = Verification {
         manifest_sha256: hex::encode(sha2::Sha256::digest(&text)),
         ..Verification::default()
@@ -120,29 +116,9 @@ pub fn verify(out_dir: &Path, evidence: &[PathBuf]) -> Result<Verification> {
     Ok(v)
 }
 
-/// Every `{file, sha256}` object under `value`, recursively.
-fn listed_files<'a>(value: &'a Value, out: &mut Vec<(&'a str, &'a str)>) {
-    match value {
-        Value::Object(map) => {
-            if let (Some(Value::String(file)), Some(Value::String(sha))) =
-                (map.get("file"), map.get("sha256"))
-            {
-                out.push((file, sha));
-            }
-            map.values().for_each(|v| listed_files(v, out));
-        }
-        Value::Array(items) => items.iter().for_each(|v| listed_files(v, out)),
-        _ => {}
-    }
-}
-
-fn verify_outputs(out_dir: &Path, manifest: &Value, v: &mut Verification) -> Result<()> {
-    let mut listed = Vec::new();
-    for section in OUTPUT_SECTIONS {
-        listed_files(&manifest[section], &mut listed);
-    }
+fn verify_outputs(out_dir: &Path, manifest: &Manifest, v: &mut Verification) -> Result<()> {
     let mut expected: BTreeMap<&str, &str> = BTreeMap::new();
-    for (file, sha) in listed {
+    for (file, sha) in manifest.output_files() {
         // A name that leaves OUT_DIR is never followed.
         let plain = Path::new(file)
             .components()
@@ -162,7 +138,7 @@ fn verify_outputs(out_dir: &Path, manifest: &Value, v: &mut Verification) -> Res
         let entry = entry.map_err(|e| Error::io(out_dir, "cannot list output directory", e))?;
         found.insert(entry.file_name().to_string_lossy().into_owned());
     }
-    found.remove("manifest.json");
+    found.remove(MANIFEST_FILE);
     for (file, sha) in &expected {
         let path = out_dir.join(file);
         let shown = path.display().to_string();
@@ -205,21 +181,15 @@ fn stream_name(path: &str, member: Option<&str>) -> String {
     }
 }
 
-fn verify_evidence(manifest: &Value, evidence: &[PathBuf], v: &mut Verification) -> Result<()> {
-    let limit = manifest["options"]["max_decompressed_size"]
-        .as_u64()
-        .unwrap_or(crate::convert::DEFAULT_MAX_DECOMPRESSED);
+fn verify_evidence(manifest: &Manifest, evidence: &[PathBuf], v: &mut Verification) -> Result<()> {
+    let limit = manifest.options.max_decompressed_size;
     // Recorded streams under the given paths: those must be found again.
     let covered = |p: &str| evidence.iter().any(|e| Path::new(p).starts_with(e));
     let mut recorded: BTreeMap<String, String> = BTreeMap::new();
-    for input in manifest["inputs"].as_array().into_iter().flatten() {
-        let Some(path) = input["path"].as_str() else {
-            continue;
-        };
-        if covered(path) {
-            let name = stream_name(path, input["member"].as_str());
-            let sha = input["sha256"].as_str().unwrap_or_default().to_string();
-            recorded.insert(name, sha);
+    for input in &manifest.inputs {
+        if covered(&input.path) {
+            let name = stream_name(&input.path, input.member.as_deref());
+            recorded.insert(name, input.sha256.clone());
         }
     }
     let mut seen = BTreeSet::new();

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::load::Tables;
 
@@ -54,7 +54,7 @@ pub struct Links {
 }
 
 /// What correlation found, for the manifest.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CorrelationReport {
     /// Detections linked to their sign-in by `requestId`.
     pub detections_by_request_id: u64,

@@ -87,7 +87,7 @@ pub struct Gap {
 }
 
 /// Span and emptiness of one table.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct TableSpan {
     /// Rows.
     pub records: u64,
@@ -135,10 +135,10 @@ pub struct BrokenChain {
 }
 
 /// The coverage summary recorded in the manifest (`analysis.coverage`).
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct CoverageSummary {
     /// Per table.
-    pub tables: BTreeMap<&'static str, TableSpan>,
+    pub tables: BTreeMap<String, TableSpan>,
     /// Gaps, by table then time.
     pub gaps: Vec<Gap>,
     /// Sign-ins per event type (v1.0 rows without types count as interactiveUser).
@@ -146,7 +146,7 @@ pub struct CoverageSummary {
     /// Event types with no sign-in at all.
     pub missing_sign_in_event_types: Vec<String>,
     /// Per table, rows per API version (`v1.0`, `beta`, `unknown`).
-    pub api_versions: BTreeMap<&'static str, BTreeMap<String, u64>>,
+    pub api_versions: BTreeMap<String, BTreeMap<String, u64>>,
     /// Per `table.column`, values `hidden` (no Entra ID P2 licence).
     pub hidden_values: BTreeMap<String, u64>,
     /// Sources that repeat records of earlier ones (overlapping exports).
@@ -189,7 +189,7 @@ pub fn coverage(dir: &Path, tables: &Tables) -> Result<Coverage> {
     let mut buckets = Vec::new();
     for (table, times) in &times {
         let (span, mut b, gaps) = spans(table, times);
-        summary.tables.insert(table, span);
+        summary.tables.insert(table.to_string(), span);
         summary.gaps.extend(gaps);
         buckets.append(&mut b);
     }
@@ -345,7 +345,7 @@ fn versions_and_hidden(dir: &Path, s: &mut CoverageSummary) -> Result<()> {
         let mut names = vec!["ingest_api_version"];
         names.extend(columns);
         let f = Frame::read(dir, table, &names)?;
-        let versions = s.api_versions.entry(table).or_default();
+        let versions = s.api_versions.entry(table.to_string()).or_default();
         for v in f.strs("ingest_api_version")? {
             *versions
                 .entry(v.unwrap_or_else(|| "unknown".into()))

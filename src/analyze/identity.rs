@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::load::Tables;
 
@@ -67,7 +67,7 @@ pub struct Identities {
 }
 
 /// A UPN that several object ids carry.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AmbiguousUpn {
     /// The UPN, lower-cased.
     pub upn: String,
@@ -78,7 +78,7 @@ pub struct AmbiguousUpn {
 }
 
 /// An object id seen with several UPNs (renames, guests): informational.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RenamedUser {
     /// The object id.
     pub user_id: String,
@@ -87,7 +87,7 @@ pub struct RenamedUser {
 }
 
 /// What identity resolution did, for the manifest.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdentityReport {
     /// Distinct object ids seen.
     pub users: usize,

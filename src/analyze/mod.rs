@@ -25,15 +25,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::detect;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::manifest::{Manifest, TableEntry};
 use crate::model::error_codes;
 use crate::output::{replace_file, write_parquet};
 
 /// What stage 2 found, stored under `analysis` in manifest.json.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AnalysisSummary {
     /// Users with a row in per_user.parquet (object ids plus UPN-only names).
     pub users: usize,
@@ -50,17 +51,21 @@ pub struct AnalysisSummary {
     pub unrecognised_error_codes: BTreeMap<i32, u64>,
     /// What the detections did.
     pub detections: DetectionsReport,
+    /// What the evidence covers and lacks (written by [`analyze`], after the
+    /// tables: `None` from [`build`] alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<coverage::CoverageSummary>,
 }
 
 /// The detections part of the analysis summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DetectionsReport {
     /// Effective thresholds of every detection (defaults, TOML, `--set`).
     pub thresholds: serde_json::Value,
     /// Per detection: ran, partial or skipped (with why) and its finding count.
-    pub status: BTreeMap<&'static str, detect::DetectionStatus>,
+    pub status: BTreeMap<String, detect::DetectionStatus>,
     /// Findings per severity.
-    pub findings_by_severity: BTreeMap<&'static str, usize>,
+    pub findings_by_severity: BTreeMap<String, usize>,
     /// Failure texts a detection needed to read but did not recognise, per
     /// error code (texts are localised and reworded over time).
     pub unrecognised_failure_texts: BTreeMap<i32, u64>,
@@ -135,6 +140,7 @@ pub fn build(tables: &load::Tables, config: &detect::config::Config) -> Analysis
                 status: outcome.status,
                 unrecognised_failure_texts: detect::codes::unrecognised_texts(&tables.sign_ins),
             },
+            coverage: None,
         },
         timeline: rows,
         users: summaries,
@@ -147,27 +153,10 @@ pub fn build(tables: &load::Tables, config: &detect::config::Config) -> Analysis
 /// manifest.json. Existing stage 2 files are replaced (they are derived data).
 pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOutcome> {
     let started = Instant::now();
-    let manifest_path = dir.join("manifest.json");
-    let manifest_text = std::fs::read(&manifest_path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::Usage(format!(
-                "{} is not an entrace output directory (no manifest.json): run `entrace convert <EVIDENCE> -o {}` first",
-                dir.display(),
-                dir.display()
-            ))
-        } else {
-            Error::io(&manifest_path, "cannot read", e)
-        }
-    })?;
-    let mut manifest: serde_json::Value = serde_json::from_slice(&manifest_text).map_err(|e| {
-        Error::Usage(format!(
-            "{}: not valid JSON ({e}); was it written by entrace?",
-            manifest_path.display()
-        ))
-    })?;
+    let mut manifest = Manifest::read(dir)?;
 
     let tables = load::Tables::load(dir)?;
-    let analysis = build(&tables, config);
+    let mut analysis = build(&tables, config);
     let covered = coverage::coverage(dir, &tables)?;
 
     let timeline_df = table::timeline_frame(&analysis.timeline)?;
@@ -188,122 +177,43 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
         write_parquet(p, &coverage_df)
     })?;
 
-    let entry = |file: &str, rows: usize, sha: String| serde_json::json!({"file": file, "rows": rows, "sha256": sha});
-    let tables_entry = manifest
-        .get_mut("tables")
-        .and_then(serde_json::Value::as_object_mut)
-        .ok_or_else(|| {
-            Error::Usage(format!("{}: no \"tables\" object", manifest_path.display()))
-        })?;
-    tables_entry.insert(
-        "timeline".into(),
-        entry(table::TIMELINE_FILE, analysis.timeline.len(), timeline_sha),
-    );
-    tables_entry.insert(
-        "per_user".into(),
-        entry(table::PER_USER_FILE, analysis.users.len(), per_user_sha),
-    );
-    tables_entry.insert(
-        "findings".into(),
-        entry(
-            detect::table::FINDINGS_FILE,
-            analysis.findings.len(),
-            findings_sha,
+    let entry = |file: &str, rows: usize, sha256: String| TableEntry {
+        file: file.to_string(),
+        rows: rows as u64,
+        conversion: None,
+        sha256,
+    };
+    for (name, e) in [
+        (
+            "timeline",
+            entry(table::TIMELINE_FILE, analysis.timeline.len(), timeline_sha),
         ),
-    );
-    tables_entry.insert(
-        "coverage".into(),
-        entry(coverage::COVERAGE_FILE, covered.buckets.len(), coverage_sha),
-    );
-    let mut summary_json = serde_json::to_value(&analysis.summary)
-        .map_err(|e| Error::Internal(format!("analysis summary: {e}")))?;
-    if let Some(o) = summary_json.as_object_mut() {
-        o.insert(
-            "coverage".into(),
-            serde_json::to_value(&covered.summary)
-                .map_err(|e| Error::Internal(format!("coverage summary: {e}")))?,
-        );
+        (
+            "per_user",
+            entry(table::PER_USER_FILE, analysis.users.len(), per_user_sha),
+        ),
+        (
+            "findings",
+            entry(
+                detect::table::FINDINGS_FILE,
+                analysis.findings.len(),
+                findings_sha,
+            ),
+        ),
+        (
+            "coverage",
+            entry(coverage::COVERAGE_FILE, covered.buckets.len(), coverage_sha),
+        ),
+    ] {
+        manifest.tables.insert(name.to_string(), e);
     }
-    if let Some(m) = manifest.as_object_mut() {
-        m.insert("analysis".into(), summary_json);
-    }
-    let bytes = serde_json::to_vec_pretty(&manifest)
-        .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
-    replace_file(dir, "manifest.json", |p| {
-        std::fs::write(p, &bytes).map_err(|e| Error::io(p, "cannot write", e))
-    })?;
+    analysis.summary.coverage = Some(covered.summary);
+    manifest.analysis = Some(analysis.summary.clone());
+    manifest.write(dir)?;
 
     Ok(AnalyzeOutcome {
         out_dir: dir.to_path_buf(),
         summary: analysis.summary,
         elapsed: started.elapsed(),
     })
-}
-
-/// The short summary printed on stderr after an analysis.
-pub fn narrate(outcome: &AnalyzeOutcome) -> String {
-    let s = &outcome.summary;
-    let c = &s.correlation;
-    let mut out = format!(
-        "analysed {} users in {:.2}s: timeline {} events, per_user {} rows\n",
-        s.users,
-        outcome.elapsed.as_secs_f64(),
-        s.timeline.rows,
-        s.users
-    );
-    out.push_str(&format!(
-        "  risk detections linked to sign-ins: {} by request id, {} by correlation id, {} by user+IP±5min, {} unlinked\n",
-        c.detections_by_request_id,
-        c.detections_by_correlation_id,
-        c.detections_by_user_ip_time,
-        c.detections_unlinked
-    ));
-    let sev = &s.detections.findings_by_severity;
-    out.push_str(&format!(
-        "  findings: {} high, {} medium, {} low, {} info",
-        sev.get("high").unwrap_or(&0),
-        sev.get("medium").unwrap_or(&0),
-        sev.get("low").unwrap_or(&0),
-        sev.get("info").unwrap_or(&0)
-    ));
-    let skipped: Vec<&str> = s
-        .detections
-        .status
-        .iter()
-        .filter(|(_, st)| st.status == "skipped")
-        .map(|(id, _)| *id)
-        .collect();
-    if !skipped.is_empty() {
-        out.push_str(&format!(
-            " ({} skipped for lack of data: {})",
-            skipped.len(),
-            skipped.join(", ")
-        ));
-    }
-    out.push('\n');
-    let ambiguous = s.identity.ambiguous_upns.len();
-    if ambiguous > 0 {
-        out.push_str(&format!(
-            "  warning: {ambiguous} UPNs belong to several object ids; their UPN-only records are not attributed (manifest.json analysis.identity)\n"
-        ));
-    }
-    if !s.unrecognised_error_codes.is_empty() {
-        let codes: Vec<String> = s
-            .unrecognised_error_codes
-            .iter()
-            .map(|(c, n)| format!("{c} ×{n}"))
-            .collect();
-        out.push_str(&format!(
-            "  sign-in error codes not in entrace's table: {}\n",
-            codes.join(", ")
-        ));
-    }
-    out.push_str(&format!(
-        "wrote {}, {} and {} in {}",
-        table::TIMELINE_FILE,
-        table::PER_USER_FILE,
-        detect::table::FINDINGS_FILE,
-        outcome.out_dir.display()
-    ));
-    out
 }

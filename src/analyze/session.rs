@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::load::SignIn;
 
@@ -18,7 +18,7 @@ use super::load::SignIn;
 pub const HEURISTIC_GAP_NS: i64 = 30 * 60 * 1_000_000_000;
 
 /// Sessions by the key that formed them, for the manifest.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SessionReport {
     /// Sessions keyed by a `sessionId`.
     pub by_session_id: u64,

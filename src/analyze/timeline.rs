@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::actions;
 use super::correlate::{LinkBasis, Links};
@@ -124,14 +124,14 @@ impl TimelineRow {
 }
 
 /// Counts for the manifest.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TimelineReport {
     /// Rows written.
     pub rows: usize,
     /// Rows per entity.
-    pub rows_by_entity: BTreeMap<&'static str, usize>,
+    pub rows_by_entity: BTreeMap<String, usize>,
     /// Records that name no user at all (no id, no UPN), per entity.
-    pub records_without_user: BTreeMap<&'static str, usize>,
+    pub records_without_user: BTreeMap<String, usize>,
 }
 
 /// Everything the row builder needs, resolved once.
@@ -158,7 +158,7 @@ pub fn build(ctx: &Context<'_>) -> (Vec<TimelineRow>, TimelineReport) {
     let mut no_user = |entity: EntityKind| {
         *report
             .records_without_user
-            .entry(entity.name())
+            .entry(entity.name().to_string())
             .or_default() += 1
     };
 
@@ -285,7 +285,10 @@ pub fn build(ctx: &Context<'_>) -> (Vec<TimelineRow>, TimelineReport) {
     rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report.rows = rows.len();
     for r in &rows {
-        *report.rows_by_entity.entry(r.entity.name()).or_default() += 1;
+        *report
+            .rows_by_entity
+            .entry(r.entity.name().to_string())
+            .or_default() += 1;
     }
     (rows, report)
 }

@@ -8,7 +8,9 @@ use super::{
     entity_key, input_entry, table_entry, time_span, ConvertOptions, Processed, SourceCounts,
 };
 use crate::error::{Error, Result};
-use crate::manifest::{Counts, Manifest};
+use crate::manifest::{
+    ConversionCounts, Counts, Manifest, RunOptions, RunTimes, TableEntry, Tool, MANIFEST_VERSION,
+};
 use crate::model::EntityKind;
 use crate::output::OutputDir;
 use crate::table::dedup::plan;
@@ -72,8 +74,6 @@ pub(super) fn write_all(
             keep_raw: opts.keep_raw,
         };
         let table = rebuild.write(&merged.kept, second.pool, &path)?;
-        entry.schema_drift = table.drift;
-        entry.rows_with_issues = table.rows_with_issues;
         for (source, n) in &merged.written {
             counts
                 .entry((*source, kind.name().to_string()))
@@ -87,9 +87,16 @@ pub(super) fn write_all(
                 .duplicates += n;
         }
         entry.rows = merged.kept.len() as u64;
-        entry.duplicates = merged.duplicates.values().sum();
-        entry.conflicting_duplicates = merged.conflicting;
-        (entry.first_time, entry.last_time) = time_span(merged.span);
+        let (first_time, last_time) = time_span(merged.span);
+        entry.conversion = Some(ConversionCounts {
+            duplicates: merged.duplicates.values().sum(),
+            conflicting_duplicates: merged.conflicting,
+            rejected: 0,
+            rows_with_issues: table.rows_with_issues,
+            schema_drift: table.drift,
+            first_time,
+            last_time,
+        });
         entry.sha256 = table.sha256;
         tables.insert(spec.table.to_string(), entry);
     }
@@ -106,10 +113,13 @@ pub(super) fn write_all(
         *per_source.entry(*source).or_default() += *c;
     }
     for kind in EntityKind::ALL {
-        if let (Some(entry), Some(c)) =
-            (tables.get_mut(kind.spec().table), entities.get(kind.name()))
-        {
-            entry.rejected = c.rejected;
+        if let (Some(conversion), Some(c)) = (
+            tables
+                .get_mut(kind.spec().table)
+                .and_then(|t: &mut TableEntry| t.conversion.as_mut()),
+            entities.get(kind.name()),
+        ) {
+            conversion.rejected = c.rejected;
         }
     }
     let mut totals = Counts::default();
@@ -174,41 +184,32 @@ pub(super) fn write_all(
                 .or_default() += 1;
         }
     }
+    let seconds =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let manifest = Manifest {
-        tool: BTreeMap::from([
-            ("name", "entrace".to_string()),
-            ("version", env!("CARGO_PKG_VERSION").to_string()),
-        ]),
+        manifest_version: MANIFEST_VERSION,
+        tool: Tool::this(),
         arguments: opts.arguments.clone(),
-        options: BTreeMap::from([
-            ("keep_raw", serde_json::json!(opts.keep_raw)),
-            ("strict", serde_json::json!(opts.strict)),
-            ("threads", serde_json::json!(opts.threads)),
-            (
-                "max_decompressed_size",
-                serde_json::json!(opts.max_decompressed_size),
-            ),
-        ]),
-        run: BTreeMap::from([
-            (
-                "started_at",
-                started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            ),
-            (
-                "finished_at",
-                chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            ),
-        ]),
+        options: RunOptions {
+            keep_raw: opts.keep_raw,
+            strict: opts.strict,
+            threads: opts.threads,
+            max_decompressed_size: opts.max_decompressed_size,
+        },
+        run: RunTimes {
+            started_at: seconds(started_at),
+            finished_at: seconds(chrono::Utc::now()),
+        },
         tables,
         entities,
         totals,
         rejects_by_reason,
         inputs,
         warnings,
+        analysis: None,
+        reports: None,
     };
-    let json = serde_json::to_vec_pretty(&manifest)
-        .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
-    out.write_bytes("manifest.json", &json)?;
+    out.write_bytes(crate::manifest::MANIFEST_FILE, &manifest.to_json()?)?;
     Ok(manifest)
 }
 
@@ -314,14 +315,15 @@ pub fn narrate(m: &Manifest, elapsed: std::time::Duration, out_dir: &std::path::
     for kind in EntityKind::ALL {
         let table = kind.spec().table;
         if let Some(t) = m.tables.get(table) {
-            let span = match (&t.first_time, &t.last_time) {
+            let c = t.conversion.clone().unwrap_or_default();
+            let span = match (&c.first_time, &c.last_time) {
                 (Some(a), Some(b)) => format!("  {a} .. {b}"),
                 _ => String::new(),
             };
             let _ = writeln!(
                 s,
                 "  {table:<20} {:>7} rows  {:>5} duplicates  {:>4} rejected{span}",
-                t.rows, t.duplicates, t.rejected
+                t.rows, c.duplicates, c.rejected
             );
         }
     }

@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::input::encoding::decode;
 use crate::input::{discover, open_evidence, Leaf, LeafBytes};
-use crate::manifest::{Counts, InputEntry, Manifest, TableEntry};
+use crate::manifest::{ConversionCounts, Counts, InputEntry, Manifest, TableEntry};
 
 use crate::model::time::format_timestamp;
 use crate::model::EntityKind;
@@ -355,6 +355,7 @@ fn entity_key(e: Option<EntityKind>) -> String {
 fn table_entry(table: &str) -> TableEntry {
     TableEntry {
         file: format!("{table}.parquet"),
+        conversion: Some(ConversionCounts::default()),
         ..TableEntry::default()
     }
 }

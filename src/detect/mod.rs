@@ -47,18 +47,41 @@ pub(crate) mod test_support;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use config::Config;
 use context::Context;
 use finding::{EvidenceRole, Finding, Severity};
 use registry::{Availability, REGISTRY};
 
+/// Whether a detection ran, on all the data it reads or on part of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Every table it reads had rows.
+    Ran,
+    /// Ran, but some of what it reads was missing.
+    Partial,
+    /// Did not run: what it reads was missing.
+    Skipped,
+}
+
+impl RunStatus {
+    /// `ran`, `partial` or `skipped`, as the manifest and the reports write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Ran => "ran",
+            RunStatus::Partial => "partial",
+            RunStatus::Skipped => "skipped",
+        }
+    }
+}
+
 /// What happened to one detection in a run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DetectionStatus {
-    /// `ran`, `partial` or `skipped`.
-    pub status: &'static str,
+    /// Ran, partial or skipped.
+    pub status: RunStatus,
     /// Why it was skipped or partial.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -72,16 +95,18 @@ pub struct DetectOutcome {
     /// Findings sorted by (first seen, detection, finding id).
     pub findings: Vec<Finding>,
     /// Per detection id.
-    pub status: BTreeMap<&'static str, DetectionStatus>,
+    pub status: BTreeMap<String, DetectionStatus>,
 }
 
 impl DetectOutcome {
     /// Findings per severity (every level present, zeros included).
-    pub fn by_severity(&self) -> BTreeMap<&'static str, usize> {
-        let mut out: BTreeMap<&'static str, usize> =
-            Severity::ALL.iter().map(|s| (s.as_str(), 0)).collect();
+    pub fn by_severity(&self) -> BTreeMap<String, usize> {
+        let mut out: BTreeMap<String, usize> = Severity::ALL
+            .iter()
+            .map(|s| (s.as_str().to_string(), 0))
+            .collect();
         for f in &self.findings {
-            *out.entry(f.severity.as_str()).or_default() += 1;
+            *out.entry(f.severity.as_str().to_string()).or_default() += 1;
         }
         out
     }
@@ -94,9 +119,9 @@ pub fn run(ctx: &Context<'_>, config: &Config) -> DetectOutcome {
     for det in REGISTRY {
         let availability = (det.requires)(ctx);
         let (name, reason) = match &availability {
-            Availability::Ready => ("ran", None),
-            Availability::Partial(why) => ("partial", Some(why.clone())),
-            Availability::Skipped(why) => ("skipped", Some(format!("skipped: {why}"))),
+            Availability::Ready => (RunStatus::Ran, None),
+            Availability::Partial(why) => (RunStatus::Partial, Some(why.clone())),
+            Availability::Skipped(why) => (RunStatus::Skipped, Some(format!("skipped: {why}"))),
         };
         let mut found = Vec::new();
         if !matches!(availability, Availability::Skipped(_)) {
@@ -108,7 +133,7 @@ pub fn run(ctx: &Context<'_>, config: &Config) -> DetectOutcome {
             }
         }
         status.insert(
-            det.id,
+            det.id.to_string(),
             DetectionStatus {
                 status: name,
                 reason,

@@ -4,34 +4,25 @@
 
 use std::collections::BTreeMap;
 
-use serde::de::DeserializeOwned;
-use serde_json::Value;
-
-use super::model::{BrokenChain, Completeness, Gap, Overlap};
+use super::model::Completeness;
+use crate::manifest::Manifest;
 
 /// Gaps spelled out one by one before the rest are summarised.
 const GAPS_LISTED: usize = 5;
 
-fn field<T: DeserializeOwned + Default>(c: &Value, key: &str) -> T {
-    c.get(key)
-        .cloned()
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default()
-}
-
 /// Reads `analysis.coverage` of `manifest` and words its warnings.
-pub fn completeness(manifest: &Value) -> Completeness {
-    let Some(c) = manifest.pointer("/analysis/coverage") else {
+pub fn completeness(manifest: &Manifest) -> Completeness {
+    let Some(c) = manifest.analysis.as_ref().and_then(|a| a.coverage.clone()) else {
         return Completeness::default();
     };
     let mut out = Completeness {
-        gaps: field::<Vec<Gap>>(c, "gaps"),
-        sign_in_event_types: field(c, "sign_in_event_types"),
-        missing_sign_in_event_types: field(c, "missing_sign_in_event_types"),
-        api_versions: field(c, "api_versions"),
-        hidden_values: field(c, "hidden_values"),
-        overlapping_sources: field::<Vec<Overlap>>(c, "overlapping_sources"),
-        broken_next_link_chains: field::<Vec<BrokenChain>>(c, "broken_next_link_chains"),
+        gaps: c.gaps,
+        sign_in_event_types: c.sign_in_event_types,
+        missing_sign_in_event_types: c.missing_sign_in_event_types,
+        api_versions: c.api_versions,
+        hidden_values: c.hidden_values,
+        overlapping_sources: c.overlapping_sources,
+        broken_next_link_chains: c.broken_next_link_chains,
         warnings: Vec::new(),
     };
     out.warnings = warnings(&out);

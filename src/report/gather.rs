@@ -15,6 +15,7 @@ use crate::analyze::table::read_timeline;
 use crate::analyze::timeline::TimelineRow;
 use crate::detect::registry::REGISTRY;
 use crate::error::{Error, Result};
+use crate::manifest::Manifest;
 use crate::model::time::format_timestamp;
 use crate::model::EntityKind;
 
@@ -23,8 +24,8 @@ pub const TOP_N: usize = 10;
 
 /// Reads OUT_DIR and builds the report. OUT_DIR must have been analysed.
 pub fn gather(dir: &Path) -> Result<Report> {
-    let manifest = read_manifest(dir)?;
-    if manifest.pointer("/tables/findings").is_none() {
+    let manifest = Manifest::read(dir)?;
+    if !manifest.tables.contains_key("findings") {
         return Err(Error::Usage(format!(
             "{} has no findings yet: run `entrace analyze {}` first",
             dir.display(),
@@ -75,21 +76,13 @@ pub fn gather(dir: &Path) -> Result<Report> {
         schema: "entrace-report",
         schema_version: SCHEMA_VERSION,
         tool: Tool {
-            name: text(&manifest, "/tool/name").unwrap_or_else(|| "entrace".into()),
-            version: text(&manifest, "/tool/version").unwrap_or_default(),
+            name: manifest.tool.name.clone(),
+            version: manifest.tool.version.clone(),
         },
         run: Run {
-            started_at: text(&manifest, "/run/started_at"),
-            finished_at: text(&manifest, "/run/finished_at"),
-            arguments: manifest
-                .get("arguments")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            started_at: Some(manifest.run.started_at.clone()),
+            finished_at: Some(manifest.run.finished_at.clone()),
+            arguments: manifest.arguments.clone(),
         },
         evidence: evidence(&manifest),
         coverage: read_coverage_days(dir)?,
@@ -108,51 +101,21 @@ pub fn gather(dir: &Path) -> Result<Report> {
     })
 }
 
-fn read_manifest(dir: &Path) -> Result<Value> {
-    let path = dir.join("manifest.json");
-    let bytes = std::fs::read(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::Usage(format!(
-                "{} is not an entrace output directory (no manifest.json)",
-                dir.display()
-            ))
-        } else {
-            Error::io(&path, "cannot read", e)
-        }
-    })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        Error::Usage(format!(
-            "{}: not valid JSON ({e}); was it written by entrace?",
-            path.display()
-        ))
-    })
-}
-
-fn text(v: &Value, pointer: &str) -> Option<String> {
-    v.pointer(pointer).and_then(Value::as_str).map(String::from)
-}
-
-fn num(v: &Value, key: &str) -> u64 {
-    v.get(key).and_then(Value::as_u64).unwrap_or(0)
-}
-
-fn evidence(m: &Value) -> Evidence {
+fn evidence(m: &Manifest) -> Evidence {
     let inputs: Vec<Input> = m
-        .get("inputs")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+        .inputs
+        .iter()
         .map(|i| Input {
-            path: text(i, "/path").unwrap_or_default(),
-            member: text(i, "/member"),
-            kind: text(i, "/kind").unwrap_or_default(),
-            size: num(i, "size"),
-            sha256: text(i, "/sha256").unwrap_or_default(),
-            compression: text(i, "/compression"),
-            encoding: text(i, "/encoding"),
-            shape: text(i, "/shape"),
-            entity: text(i, "/entity"),
-            records: num(i, "read"),
+            path: i.path.clone(),
+            member: i.member.clone(),
+            kind: i.kind.clone(),
+            size: i.size,
+            sha256: i.sha256.clone(),
+            compression: Some(i.compression.clone()),
+            encoding: i.encoding.clone(),
+            shape: i.shape.clone(),
+            entity: i.entity.clone(),
+            records: i.counts.read,
         })
         .collect();
     // Files and archives as stored; their members are inside those bytes.
@@ -165,83 +128,54 @@ fn evidence(m: &Value) -> Evidence {
         .iter()
         .map(|k| {
             let name = k.spec().table;
-            let t = m
-                .pointer(&format!("/tables/{name}"))
-                .cloned()
-                .unwrap_or(Value::Null);
+            let t = m.tables.get(name);
+            let c = t.and_then(|t| t.conversion.clone()).unwrap_or_default();
             EntityTable {
                 table: name.into(),
-                file: text(&t, "/file").unwrap_or_else(|| format!("{name}.parquet")),
-                rows: num(&t, "rows"),
-                duplicates: num(&t, "duplicates"),
-                conflicting_duplicates: num(&t, "conflicting_duplicates"),
-                rejected: num(&t, "rejected"),
-                first_time: text(&t, "/first_time"),
-                last_time: text(&t, "/last_time"),
-                sha256: text(&t, "/sha256"),
+                file: t.map_or_else(|| format!("{name}.parquet"), |t| t.file.clone()),
+                rows: t.map_or(0, |t| t.rows),
+                duplicates: c.duplicates,
+                conflicting_duplicates: c.conflicting_duplicates,
+                rejected: c.rejected,
+                first_time: c.first_time,
+                last_time: c.last_time,
+                sha256: t.map(|t| t.sha256.clone()),
             }
         })
         .collect();
-    let totals = m
-        .get("totals")
-        .map(|t| Totals {
-            read: num(t, "read"),
-            written: num(t, "written"),
-            duplicates: num(t, "duplicates"),
-            rejected: num(t, "rejected"),
-        })
-        .unwrap_or_default();
-    let rejects_by_reason = m
-        .get("rejects_by_reason")
-        .and_then(Value::as_object)
-        .map(|o| {
-            o.iter()
-                .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let warnings = m
-        .get("warnings")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|w| match w {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
-        .collect();
+    let t = &m.totals;
     Evidence {
         inputs,
         input_bytes,
         tables,
-        totals,
+        totals: Totals {
+            read: t.read,
+            written: t.written,
+            duplicates: t.duplicates,
+            rejected: t.rejected,
+        },
         rejects_file: "rejects.parquet".into(),
-        rejects_by_reason,
-        warnings,
+        rejects_by_reason: m.rejects_by_reason.clone(),
+        warnings: m.warnings.clone(),
     }
 }
 
-fn detections(m: &Value) -> Detections {
-    let status = m.pointer("/analysis/detections/status");
+fn detections(m: &Manifest) -> Detections {
+    let analysis = m.analysis.as_ref();
     let mut registry: Vec<_> = REGISTRY.iter().collect();
     registry.sort_by_key(|d| d.id);
     Detections {
-        thresholds: m
-            .pointer("/analysis/detections/thresholds")
-            .cloned()
-            .unwrap_or(Value::Null),
+        thresholds: analysis.map_or(Value::Null, |a| a.detections.thresholds.clone()),
         status: registry
             .into_iter()
             .map(|d| {
-                let s = status.and_then(|s| s.get(d.id));
+                let s = analysis.and_then(|a| a.detections.status.get(d.id));
                 DetectionRun {
                     id: d.id.into(),
                     name: d.name.into(),
-                    status: s
-                        .and_then(|s| text(s, "/status"))
-                        .unwrap_or_else(|| "not run".into()),
-                    reason: s.and_then(|s| text(s, "/reason")),
-                    findings: s.map_or(0, |s| num(s, "findings")),
+                    status: s.map_or_else(|| "not run".into(), |s| s.status.as_str().into()),
+                    reason: s.and_then(|s| s.reason.clone()),
+                    findings: s.map_or(0, |s| s.findings as u64),
                 }
             })
             .collect(),

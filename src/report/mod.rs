@@ -23,6 +23,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::manifest::{Manifest, ReportFile, Reports};
 use crate::output::replace_file;
 use model::Report;
 
@@ -90,7 +91,7 @@ pub fn render(report: &Report, format: Format) -> Result<Vec<u8>> {
 pub fn write(dir: &Path, formats: &[Format]) -> Result<(Report, Vec<String>)> {
     let report = gather::gather(dir)?;
     let mut written = Vec::new();
-    let mut entries = serde_json::Map::new();
+    let mut files = std::collections::BTreeMap::new();
     for format in Format::ALL {
         let path = dir.join(format.file());
         if !formats.contains(&format) {
@@ -104,37 +105,21 @@ pub fn write(dir: &Path, formats: &[Format]) -> Result<(Report, Vec<String>)> {
         replace_file(dir, format.file(), |p| {
             std::fs::write(p, &bytes).map_err(|e| Error::io(p, "cannot write", e))
         })?;
-        entries.insert(
-            format.key().into(),
-            serde_json::json!({
-                "file": format.file(),
-                "bytes": bytes.len(),
-                "sha256": hex::encode(Sha256::digest(&bytes)),
-            }),
+        files.insert(
+            format.key().to_string(),
+            ReportFile {
+                file: format.file().to_string(),
+                bytes: bytes.len() as u64,
+                sha256: hex::encode(Sha256::digest(&bytes)),
+            },
         );
         written.push(format.file().to_string());
     }
-    record_in_manifest(dir, entries)?;
+    let mut manifest = Manifest::read(dir)?;
+    manifest.reports = Some(Reports {
+        schema_version: model::SCHEMA_VERSION,
+        files,
+    });
+    manifest.write(dir)?;
     Ok((report, written))
-}
-
-fn record_in_manifest(
-    dir: &Path,
-    entries: serde_json::Map<String, serde_json::Value>,
-) -> Result<()> {
-    let path = dir.join("manifest.json");
-    let text = std::fs::read(&path).map_err(|e| Error::io(&path, "cannot read", e))?;
-    let mut manifest: serde_json::Value = serde_json::from_slice(&text)
-        .map_err(|e| Error::Usage(format!("{}: not valid JSON ({e})", path.display())))?;
-    if let Some(m) = manifest.as_object_mut() {
-        m.insert(
-            "reports".into(),
-            serde_json::json!({ "schema_version": model::SCHEMA_VERSION, "files": entries }),
-        );
-    }
-    let bytes = serde_json::to_vec_pretty(&manifest)
-        .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
-    replace_file(dir, "manifest.json", |p| {
-        std::fs::write(p, &bytes).map_err(|e| Error::io(p, "cannot write", e))
-    })
 }

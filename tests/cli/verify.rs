@@ -84,14 +84,16 @@ fn a_changed_missing_or_unlisted_output_file_fails_and_is_named() {
 }
 
 #[test]
-fn any_file_and_sha256_listed_under_reports_is_checked_too() {
+fn a_report_listed_in_the_manifest_is_checked_too() {
     let w = Workdir::new();
     let (dir, _, _) = evidence(&w);
     let (_, out, _) = w.convert("out", &[dir], &[]);
     let report = b"# report\n";
     std::fs::write(out.join("report.md"), report).unwrap();
     let mut m = manifest(&out);
-    m["reports"] = serde_json::json!({"md": {"file": "report.md", "sha256": sha256_hex(report)}});
+    m["reports"] = serde_json::json!({"schema_version": 1, "files": {"md": {
+        "file": "report.md", "bytes": report.len(), "sha256": sha256_hex(report)
+    }}});
     std::fs::write(out.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
     assert_eq!(verify(&[&out]).0, 0);
     std::fs::OpenOptions::new()
@@ -196,4 +198,51 @@ fn a_directory_without_manifest_is_a_usage_error() {
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
+}
+
+#[test]
+fn a_manifest_of_another_version_or_shape_is_refused_with_what_to_do() {
+    let w = Workdir::new();
+    let (dir, _, _) = evidence(&w);
+    let (_, out, _) = w.convert("out", &[dir], &[]);
+    let original = manifest(&out);
+    assert_eq!(original["manifest_version"], 1);
+    let path = out.join("manifest.json");
+    let cases = [
+        (
+            serde_json::json!({"manifest_version": 7}),
+            "manifest_version 7, but this entrace reads version 1: convert the evidence again",
+        ),
+        (
+            {
+                let mut m = original.clone();
+                m.as_object_mut().unwrap().remove("manifest_version");
+                m
+            },
+            "no manifest_version: written by an entrace older than version 1 of the manifest",
+        ),
+        (
+            {
+                let mut m = original.clone();
+                m["totals"] = serde_json::json!("many");
+                m
+            },
+            "not an entrace manifest: invalid type: string \"many\"",
+        ),
+    ];
+    for (m, expected) in cases {
+        std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+        for args in [
+            vec!["verify", out.to_str().unwrap()],
+            vec!["analyze", out.to_str().unwrap()],
+        ] {
+            let o = entrace(&args);
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(
+                stderr.contains(&format!("{}: {expected}", path.display())),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
 }
