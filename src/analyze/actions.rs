@@ -7,6 +7,7 @@
 //! with dashes normalised, because Graph's display strings vary in case and use
 //! both `-` and `–`. Unknown activities keep their own name.
 
+use super::audit;
 use super::load::{Audit, Detection, HistoryItem, RiskyUser, SignIn, Target};
 use crate::model::error_codes;
 
@@ -28,27 +29,9 @@ pub fn client(s: &SignIn) -> String {
         .join(" / ")
 }
 
-fn activity_key(activity: &str) -> String {
-    activity
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '\u{2010}'..='\u{2015}' => '-',
-            c => c,
-        })
-        .collect::<String>()
-        .to_lowercase()
-}
-
-/// A modified property's value on `target`: the new value, else the old one
-/// (removals only have an old value), JSON quotes removed.
+/// A modified property's value on `target` (see [`audit::target_property`]).
 fn property(target: Option<&Target>, name: &str) -> Option<String> {
-    target?.modified.iter().find_map(|(n, old, new)| {
-        (n.as_deref() == Some(name))
-            .then(|| new.as_deref().or(old.as_deref()))
-            .flatten()
-            .map(|v| v.trim_matches('"').to_owned())
-    })
+    audit::target_property(target?, name)
 }
 
 /// The label of an audit record. `target` is the user the row is about (for
@@ -60,7 +43,7 @@ pub fn audit(a: &Audit, target: Option<&Target>) -> String {
         .result
         .as_deref()
         .is_some_and(|r| r.eq_ignore_ascii_case("failure"));
-    let label = match activity_key(activity).as_str() {
+    let label = match audit::activity_key(activity).as_str() {
         "blocked from self-service password reset" => return "SSPR blocked for 24 h".into(),
         "self-service password reset flow activity progress" if failed => {
             return format!("SSPR step failed: {reason}")

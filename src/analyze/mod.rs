@@ -11,6 +11,7 @@
 //! byte-identical outputs. Nothing here reads JSON evidence.
 
 pub mod actions;
+pub mod audit;
 pub mod correlate;
 pub mod coverage;
 pub mod identity;

@@ -1,109 +1,18 @@
-//! What the directory-audit detections (ENT-016…021) share: activity names
-//! compared loosely, modified-property values decoded, the users an audit is
-//! about, and the earlier findings that touch a user in a time window.
-//!
-//! Activity names are display strings whose case and dashes vary between
-//! services ("Update application – Certificates and secrets management" with
-//! an en dash in real data, a hyphen in the docs), so they are compared after
-//! [`activity_key`]. Modified-property values are the JSON-encoded strings
-//! Graph writes (`"\"Global Administrator\""`, `["a","b"]`), decoded by
-//! [`values`].
+//! What the directory-audit detections (ENT-016…021) share: the users an
+//! audit is about, and the earlier findings that touch a user in a time
+//! window. What an audit means (activity names, modified properties) is
+//! `analyze::audit`'s, shared with the timeline.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::{user_key, Context};
 use super::finding::{Evidence, EvidenceRole, Finding, Severity};
-use crate::analyze::load::{Audit, Target};
+pub(crate) use crate::analyze::audit::{activity, property, property_text, succeeded, values};
+use crate::analyze::load::Audit;
 use crate::model::EntityKind;
 
 /// One hour in ns.
 pub(crate) const HOUR_NS: i64 = 3600 * 1_000_000_000;
-
-/// An activity name lower-cased, trimmed, with every dash (U+2010…U+2015)
-/// made '-' and runs of white space made one space.
-pub(crate) fn activity_key(activity: &str) -> String {
-    activity
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .map(|c| match c {
-            '\u{2010}'..='\u{2015}' => '-',
-            c => c,
-        })
-        .collect::<String>()
-        .to_lowercase()
-}
-
-/// The activity of an audit as an [`activity_key`].
-pub(crate) fn activity(a: &Audit) -> String {
-    activity_key(a.activity.as_deref().unwrap_or(""))
-}
-
-/// Whether an audit's result is success (`success` in any case, or the `0`
-/// one Azure Monitor sample writes).
-pub(crate) fn succeeded(a: &Audit) -> bool {
-    a.result
-        .as_deref()
-        .map(str::trim)
-        .is_some_and(|r| r.eq_ignore_ascii_case("success") || r == "0")
-}
-
-/// The strings in a modified-property value: a JSON string gives itself, an
-/// array its elements (non-strings as JSON), `null` and `[]` nothing; a value
-/// that is not JSON is kept as it is, quotes trimmed.
-pub(crate) fn values(raw: &str) -> Vec<String> {
-    fn flatten(v: serde_json::Value, out: &mut Vec<String>) {
-        match v {
-            serde_json::Value::Null => {}
-            serde_json::Value::String(s) => out.push(s),
-            serde_json::Value::Array(items) => {
-                for item in items {
-                    flatten(item, out);
-                }
-            }
-            other => out.push(other.to_string()),
-        }
-    }
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Vec::new();
-    }
-    match serde_json::from_str::<serde_json::Value>(raw) {
-        Ok(v) => {
-            let mut out = Vec::new();
-            flatten(v, &mut out);
-            out
-        }
-        Err(_) => vec![raw.trim_matches('"').to_owned()],
-    }
-}
-
-/// The raw (old, new) values of the modified property `name` (any case).
-pub(crate) fn property<'t>(
-    t: &'t Target,
-    name: &str,
-) -> Option<(Option<&'t str>, Option<&'t str>)> {
-    t.modified.iter().find_map(|(n, old, new)| {
-        n.as_deref()
-            .is_some_and(|n| n.trim().eq_ignore_ascii_case(name))
-            .then_some((old.as_deref(), new.as_deref()))
-    })
-}
-
-/// The first decoded new value of property `name` on any target, else the
-/// first old one (removals have only an old value).
-pub(crate) fn property_text(a: &Audit, name: &str) -> Option<String> {
-    a.targets.iter().find_map(|t| {
-        let (old, new) = property(t, name)?;
-        new.map(values)
-            .and_then(|v| v.into_iter().find(|s| !s.trim().is_empty()))
-            .or_else(|| {
-                old.map(values)
-                    .and_then(|v| v.into_iter().find(|s| !s.trim().is_empty()))
-            })
-    })
-}
 
 /// The first `User` target of audit `i` that resolves to a user: its index in
 /// `targets` and its user key.
@@ -280,22 +189,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn activity_keys_ignore_case_dashes_and_spacing() {
-        assert_eq!(
-            activity_key("Update application \u{2013} Certificates and  secrets management "),
-            "update application - certificates and secrets management"
-        );
-        assert_eq!(activity_key("Add Member To Role"), "add member to role");
-    }
-
-    #[test]
-    fn values_decode_graph_json_strings() {
-        assert_eq!(values("\"Global Administrator\""), ["Global Administrator"]);
-        assert_eq!(values("[\"a\",\"b\"]"), ["a", "b"]);
-        assert_eq!(values("[true]"), ["true"]);
-        assert!(values("[]").is_empty());
-        assert!(values("null").is_empty());
-        assert_eq!(values("True"), ["True"]);
+    fn detection_numbers_are_read_from_ids() {
         assert_eq!(detection_number("ENT-013"), Some(13));
         assert_eq!(detection_number("X-1"), None);
     }
