@@ -1,5 +1,6 @@
 //! `entrace detections`: the catalogue as an aligned table, Markdown (the
-//! README's detection table is this output; a test keeps them equal) or JSON.
+//! detection table of docs/detections.md is this output; a test keeps them
+//! equal) or JSON.
 
 use serde::Serialize;
 

@@ -316,20 +316,22 @@ fn detections_without_their_data_say_skipped_and_why() {
 }
 
 #[test]
-fn readme_detection_table_is_the_catalogue() {
+fn docs_detection_table_is_the_catalogue() {
     let o = entrace(&["detections", "--format", "md"]);
     assert!(o.status.success());
     let generated = String::from_utf8(o.stdout).unwrap();
-    let readme = std::fs::read_to_string(fixture("../README.md")).unwrap();
-    let start = readme
+    let doc = std::fs::read_to_string(fixture("../docs/detections.md")).unwrap();
+    let start = doc
         .find("<!-- detections:begin -->")
-        .expect("begin marker")
+        .expect("docs/detections.md: begin marker")
         + "<!-- detections:begin -->".len();
-    let end = readme.find("<!-- detections:end -->").expect("end marker");
+    let end = doc
+        .find("<!-- detections:end -->")
+        .expect("docs/detections.md: end marker");
     assert_eq!(
-        readme[start..end].trim(),
+        doc[start..end].trim(),
         generated.trim(),
-        "README detection table is stale: paste `entrace detections --format md` between the markers"
+        "docs/detections.md detection table is stale: paste `cargo run -q -- detections --format md` between the markers"
     );
 }
 

@@ -1,4 +1,5 @@
-//! `entrace schema` is generated from the writer's own definitions.
+//! `entrace schema` is generated from the writer's own definitions, and the
+//! column reference of docs/tables.md is its Markdown output.
 
 use crate::util::*;
 
@@ -59,4 +60,24 @@ fn schema_lists_every_written_column_with_its_type() {
         .unwrap();
     assert_eq!(error_code["type"], "int32");
     assert_eq!(error_code["source"], "status.errorCode");
+}
+
+#[test]
+fn docs_column_reference_is_the_schema() {
+    let o = entrace(&["schema", "--format", "md"]);
+    assert!(o.status.success());
+    let generated = String::from_utf8(o.stdout).unwrap();
+    let doc = std::fs::read_to_string(fixture("../docs/tables.md")).unwrap();
+    let start = doc
+        .find("<!-- schema:begin -->")
+        .expect("docs/tables.md: begin marker")
+        + "<!-- schema:begin -->".len();
+    let end = doc
+        .find("<!-- schema:end -->")
+        .expect("docs/tables.md: end marker");
+    assert_eq!(
+        doc[start..end].trim(),
+        generated.trim(),
+        "docs/tables.md column reference is stale: paste `cargo run -q -- schema --format md` between the markers"
+    );
 }
