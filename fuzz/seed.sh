@@ -2,7 +2,7 @@
 # Seeds fuzz/corpus/<target>/ from testdata/ (the corpus itself is not committed).
 set -euo pipefail
 cd "$(dirname "$0")"
-for t in parse_page detect_encoding; do
+for t in scan_records parse_page detect_encoding; do
     mkdir -p "corpus/$t"
     find ../testdata -type f -size -64k \( -name '*.json' -o -name '*.jsonl' -o -name '*.gz' \) |
         while read -r f; do cp "$f" "corpus/$t/$(echo "${f#../testdata/}" | tr / _)"; done
