@@ -342,7 +342,8 @@ pub struct ConvertArgs {
     )]
     pub threads: usize,
 
-    /// No progress bar and no summary on stderr.
+    /// No progress bar and no summary (`convert` prints its summary on
+    /// stderr, `run` on stdout).
     #[arg(short, long, help_heading = "Logging")]
     pub quiet: bool,
 }

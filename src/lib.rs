@@ -6,13 +6,16 @@
 //! evidence ─► input (walk, zip/gzip/zstd, UTF-8/16, sha256) ─► parse (scan spans,
 //! simd-json, entity, identity checks) ─► table (Arrow builders, dedup, sort) ─►
 //! convert (Parquet tables, rejects, sources, manifest.json)
+//!
+//! Parquet tables ─► case (records, identities, links, audit meaning) ─► detect
+//! (findings) ─► analyze (timeline, per_user, coverage) ─► report
 //! ```
 //!
 //! Rules that hold everywhere: nothing is lost silently (every record is a row,
 //! a counted duplicate or a located reject, and the manifest reconciles);
 //! tables are lossless (typed columns plus `ingest_raw`); evidence is read-only;
-//! output is deterministic for any thread count or input order; time is UTC in
-//! nanoseconds (Graph's 100 ns kept exactly); bad input never aborts the run
+//! output is deterministic for any thread count or input order; time is UTC,
+//! Graph's 100 ns kept exactly in the `_ns` companions; bad input never aborts the run
 //! unless `--strict`; attacker-controlled text is escaped wherever it is shown.
 //!
 //! The library entry point is [`convert::convert`]; the column reference is
@@ -22,6 +25,7 @@
 
 pub mod analyze;
 pub mod bench;
+pub mod case;
 pub mod convert;
 pub mod detect;
 pub mod error;

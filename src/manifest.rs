@@ -99,7 +99,7 @@ pub struct InputEntry {
     /// Archive member, if any.
     pub member: Option<String>,
     /// `file`, `archive` or `member`.
-    pub kind: String,
+    pub kind: crate::input::StreamKind,
     /// Bytes as stored.
     pub size: u64,
     /// Bytes after decompression.

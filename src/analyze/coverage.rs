@@ -13,8 +13,8 @@ use std::path::Path;
 use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 
-use super::load::Tables;
-use super::read::Frame;
+use crate::case::load::Tables;
+use crate::case::read::Frame;
 use crate::error::Result;
 use crate::model::time::format_timestamp;
 use crate::table::frame::FrameBuilder;

@@ -2,22 +2,20 @@
 //! Identity Protection risk, read from the stage 1 Parquet tables only.
 //!
 //! ```text
-//! Parquet tables ─► load ─► identity (id ↔ UPN) ─► correlate (detection ↔ sign-in,
-//! audit ↔ audit) ─► session ─► timeline ─► per_user ─► timeline.parquet,
-//! per_user.parquet, manifest.json "analysis"
+//! Parquet tables ─► case (load, identity, correlate) ─► detect ─┐
+//!                        └─► session ─► timeline ◄── findings ──┘ ─► per_user
+//!                           ─► timeline.parquet, per_user.parquet, findings.parquet,
+//!                              coverage.parquet, manifest.json "analysis"
 //! ```
 //!
-//! Everything is keyed and sorted deterministically, so the same tables give
-//! byte-identical outputs. Nothing here reads JSON evidence.
+//! What the evidence says (records, identities, links, audit meaning) is
+//! [`crate::case`]'s, which the timeline and the detections both read; this
+//! module drives stage 2 and owns the timeline, the per-user summaries and
+//! coverage. Everything is keyed and sorted deterministically, so the same
+//! tables give byte-identical outputs. Nothing here reads JSON evidence.
 
-pub mod actions;
-pub mod audit;
-pub mod correlate;
 pub mod coverage;
-pub mod identity;
-pub mod load;
 pub mod per_user;
-pub(crate) mod read;
 pub mod session;
 pub mod table;
 pub mod timeline;
@@ -28,11 +26,12 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::detect;
+use crate::case::{actions, correlate, identity};
 use crate::error::Result;
 use crate::manifest::{Manifest, TableEntry};
 use crate::model::error_codes;
 use crate::output::{replace_file, write_parquet};
+use crate::{case, detect};
 
 /// What stage 2 found, stored under `analysis` in manifest.json.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -96,7 +95,7 @@ pub struct Analysis {
 }
 
 /// Runs stage 2 on loaded tables with these detection thresholds.
-pub fn build(tables: &load::Tables, config: &detect::config::Config) -> Analysis {
+pub fn build(tables: &case::load::Tables, config: &detect::config::Config) -> Analysis {
     let mut identities = identity::observe_all(tables);
     let users = identity::resolve_all(tables, &mut identities);
     let ids = |v: &[Option<identity::Resolved>]| -> Vec<Option<String>> {
@@ -156,7 +155,7 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
     let started = Instant::now();
     let mut manifest = Manifest::read(dir)?;
 
-    let tables = load::Tables::load(dir)?;
+    let tables = case::load::Tables::load(dir)?;
     let mut analysis = build(&tables, config);
     let covered = coverage::coverage(dir, &tables)?;
 

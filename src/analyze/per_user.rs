@@ -6,9 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::identity::Identities;
-use super::load::Detection;
 use super::timeline::{Role, TimelineRow};
+use crate::case::identity::Identities;
+use crate::case::load::RiskDetection;
 use crate::detect::finding::{Finding, Severity};
 use crate::model::EntityKind;
 
@@ -84,10 +84,11 @@ fn outcome_index(result: Option<&str>) -> Option<usize> {
 pub fn summarise(
     rows: &[TimelineRow],
     identities: &Identities,
-    detections: &[Detection],
+    detections: &[RiskDetection],
     findings: &[Finding],
 ) -> Vec<UserSummary> {
-    let by_id: BTreeMap<&str, &Detection> = detections.iter().map(|d| (d.id.as_str(), d)).collect();
+    let by_id: BTreeMap<&str, &RiskDetection> =
+        detections.iter().map(|d| (d.id.as_str(), d)).collect();
     let mut out: Vec<UserSummary> = Vec::new();
     let mut start = 0;
     while start < rows.len() {
@@ -127,7 +128,7 @@ pub fn summarise(
 fn summarise_user(
     rows: &[TimelineRow],
     identities: &Identities,
-    detections: &BTreeMap<&str, &Detection>,
+    detections: &BTreeMap<&str, &RiskDetection>,
 ) -> UserSummary {
     let first = &rows[0];
     let mut s = UserSummary {

@@ -7,11 +7,11 @@ use std::path::Path;
 
 use polars::prelude::DataFrame;
 
-use super::correlate::LinkBasis;
-use super::identity::IdentityBasis;
 use super::per_user::UserSummary;
-use super::read::Frame;
 use super::timeline::{Role, TimelineRow};
+use crate::case::correlate::LinkBasis;
+use crate::case::identity::IdentityBasis;
+use crate::case::read::Frame;
 use crate::error::{Error, Result};
 use crate::model::EntityKind;
 use crate::table::frame::FrameBuilder;

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::actions;
-use super::correlate::{LinkBasis, Links};
-use super::identity::{Identities, IdentityBasis, Resolved, Users};
-use super::load::{Audit, Tables, Target};
+use crate::case::actions;
+use crate::case::correlate::{LinkBasis, Links};
+use crate::case::identity::{Identities, IdentityBasis, Resolved, Users};
+use crate::case::load::{Audit, Tables, Target};
 use crate::model::error_codes;
 use crate::model::EntityKind;
 

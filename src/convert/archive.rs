@@ -23,6 +23,7 @@ use super::{parse_whole, Parsed};
 use crate::error::Result;
 use crate::input::container::{expand_member, member_failed, zip_members, zip_method, Budget};
 use crate::input::{Leaf, LeafBytes};
+use crate::parse::reject::Reason;
 
 /// Decompressed bytes of small members gathered before they are parsed
 /// together.
@@ -99,10 +100,14 @@ pub(super) fn process_zip(
             leaf.sha256 = stored.finish()?;
             File::open(path)
         })
-        .map_err(|e| ("io_error", format!("cannot read file: {e}")))
+        .map_err(|e| (Reason::IoError, format!("cannot read file: {e}")))
         .and_then(|f| {
-            zip::ZipArchive::new(BufReader::new(f))
-                .map_err(|e| ("decompress_failed", format!("unreadable zip archive: {e}")))
+            zip::ZipArchive::new(BufReader::new(f)).map_err(|e| {
+                (
+                    Reason::DecompressFailed,
+                    format!("unreadable zip archive: {e}"),
+                )
+            })
         });
     let mut archive = match opened {
         Ok(a) => a,
@@ -195,7 +200,7 @@ mod tests {
                     "{} {:?} {} {} {} {} {:?} {:?} {} {:?} {:?} {:?} {} {:?}",
                     l.path,
                     l.member,
-                    s.kind,
+                    s.kind.as_str(),
                     l.compression,
                     l.stored_size,
                     l.sha256,

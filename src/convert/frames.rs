@@ -8,6 +8,7 @@ use super::{
     entity_key, input_entry, table_entry, time_span, ConvertOptions, Processed, SourceCounts,
 };
 use crate::error::{Error, Result};
+use crate::input::StreamKind;
 use crate::manifest::{
     ConversionCounts, Counts, Manifest, RunOptions, RunTimes, TableEntry, Tool, MANIFEST_VERSION,
 };
@@ -160,8 +161,8 @@ pub(super) fn write_all(
         crate::manifest::TableEntry {
             file: REJECTS_FILE.into(),
             rows: rejects.height() as u64,
+            conversion: Some(ConversionCounts::default()),
             sha256: rejects_sha,
-            ..Default::default()
         },
     );
     let sources = sources_frame(&processed, &inputs)?;
@@ -171,8 +172,8 @@ pub(super) fn write_all(
         crate::manifest::TableEntry {
             file: SOURCES_FILE.into(),
             rows: sources.height() as u64,
+            conversion: Some(ConversionCounts::default()),
             sha256: sources_sha,
-            ..Default::default()
         },
     );
 
@@ -260,7 +261,7 @@ fn sources_frame(
         .i32("source_id", inputs.iter().map(|i| Some(i.source_id)))?
         .str("path", inputs.iter().map(|i| Some(&i.path)))?
         .str("member", inputs.iter().map(|i| i.member.as_ref()))?
-        .str("kind", inputs.iter().map(|i| Some(&i.kind)))?
+        .str("kind", inputs.iter().map(|i| Some(i.kind.as_str())))?
         .i64("size", u(|i| i.size))?
         .i64(
             "decompressed_size",
@@ -298,11 +299,15 @@ fn sources_frame(
 pub fn narrate(m: &Manifest, elapsed: std::time::Duration, out_dir: &std::path::Path) -> String {
     use std::fmt::Write;
     let mut s = String::new();
-    let files = m.inputs.iter().filter(|i| i.kind != "member").count();
+    let files = m
+        .inputs
+        .iter()
+        .filter(|i| i.kind != StreamKind::Member)
+        .count();
     let bytes: u64 = m
         .inputs
         .iter()
-        .filter(|i| i.kind != "member")
+        .filter(|i| i.kind != StreamKind::Member)
         .map(|i| i.size)
         .sum();
     let _ = writeln!(

@@ -25,7 +25,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::input::encoding::decode;
-use crate::input::{discover, open_evidence, Leaf, LeafBytes};
+use crate::input::{discover, open_evidence, Leaf, LeafBytes, StreamKind};
 use crate::manifest::{ConversionCounts, Counts, InputEntry, Manifest, TableEntry};
 
 use crate::model::time::format_timestamp;
@@ -84,7 +84,7 @@ impl ConvertOutcome {
 /// One stream after the first pass.
 struct Processed {
     leaf: Leaf,
-    kind: &'static str,
+    kind: StreamKind,
     encoding: Option<&'static str>,
     parse: LeafParse,
 }
@@ -98,8 +98,8 @@ impl Processed {
     }
 }
 
-/// What an unreadable stream parses to: one reject with reason `code`.
-fn unreadable(code: &str, message: &str) -> LeafParse {
+/// What an unreadable stream parses to: one reject for `reason`.
+fn unreadable(reason: Reason, message: &str) -> LeafParse {
     let mut p = LeafParse {
         shape: "unreadable",
         ..LeafParse::default()
@@ -108,7 +108,7 @@ fn unreadable(code: &str, message: &str) -> LeafParse {
     p.rejects.push(Reject {
         locator: Locator::default(),
         entity: None,
-        reason: Reason::from_code(code),
+        reason,
         message: message.to_string(),
         excerpt: String::new(),
     });
@@ -155,9 +155,8 @@ fn parse_whole(path: &Path, file: usize, n: usize, mut leaf: Leaf, spill: &Path)
     let mut text = TextSource::Empty;
     let mut encoding = None;
     let kind = match (&bytes, &leaf.member) {
-        (LeafBytes::Archive, _) => "archive",
-        (_, Some(_)) => "member",
-        (_, None) => "file",
+        (LeafBytes::Archive, _) => StreamKind::Archive,
+        (_, member) => StreamKind::of(member.as_deref()),
     };
     let parse = match &bytes {
         LeafBytes::Data(data) => {
@@ -177,7 +176,7 @@ fn parse_whole(path: &Path, file: usize, n: usize, mut leaf: Leaf, spill: &Path)
             shape: "archive",
             ..LeafParse::default()
         },
-        LeafBytes::Failed(code, message) => unreadable(code, message),
+        LeafBytes::Failed(reason, message) => unreadable(*reason, message),
     };
     leaf.bytes = match bytes {
         LeafBytes::Data(d) => LeafBytes::Consumed(d.len() as u64),
@@ -371,7 +370,7 @@ fn input_entry(id: i32, p: &Processed, counts: Counts, entity: Option<String>) -
         source_id: id,
         path: p.leaf.path.clone(),
         member: p.leaf.member.clone(),
-        kind: p.kind.to_string(),
+        kind: p.kind,
         size: p.leaf.stored_size,
         decompressed_size: p.leaf.decompressed_size(),
         sha256: p.leaf.sha256.clone(),

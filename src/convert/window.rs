@@ -25,7 +25,8 @@ use super::{unreadable, Parsed, Processed};
 use crate::error::{Error, Result};
 use crate::input::container::{Budget, Limit, LimitExceeded};
 use crate::input::encoding::Encoding;
-use crate::input::{Leaf, LeafBytes};
+use crate::input::{Leaf, LeafBytes, StreamKind};
+use crate::parse::reject::Reason;
 use crate::parse::scan::Scan;
 use crate::parse::{parse_leaf, parse_scanned, parse_window, KeySet, LeafParse};
 use crate::table::texts::TextSource;
@@ -166,29 +167,25 @@ pub(super) fn window_stream<R: Read + Send>(
         }
         Err(e) => {
             // Unreadable as a whole, as when read whole: one reject, no rows.
-            let code = match e.get_ref().map(|r| r.is::<LimitExceeded>()) {
-                Some(true) => "limit_exceeded",
-                _ if in_place.is_none() || text.compression().is_some() => "decompress_failed",
-                _ => "io_error",
+            let reason = match e.get_ref().map(|r| r.is::<LimitExceeded>()) {
+                Some(true) => Reason::LimitExceeded,
+                _ if in_place.is_none() || text.compression().is_some() => Reason::DecompressFailed,
+                _ => Reason::IoError,
             };
             // The same message as when the stream is read whole.
-            let message = match code {
-                "limit_exceeded" => e.to_string(),
+            let message = match reason {
+                Reason::LimitExceeded => e.to_string(),
                 _ => format!("cannot read: {e}"),
             };
             discard_copy(copy);
             leaf.sha256 = text.into_stored().finish().unwrap_or_default();
             leaf.bytes = LeafBytes::Consumed(bytes);
-            let kind = if leaf.member.is_some() {
-                "member"
-            } else {
-                "file"
-            };
+            let kind = StreamKind::of(leaf.member.as_deref());
             let stream = Processed {
                 leaf,
                 kind,
                 encoding: None,
-                parse: unreadable(code, &message),
+                parse: unreadable(reason, &message),
             };
             return Ok(Some(Parsed {
                 stream,
@@ -416,11 +413,7 @@ impl Windows {
     /// The stream of `leaf`, in `encoding`, whose text is at `text`.
     fn finish(mut self, leaf: Leaf, text: TextSource, encoding: &'static str) -> Parsed {
         self.parse.shape = self.shape;
-        let kind = if leaf.member.is_some() {
-            "member"
-        } else {
-            "file"
-        };
+        let kind = StreamKind::of(leaf.member.as_deref());
         let stream = Processed {
             leaf,
             kind,

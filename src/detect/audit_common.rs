@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::{user_key, Context};
 use super::finding::{Evidence, EvidenceRole, Finding, Severity};
-pub(crate) use crate::analyze::audit::{activity, property, property_text, succeeded, values};
-use crate::analyze::load::Audit;
+pub(crate) use crate::case::audit::{activity, property, property_text, succeeded, values};
+use crate::case::load::Audit;
 use crate::model::EntityKind;
 
 /// One hour in ns.

@@ -46,7 +46,7 @@ pub fn is_policy_block(code: Option<i32>) -> bool {
 /// answered or fraud). Matching is on codes first; these texts only split a
 /// code, so an unknown wording is reported rather than guessed.
 pub fn unrecognised_texts(
-    sign_ins: &[crate::analyze::load::SignIn],
+    sign_ins: &[crate::case::load::SignIn],
 ) -> std::collections::BTreeMap<i32, u64> {
     let mut out = std::collections::BTreeMap::new();
     for s in sign_ins {

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use super::finding::{Evidence, EvidenceRole, Finding, Severity};
-use super::registry::Detection;
-use crate::analyze::correlate::Links;
-use crate::analyze::identity::{Identities, Resolved, Users};
-use crate::analyze::load::Tables;
+use super::registry::Rule;
+use crate::case::correlate::Links;
+use crate::case::identity::{Identities, Resolved, Users};
+use crate::case::load::Tables;
 use crate::model::EntityKind;
 
 /// Shared input of the detections.
@@ -77,7 +77,7 @@ impl<'a> Context<'a> {
     }
 
     /// A new finding of `det` about the user with `key`.
-    pub fn finding(&self, det: &Detection, severity: Severity, key: Option<&str>) -> Finding {
+    pub fn finding(&self, det: &Rule, severity: Severity, key: Option<&str>) -> Finding {
         let (user_id, upn) = match key {
             Some(k) => match k.strip_prefix("upn:") {
                 Some(upn) => (None, Some(upn.to_owned())),

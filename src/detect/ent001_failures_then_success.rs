@@ -29,12 +29,13 @@ use super::codes::{is_cred_fail, SUCCESS};
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Detection};
-use crate::analyze::actions;
+use super::registry::{needs_sign_ins, Escalation, Rule};
+use crate::case::actions;
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-001",
+    escalation: Escalation::RaisedByPersistence,
     name: "Credential failures followed by success",
     severities: "low–high",
     mitre: &["T1110.001", "T1078.004"],

@@ -32,12 +32,13 @@ use super::codes::{is_cred_fail, SUCCESS};
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Detection};
-use crate::analyze::load::SignIn;
+use super::registry::{needs_sign_ins, Escalation, Rule};
+use crate::case::load::SignIn;
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-002",
+    escalation: Escalation::RaisedByPersistence,
     name: "Smart lockout then success from another client",
     severities: "medium–high",
     mitre: &["T1110.001", "T1078.004"],

@@ -36,12 +36,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::config::{Param, Params};
 use super::context::{user_key, Context};
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_audits, Detection};
-use crate::analyze::load::Audit;
+use super::registry::{needs_audits, Escalation, Rule};
+use crate::case::load::Audit;
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-003",
+    escalation: Escalation::None,
     name: "Self-service password reset blocked for 24 h",
     severities: "medium–high",
     mitre: &["T1110", "T1098"],
@@ -248,7 +249,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyze::load::SignIn;
+    use crate::case::load::SignIn;
     use crate::detect::test_support::*;
 
     const DAY: i64 = 24 * HOUR;

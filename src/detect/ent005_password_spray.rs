@@ -33,12 +33,13 @@ use super::codes::{is_cred_fail, is_pw_validated};
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{Availability, Detection};
-use crate::analyze::load::SignIn;
+use super::registry::{Availability, Escalation, Rule};
+use crate::case::load::SignIn;
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-005",
+    escalation: Escalation::RaisedByPersistence,
     name: "Password spray from a source",
     severities: "medium–high",
     mitre: &["T1110.003"],

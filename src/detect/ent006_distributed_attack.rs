@@ -26,11 +26,12 @@ use super::codes::is_cred_fail;
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Detection};
+use super::registry::{needs_sign_ins, Escalation, Rule};
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-006",
+    escalation: Escalation::RaisedByPersistence,
     name: "Distributed attack on one account",
     severities: "medium–high",
     mitre: &["T1110.001", "T1110.004"],

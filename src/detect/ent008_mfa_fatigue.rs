@@ -27,11 +27,12 @@ use super::codes::{MFA_DENY, SUCCESS};
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Detection};
+use super::registry::{needs_sign_ins, Escalation, Rule};
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-008",
+    escalation: Escalation::RaisedByPersistence,
     name: "MFA fatigue or push denial",
     severities: "low–high",
     mitre: &["T1621", "T1078.004"],

@@ -24,12 +24,13 @@ use super::codes::SUCCESS;
 use super::config::Params;
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{Availability, Detection};
-use crate::analyze::load::SignIn;
+use super::registry::{Availability, Escalation, Rule};
+use crate::case::load::SignIn;
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-009",
+    escalation: Escalation::RaisedByPersistence,
     name: "Legacy protocol or ROPC sign-in",
     severities: "low–medium",
     mitre: &["T1078.004", "T1110.003"],

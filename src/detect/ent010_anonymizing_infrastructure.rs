@@ -27,11 +27,12 @@ use super::codes::{is_pw_validated, SUCCESS};
 use super::config::Params;
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Detection};
+use super::registry::{needs_sign_ins, Escalation, Rule};
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-010",
+    escalation: Escalation::RaisedByPersistence,
     name: "Sign-in from anonymizing infrastructure",
     severities: "low–high",
     mitre: &["T1090.003", "T1078.004"],

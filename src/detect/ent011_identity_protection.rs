@@ -28,17 +28,18 @@
 use super::config::Params;
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_detections, Detection};
+use super::registry::{needs_risk_detections, Escalation, Rule};
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-011",
+    escalation: Escalation::None,
     name: "Identity Protection detection",
     severities: "info–high",
     mitre: &[],
     finds: "Each Identity Protection risk detection, titled, with its linked sign-in",
     params: &[],
-    requires: needs_detections,
+    requires: needs_risk_detections,
     run,
 };
 

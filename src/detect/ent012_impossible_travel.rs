@@ -29,12 +29,13 @@ use super::config::{Param, Params};
 use super::context::Context;
 use super::ent010_anonymizing_infrastructure::ANONYMIZING;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{Availability, Detection};
-use crate::analyze::load::SignIn;
+use super::registry::{Availability, Escalation, Rule};
+use crate::case::load::SignIn;
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-012",
+    escalation: Escalation::RaisedByPersistence,
     name: "Impossible travel",
     severities: "medium–high",
     mitre: &["T1078.004"],

@@ -29,11 +29,12 @@ use super::codes::{is_pw_validated, SUCCESS};
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Detection};
+use super::registry::{needs_sign_ins, Escalation, Rule};
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-013",
+    escalation: Escalation::RaisedByPersistence,
     name: "New country for user",
     severities: "info–medium",
     mitre: &["T1078.004"],

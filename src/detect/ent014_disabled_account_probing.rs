@@ -27,11 +27,12 @@ use super::codes::SUCCESS;
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Detection};
+use super::registry::{needs_sign_ins, Escalation, Rule};
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-014",
+    escalation: Escalation::None,
     name: "Disabled-account probing",
     severities: "low–medium",
     mitre: &["T1078"],

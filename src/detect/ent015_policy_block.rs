@@ -24,11 +24,12 @@ use super::codes::is_policy_block;
 use super::config::Params;
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Detection};
+use super::registry::{needs_sign_ins, Escalation, Rule};
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-015",
+    escalation: Escalation::None,
     name: "Blocked by Conditional Access or security defaults",
     severities: "low",
     mitre: &["T1078.004"],

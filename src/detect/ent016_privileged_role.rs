@@ -45,12 +45,13 @@ use super::audit_common::{
 use super::config::{Param, Params};
 use super::context::{user_key, Context};
 use super::finding::{Finding, Severity};
-use super::registry::{needs_audits, Detection};
-use crate::analyze::load::Audit;
+use super::registry::{needs_audits, Escalation, Rule};
+use crate::case::load::Audit;
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-016",
+    escalation: Escalation::RaisesSignIns,
     name: "Privileged role assignment",
     severities: "info–high",
     mitre: &["T1098.003"],

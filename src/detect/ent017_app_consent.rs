@@ -48,12 +48,13 @@ use super::audit_common::{
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_audits, Detection};
-use crate::analyze::load::{Audit, Target};
+use super::registry::{needs_audits, Escalation, Rule};
+use crate::case::load::{Audit, Target};
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-017",
+    escalation: Escalation::RaisesSignIns,
     name: "Application consent",
     severities: "info–high",
     mitre: &["T1528", "T1550.001"],

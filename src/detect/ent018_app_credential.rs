@@ -42,12 +42,13 @@ use super::audit_common::{
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_audits, Detection};
-use crate::analyze::load::Audit;
+use super::registry::{needs_audits, Escalation, Rule};
+use crate::case::load::Audit;
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-018",
+    escalation: Escalation::RaisesSignIns,
     name: "New credential on application or service principal",
     severities: "low–high",
     mitre: &["T1098.001"],

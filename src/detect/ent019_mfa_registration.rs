@@ -44,11 +44,12 @@ use super::config::{Param, Params};
 use super::context::Context;
 use super::ent016_privileged_role::privileged_users;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_audits, Detection};
+use super::registry::{needs_audits, Escalation, Rule};
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-019",
+    escalation: Escalation::RaisesSignIns,
     name: "Authentication-method (MFA) registration change",
     severities: "info–high",
     mitre: &["T1556.006", "T1098.005"],
@@ -168,7 +169,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyze::load::Audit;
+    use crate::case::load::Audit;
     use crate::detect::test_support::*;
 
     /// Alice registers the Authenticator app at `time`, two rows of one operation.

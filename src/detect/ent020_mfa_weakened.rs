@@ -42,12 +42,13 @@ use super::config::{Param, Params};
 use super::context::Context;
 use super::ent016_privileged_role::privileged_users;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_audits, Detection};
-use crate::analyze::load::Audit;
+use super::registry::{needs_audits, Escalation, Rule};
+use crate::case::load::Audit;
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-020",
+    escalation: Escalation::RaisesSignIns,
     name: "MFA disabled or weakened",
     severities: "low–high",
     mitre: &["T1556.006", "T1556.009"],

@@ -39,11 +39,12 @@ use super::audit_common::{
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{Finding, Severity};
-use super::registry::{needs_audits, Detection};
+use super::registry::{needs_audits, Escalation, Rule};
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-021",
+    escalation: Escalation::None,
     name: "Password reset or change after suspicious access",
     severities: "info–high",
     mitre: &["T1098", "T1531"],
@@ -141,7 +142,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyze::load::Audit;
+    use crate::case::load::Audit;
     use crate::detect::test_support::*;
 
     const ATTACKER: &str = "203.0.113.66";
@@ -157,11 +158,11 @@ mod tests {
 
     /// ENT-001 medium for eve: five failures from the attacker at minutes
     /// 60–64, success at 65 (the attacker got in).
-    fn attack() -> Vec<crate::analyze::load::SignIn> {
+    fn attack() -> Vec<crate::case::load::SignIn> {
         guessed("eve", ATTACKER, ATTACKER, 60, 5)
     }
 
-    fn run_with(audits: Vec<Audit>, signs: Vec<crate::analyze::load::SignIn>) -> Vec<Finding> {
+    fn run_with(audits: Vec<Audit>, signs: Vec<crate::case::load::SignIn>) -> Vec<Finding> {
         let w = World::new(audits, signs);
         of(&w.run_chain(&["ENT-001", "ENT-021"]), "ENT-021")
             .into_iter()

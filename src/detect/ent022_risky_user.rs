@@ -23,11 +23,12 @@
 use super::config::Params;
 use super::context::{user_key, Context};
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{Availability, Detection};
+use super::registry::{Availability, Escalation, Rule};
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-022",
+    escalation: Escalation::None,
     name: "Risky user state",
     severities: "info–high",
     mitre: &["T1078.004"],

@@ -28,12 +28,13 @@ use super::codes::SUCCESS;
 use super::config::Params;
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{Availability, Detection};
-use crate::analyze::load::SignIn;
+use super::registry::{Availability, Escalation, Rule};
+use crate::case::load::SignIn;
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-023",
+    escalation: Escalation::None,
     name: "Device-code or cross-tenant sign-in",
     severities: "info–high",
     mitre: &["T1528", "T1078.004"],

@@ -25,11 +25,12 @@ use super::codes::{is_cred_fail, SUCCESS};
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Detection};
+use super::registry::{needs_sign_ins, Escalation, Rule};
 
 /// The catalogue entry.
-pub static DETECTION: Detection = Detection {
+pub static DETECTION: Rule = Rule {
     id: "ENT-024",
+    escalation: Escalation::None,
     name: "Success then failure from a distant IP",
     severities: "low–medium",
     mitre: &["T1110", "T1078"],

@@ -7,8 +7,12 @@ use sha2::{Digest, Sha256};
 
 use crate::model::EntityKind;
 
-/// How urgent a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// How urgent a finding is; ordered from the least urgent. Written as its
+/// lower-case name wherever it is written (findings.parquet, report.json).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Context for the timeline; no action needed on its own.
     Info,
@@ -39,6 +43,16 @@ impl Severity {
         }
     }
 
+    /// The level named `name` (`info`, `low`, `medium`, `high`).
+    pub fn parse(name: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// 0 for info … 3 for high.
+    pub fn rank(self) -> u8 {
+        self as u8
+    }
+
     /// One level up (high stays high).
     pub fn raised(self) -> Severity {
         match self {
@@ -51,7 +65,7 @@ impl Severity {
 
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

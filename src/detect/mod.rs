@@ -52,7 +52,7 @@ use serde::{Deserialize, Serialize};
 use config::Config;
 use context::Context;
 use finding::{EvidenceRole, Finding, Severity};
-use registry::{Availability, REGISTRY};
+use registry::{Availability, Escalation, REGISTRY};
 
 /// Whether a detection ran, on all the data it reads or on part of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,14 +153,10 @@ pub fn run(ctx: &Context<'_>, config: &Config) -> DetectOutcome {
     DetectOutcome { findings, status }
 }
 
-/// Sign-in detections whose findings a later persistence action escalates.
-const SIGN_IN_DETECTIONS: &[&str] = &[
-    "ENT-001", "ENT-002", "ENT-004", "ENT-005", "ENT-006", "ENT-007", "ENT-008", "ENT-009",
-    "ENT-010", "ENT-012", "ENT-013",
-];
-
-/// Persistence detections (role, consent, app credential, MFA changes).
-const PERSISTENCE_DETECTIONS: &[&str] = &["ENT-016", "ENT-017", "ENT-018", "ENT-019", "ENT-020"];
+/// The escalation role of the rule that raised `f`.
+fn escalation(f: &Finding) -> Escalation {
+    registry::lookup(f.detection_id).map_or(Escalation::None, |r| r.escalation)
+}
 
 /// When a persistence finding's action happened: its earliest trigger
 /// record. `first_seen` is not it, because persistence findings cite the
@@ -181,11 +177,11 @@ fn escalate_on_persistence(findings: &mut [Finding]) {
     const DAY_NS: i64 = 24 * 3600 * 1_000_000_000;
     let persistence: Vec<(String, i64, &'static str)> = findings
         .iter()
-        .filter(|f| PERSISTENCE_DETECTIONS.contains(&f.detection_id) && f.severity >= Severity::Low)
+        .filter(|f| escalation(f) == Escalation::RaisesSignIns && f.severity >= Severity::Low)
         .filter_map(|f| Some((f.subject_user_id.clone()?, action_time(f), f.detection_id)))
         .collect();
     for f in findings.iter_mut() {
-        if !SIGN_IN_DETECTIONS.contains(&f.detection_id) || f.severity < Severity::Low {
+        if escalation(f) != Escalation::RaisedByPersistence || f.severity < Severity::Low {
             continue;
         }
         let Some(user) = &f.subject_user_id else {

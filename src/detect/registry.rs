@@ -15,8 +15,24 @@ pub enum Availability {
     Skipped(String),
 }
 
-/// One detection: its catalogue entry and its logic.
-pub struct Detection {
+/// A rule's part in the catalogue's escalator: a sign-in finding (low or
+/// above) followed within 24 h by a persistence finding (low or above) for
+/// the same user is raised one level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escalation {
+    /// Neither raised nor raising.
+    None,
+    /// A sign-in rule whose findings a later persistence finding raises.
+    RaisedByPersistence,
+    /// A persistence rule (role, consent, app credential, MFA changes) whose
+    /// findings raise earlier sign-in findings.
+    RaisesSignIns,
+}
+
+/// One rule (an entrace detection, `ENT-…`): its catalogue entry and its
+/// logic. Not to be confused with an Identity Protection
+/// [`RiskDetection`](crate::case::load::RiskDetection) record.
+pub struct Rule {
     /// `ENT-001`, …
     pub id: &'static str,
     /// Short name.
@@ -29,6 +45,8 @@ pub struct Detection {
     pub finds: &'static str,
     /// Tunable thresholds with their defaults.
     pub params: &'static [Param],
+    /// Its part in the persistence escalation (see [`Escalation`]).
+    pub escalation: Escalation,
     /// Which tables or fields it needs.
     pub requires: fn(&Context<'_>) -> Availability,
     /// The logic: reads the findings of the detections run before it (for
@@ -39,7 +57,7 @@ pub struct Detection {
 /// Every detection, in run order: sign-in and risk detections first, then the
 /// directory-audit ones that escalate on their findings. Catalogue listings
 /// sort by id.
-pub static REGISTRY: &[&Detection] = &[
+pub static REGISTRY: &[&Rule] = &[
     &super::ent001_failures_then_success::DETECTION,
     &super::ent002_lockout_then_success::DETECTION,
     &super::ent004_anonymized_ip_risky_user::DETECTION,
@@ -67,7 +85,7 @@ pub static REGISTRY: &[&Detection] = &[
 ];
 
 /// The detection with this id (any case).
-pub fn lookup(id: &str) -> Option<&'static Detection> {
+pub fn lookup(id: &str) -> Option<&'static Rule> {
     REGISTRY
         .iter()
         .copied()
@@ -93,7 +111,7 @@ pub fn needs_audits(ctx: &Context<'_>) -> Availability {
 }
 
 /// Requirement helper: risk detections present.
-pub fn needs_detections(ctx: &Context<'_>) -> Availability {
+pub fn needs_risk_detections(ctx: &Context<'_>) -> Availability {
     if ctx.tables.detections.is_empty() {
         Availability::Skipped("no riskDetections in the evidence".into())
     } else {

@@ -4,9 +4,9 @@
 use super::config::Config;
 use super::context::Context;
 use super::finding::{Finding, Severity};
-use crate::analyze::correlate::correlate;
-use crate::analyze::identity::{observe_all, resolve_all};
-use crate::analyze::load::{Detection, RiskyUser, SignIn, Tables};
+use crate::case::correlate::correlate;
+use crate::case::identity::{observe_all, resolve_all};
+use crate::case::load::{RiskDetection, RiskyUser, SignIn, Tables};
 
 const MIN: i64 = 60 * 1_000_000_000;
 
@@ -440,8 +440,8 @@ fn detection_of(
     level: &str,
     state: &str,
     request: Option<&str>,
-) -> Detection {
-    Detection {
+) -> RiskDetection {
+    RiskDetection {
         id: id.into(),
         time: 2 * MIN,
         user_id: Some(format!("id-{user}")),
@@ -451,7 +451,7 @@ fn detection_of(
         risk_state: Some(state.into()),
         ip: Some("185.220.101.47".into()),
         request_id: request.map(Into::into),
-        ..Detection::default()
+        ..RiskDetection::default()
     }
 }
 

@@ -5,10 +5,10 @@
 use super::config::Config;
 use super::context::Context;
 use super::finding::{Finding, Severity};
-use super::registry::{lookup, Detection};
-use crate::analyze::correlate::{correlate, Links};
-use crate::analyze::identity::{observe_all, resolve_all, Identities, Resolved, Users};
-use crate::analyze::load::{Audit, SignIn, Tables, Target};
+use super::registry::{lookup, Rule};
+use crate::case::correlate::{correlate, Links};
+use crate::case::identity::{observe_all, resolve_all, Identities, Resolved, Users};
+use crate::case::load::{Audit, SignIn, Tables, Target};
 
 /// One minute in ns.
 pub(crate) const MIN: i64 = 60 * 1_000_000_000;
@@ -148,7 +148,7 @@ impl World {
     }
 
     /// The sealed findings of `det` with the default thresholds, given `earlier`.
-    pub(crate) fn run(&self, det: &Detection, earlier: &[Finding]) -> Vec<Finding> {
+    pub(crate) fn run(&self, det: &Rule, earlier: &[Finding]) -> Vec<Finding> {
         let config = Config::default();
         let ctx = self.ctx();
         let mut out = Vec::new();

@@ -18,6 +18,8 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use crate::parse::reject::Reason;
+
 /// How deep zips inside zips are opened.
 pub(crate) const MAX_NESTING: usize = 3;
 
@@ -130,9 +132,9 @@ pub(crate) enum LeafBytes {
     Data(Vec<u8>),
     /// An archive whose members are listed as leaves of their own.
     Archive,
-    /// Unreadable: the reason code (`io_error`, `decompress_failed`,
-    /// `limit_exceeded`) and a message.
-    Failed(&'static str, String),
+    /// Unreadable: why (`IoError`, `DecompressFailed` or `LimitExceeded`)
+    /// and a message.
+    Failed(Reason, String),
     /// Parsed already; only the size is left.
     Consumed(u64),
 }
@@ -180,7 +182,7 @@ pub(crate) fn open_evidence(path: &Path, limit: u64) -> Vec<Leaf> {
                 stored_size: 0,
                 sha256: String::new(),
                 compression: "none".into(),
-                bytes: LeafBytes::Failed("io_error", format!("cannot read file: {e}")),
+                bytes: LeafBytes::Failed(Reason::IoError, format!("cannot read file: {e}")),
             }]
         }
     };
@@ -230,7 +232,7 @@ fn expand(
             Ok(decoder) => out.push(leaf("zstd", read_limited(decoder, budget))),
             Err(e) => out.push(leaf(
                 "zstd",
-                LeafBytes::Failed("decompress_failed", format!("zstd: {e}")),
+                LeafBytes::Failed(Reason::DecompressFailed, format!("zstd: {e}")),
             )),
         },
         Magic::Zip if depth < MAX_NESTING => {
@@ -243,7 +245,7 @@ fn expand(
                     "{} bytes exceed the limit of {limit} bytes (--max-decompressed-size)",
                     bytes.len()
                 );
-                out.push(leaf("none", LeafBytes::Failed("limit_exceeded", msg)));
+                out.push(leaf("none", LeafBytes::Failed(Reason::LimitExceeded, msg)));
             } else {
                 out.push(leaf("none", LeafBytes::Data(bytes)));
             }
@@ -267,8 +269,10 @@ fn expand_zip(
         Ok(a) => a,
         Err(e) => {
             if let Some(last) = out.last_mut() {
-                last.bytes =
-                    LeafBytes::Failed("decompress_failed", format!("unreadable zip archive: {e}"));
+                last.bytes = LeafBytes::Failed(
+                    Reason::DecompressFailed,
+                    format!("unreadable zip archive: {e}"),
+                );
             }
             return;
         }
@@ -308,7 +312,10 @@ pub(crate) fn member_failed(path: &str, member: String, e: &zip::result::ZipErro
         stored_size: 0,
         sha256: String::new(),
         compression: "unknown".into(),
-        bytes: LeafBytes::Failed("decompress_failed", format!("cannot open zip member: {e}")),
+        bytes: LeafBytes::Failed(
+            Reason::DecompressFailed,
+            format!("cannot open zip member: {e}"),
+        ),
     }
 }
 
@@ -369,9 +376,9 @@ fn read_limited(reader: impl Read, budget: &mut Budget) -> LeafBytes {
     budget.spend(buf.len() as u64);
     match result {
         Ok(_) if buf.len() as u64 > limit.bytes => {
-            LeafBytes::Failed("limit_exceeded", limit.message)
+            LeafBytes::Failed(Reason::LimitExceeded, limit.message)
         }
         Ok(_) => LeafBytes::Data(buf),
-        Err(e) => LeafBytes::Failed("decompress_failed", format!("cannot decompress: {e}")),
+        Err(e) => LeafBytes::Failed(Reason::DecompressFailed, format!("cannot decompress: {e}")),
     }
 }

@@ -48,15 +48,6 @@ impl Reason {
             Reason::IoError => "io_error",
         }
     }
-
-    /// Parses a container failure code from `input::container`.
-    pub(crate) fn from_code(code: &str) -> Reason {
-        match code {
-            "limit_exceeded" => Reason::LimitExceeded,
-            "io_error" => Reason::IoError,
-            _ => Reason::DecompressFailed,
-        }
-    }
 }
 
 /// Where a record or span starts.

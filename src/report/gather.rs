@@ -10,9 +10,9 @@ use super::model::*;
 use super::stats;
 use super::tables::{display_names, read_coverage_days, read_findings, read_people, FindingRow};
 use super::users::{user_sections, users_at_risk};
-use crate::analyze::load::Tables;
 use crate::analyze::table::read_timeline;
 use crate::analyze::timeline::TimelineRow;
+use crate::case::load::Tables;
 use crate::detect::registry::REGISTRY;
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
@@ -48,26 +48,22 @@ pub fn gather(dir: &Path) -> Result<Report> {
         .map(|f| resolve_finding(f, &by_record, &names))
         .collect();
     report_findings.sort_by(|a, b| {
-        (
-            severity_rank(&b.severity),
-            &a.first_seen,
-            &a.detection_id,
-            &a.finding_id,
-        )
-            .cmp(&(
-                severity_rank(&a.severity),
-                &b.first_seen,
-                &b.detection_id,
-                &b.finding_id,
-            ))
+        (b.severity, &a.first_seen, &a.detection_id, &a.finding_id).cmp(&(
+            a.severity,
+            &b.first_seen,
+            &b.detection_id,
+            &b.finding_id,
+        ))
     });
 
-    let mut by_severity: BTreeMap<String, u64> = ["high", "medium", "low", "info"]
+    let mut by_severity: BTreeMap<String, u64> = Severity::ALL
         .iter()
-        .map(|s| (s.to_string(), 0))
+        .map(|s| (s.as_str().to_string(), 0))
         .collect();
     for f in &report_findings {
-        *by_severity.entry(f.severity.clone()).or_default() += 1;
+        *by_severity
+            .entry(f.severity.as_str().to_string())
+            .or_default() += 1;
     }
 
     let users = user_sections(&report_findings, &timeline, &people, &names);
@@ -108,7 +104,7 @@ fn evidence(m: &Manifest) -> Evidence {
         .map(|i| Input {
             path: i.path.clone(),
             member: i.member.clone(),
-            kind: i.kind.clone(),
+            kind: i.kind.as_str().to_string(),
             size: i.size,
             sha256: i.sha256.clone(),
             compression: Some(i.compression.clone()),
@@ -188,17 +184,6 @@ pub(super) fn user_key(id: &Option<String>, upn: &Option<String>) -> Option<Stri
         .or_else(|| upn.as_ref().map(|u| u.to_lowercase()))
 }
 
-/// 3 for high … 0 for info; unknown text ranks below info.
-pub(crate) fn severity_rank(s: &str) -> i8 {
-    match s {
-        "high" => 3,
-        "medium" => 2,
-        "low" => 1,
-        "info" => 0,
-        _ => -1,
-    }
-}
-
 fn resolve_finding(
     f: &FindingRow,
     by_record: &BTreeMap<(&str, &str), &TimelineRow>,
@@ -208,7 +193,7 @@ fn resolve_finding(
         finding_id: f.finding_id.clone(),
         detection_id: f.detection_id.clone(),
         name: f.name.clone(),
-        severity: f.severity.clone(),
+        severity: f.severity,
         mitre: f.mitre.clone(),
         user_id: f.user_id.clone(),
         user_principal_name: f.upn.clone(),

@@ -14,7 +14,6 @@ use minijinja::{context, Environment};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::gather::severity_rank;
 use super::model::{
     DetectionRun, EvidenceRow, Report, ReportFinding, UserRisk, UserSection, ValueCount,
 };
@@ -36,7 +35,7 @@ struct RiskView<'a> {
 #[derive(Serialize)]
 struct FindingView<'a> {
     f: &'a ReportFinding,
-    rank: i8,
+    rank: u8,
     who: String,
     user_anchor: Option<String>,
     evidence: Vec<EvidenceView<'a>>,
@@ -193,7 +192,7 @@ pub fn render(r: &Report) -> Result<String> {
             let anchor = user_anchor(&r.users, &f.user_id, &f.user_principal_name);
             FindingView {
                 f,
-                rank: severity_rank(&f.severity),
+                rank: f.severity.rank(),
                 who: who(&f.user_principal_name, &f.user_id, f.ip_address.as_ref()),
                 evidence: f
                     .evidence

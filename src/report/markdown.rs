@@ -108,7 +108,7 @@ fn overview(o: &mut String, r: &Report) {
                     (i + 1).to_string(),
                     opt(&u.user_principal_name),
                     opt(&u.display_name),
-                    u.max_severity.clone(),
+                    u.max_severity.to_string(),
                     u.findings.to_string(),
                     opt(&u.risk_state),
                     opt(&u.risk_level),
@@ -349,7 +349,7 @@ fn findings(o: &mut String, r: &Report) {
         row(
             o,
             &[
-                f.severity.clone(),
+                f.severity.to_string(),
                 format!("[{}](#{})", f.finding_id, f.finding_id.to_lowercase()),
                 format!("{} {}", f.detection_id, md(&f.name)),
                 who(f),

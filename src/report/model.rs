@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use crate::analyze::coverage::{BrokenChain, Gap, Overlap};
+pub use crate::detect::finding::Severity;
 
 /// Version of the `report.json` schema.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -195,7 +196,7 @@ pub struct ReportFinding {
     /// Detection name.
     pub name: String,
     /// `info`, `low`, `medium` or `high`.
-    pub severity: String,
+    pub severity: Severity,
     /// MITRE ATT&CK technique ids.
     pub mitre: Vec<String>,
     /// Subject user's object id.
@@ -255,7 +256,7 @@ pub struct UserRisk {
     /// Display name.
     pub display_name: Option<String>,
     /// Most severe finding.
-    pub max_severity: String,
+    pub max_severity: Severity,
     /// Number of findings.
     pub findings: u64,
     /// Identity Protection risk state at export.
@@ -276,7 +277,7 @@ pub struct UserSection {
     /// Anchor used by the HTML report (`user-<n>`).
     pub anchor: String,
     /// Most severe finding.
-    pub max_severity: String,
+    pub max_severity: Severity,
     /// Their findings' ids, in report order.
     pub finding_ids: Vec<String>,
     /// Sign-ins in the evidence.

@@ -7,16 +7,18 @@ use std::path::Path;
 
 use super::model::CoverageDay;
 use super::stats::day;
-use crate::analyze::load::Tables;
-use crate::analyze::read::Frame;
-use crate::error::Result;
+use crate::case::load::Tables;
+use crate::case::read::Frame;
+use crate::detect::finding::Severity;
+use crate::detect::table::FINDINGS_FILE;
+use crate::error::{Error, Result};
 
 /// A row of findings.parquet.
 pub(super) struct FindingRow {
     pub(super) finding_id: String,
     pub(super) detection_id: String,
     pub(super) name: String,
-    pub(super) severity: String,
+    pub(super) severity: Severity,
     pub(super) mitre: Vec<String>,
     pub(super) user_id: Option<String>,
     pub(super) upn: Option<String>,
@@ -69,6 +71,18 @@ pub(super) fn read_findings(dir: &Path) -> Result<Vec<FindingRow>> {
         f.times("last_seen")?,
         f.ints("evidence_count")?,
     );
+    let severities = sevs
+        .iter()
+        .map(|s| {
+            let text = s.as_deref().unwrap_or("");
+            Severity::parse(text).ok_or_else(|| {
+                Error::table(
+                    format!("{}: column severity", dir.join(FINDINGS_FILE).display()),
+                    format!("{text:?} is not info, low, medium or high"),
+                )
+            })
+        })
+        .collect::<Result<Vec<Severity>>>()?;
     let mitre = f.str_lists("mitre")?;
     let items = f.struct_lists("evidence", &["table", "record_id", "role"], None)?;
     let times = f.struct_list_times("evidence", "time")?;
@@ -77,7 +91,7 @@ pub(super) fn read_findings(dir: &Path) -> Result<Vec<FindingRow>> {
             finding_id: ids[i].clone().unwrap_or_default(),
             detection_id: dets[i].clone().unwrap_or_default(),
             name: names[i].clone().unwrap_or_default(),
-            severity: sevs[i].clone().unwrap_or_default(),
+            severity: severities[i],
             mitre: mitre[i].clone(),
             user_id: users[i].clone(),
             upn: upns[i].clone(),

@@ -149,7 +149,7 @@ pub fn write_summary(
             "  {}  {}  {}  {}",
             paint(
                 colour,
-                severity_style(&f.severity),
+                severity_style(f.severity.as_str()),
                 &format!("{:<6}", f.severity)
             ),
             f.detection_id,
@@ -216,7 +216,11 @@ pub fn write_summary(
                 name,
                 u.findings,
                 if u.findings == 1 { "" } else { "s" },
-                paint(colour, severity_style(&u.max_severity), &u.max_severity),
+                paint(
+                    colour,
+                    severity_style(u.max_severity.as_str()),
+                    u.max_severity.as_str()
+                ),
                 risk
             )?;
         }

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::gather::{severity_rank, user_key, TOP_N};
-use super::model::{ReportFinding, TimelineEntry, UserRisk, UserSection};
+use super::gather::{user_key, TOP_N};
+use super::model::{ReportFinding, Severity, TimelineEntry, UserRisk, UserSection};
 use super::tables::Person;
 use crate::analyze::timeline::TimelineRow;
 use crate::model::time::{format_timestamp, parse_timestamp};
@@ -66,11 +66,7 @@ pub(super) fn users_at_risk(findings: &[ReportFinding], people: &[Person]) -> Ve
                 user_id: first.user_id.clone(),
                 user_principal_name: first.user_principal_name.clone(),
                 display_name: first.display_name.clone(),
-                max_severity: fs
-                    .iter()
-                    .max_by_key(|f| severity_rank(&f.severity))
-                    .map(|f| f.severity.clone())
-                    .unwrap_or_default(),
+                max_severity: max_severity(&fs),
                 findings: fs.len() as u64,
                 risk_state: p.and_then(|p| p.risk_state.clone()),
                 risk_level: p.and_then(|p| p.risk_level.clone()),
@@ -79,14 +75,14 @@ pub(super) fn users_at_risk(findings: &[ReportFinding], people: &[Person]) -> Ve
         .collect();
     ranked.sort_by(|a, b| {
         (
-            -severity_rank(&a.max_severity),
+            std::cmp::Reverse(a.max_severity),
             std::cmp::Reverse(a.findings),
             -level_rank(a.risk_level.as_deref()),
             &a.user_principal_name,
             &a.user_id,
         )
             .cmp(&(
-                -severity_rank(&b.max_severity),
+                std::cmp::Reverse(b.max_severity),
                 std::cmp::Reverse(b.findings),
                 -level_rank(b.risk_level.as_deref()),
                 &b.user_principal_name,
@@ -95,6 +91,14 @@ pub(super) fn users_at_risk(findings: &[ReportFinding], people: &[Person]) -> Ve
     });
     ranked.truncate(TOP_N);
     ranked
+}
+
+/// The most severe of `fs` (never empty: every subject has a finding).
+fn max_severity(fs: &[&ReportFinding]) -> Severity {
+    fs.iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(Severity::Info)
 }
 
 pub(super) fn user_sections(
@@ -106,12 +110,7 @@ pub(super) fn user_sections(
     let window = WINDOW_MINUTES as i64 * MINUTE_NS;
     let mut groups = subjects(findings);
     groups.sort_by(|(ka, a), (kb, b)| {
-        let key = |fs: &[&ReportFinding]| {
-            -fs.iter()
-                .map(|f| severity_rank(&f.severity))
-                .max()
-                .unwrap_or(-1)
-        };
+        let key = |fs: &[&ReportFinding]| std::cmp::Reverse(max_severity(fs));
         (key(a), &a[0].user_principal_name, ka).cmp(&(key(b), &b[0].user_principal_name, kb))
     });
     groups
@@ -139,11 +138,7 @@ pub(super) fn user_sections(
                 user_principal_name: first.user_principal_name.clone(),
                 display_name: names.get(&key).cloned(),
                 anchor: format!("user-{}", n + 1),
-                max_severity: fs
-                    .iter()
-                    .max_by_key(|f| severity_rank(&f.severity))
-                    .map(|f| f.severity.clone())
-                    .unwrap_or_default(),
+                max_severity: max_severity(&fs),
                 finding_ids: fs.iter().map(|f| f.finding_id.clone()).collect(),
                 sign_ins: p.map_or(0, |p| p.sign_ins),
                 sign_ins_failure: p.map_or(0, |p| p.failure),

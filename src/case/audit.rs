@@ -73,10 +73,7 @@ pub fn values(raw: &str) -> Vec<String> {
 }
 
 /// The raw (old, new) values of the modified property `name` (any case).
-pub fn property<'t>(
-    t: &'t Target,
-    name: &str,
-) -> Option<(Option<&'t str>, Option<&'t str>)> {
+pub fn property<'t>(t: &'t Target, name: &str) -> Option<(Option<&'t str>, Option<&'t str>)> {
     t.modified.iter().find_map(|(n, old, new)| {
         n.as_deref()
             .is_some_and(|n| n.trim().eq_ignore_ascii_case(name))

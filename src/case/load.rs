@@ -139,7 +139,7 @@ pub struct Audit {
 
 /// One risk detection (`risk_detections.parquet`).
 #[derive(Debug, Clone, Default)]
-pub struct Detection {
+pub struct RiskDetection {
     /// `id`.
     pub id: String,
     /// `activityDateTime` (when the risky activity happened), UTC ns.
@@ -222,7 +222,7 @@ pub struct Tables {
     /// Directory audits.
     pub audits: Vec<Audit>,
     /// Risk detections.
-    pub detections: Vec<Detection>,
+    pub detections: Vec<RiskDetection>,
     /// Risky users.
     pub risky_users: Vec<RiskyUser>,
     /// Risky user history.
@@ -492,7 +492,7 @@ fn load_audits(dir: &Path) -> Result<Vec<Audit>> {
     Ok(out)
 }
 
-fn load_detections(dir: &Path) -> Result<Vec<Detection>> {
+fn load_detections(dir: &Path) -> Result<Vec<RiskDetection>> {
     let f = Frame::read(
         dir,
         "risk_detections",
@@ -556,7 +556,7 @@ fn load_detections(dir: &Path) -> Result<Vec<Detection>> {
                 }
             }
         }
-        out.push(Detection {
+        out.push(RiskDetection {
             id: id.next().flatten().unwrap_or_default(),
             time: time.next().unwrap_or_default(),
             user_id: norm_id(user_id.next().flatten()),

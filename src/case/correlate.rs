@@ -172,7 +172,7 @@ fn nearest(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyze::load::{Audit, Detection, SignIn};
+    use crate::case::load::{Audit, RiskDetection, SignIn};
 
     const MIN: i64 = 60 * 1_000_000_000;
 
@@ -195,25 +195,25 @@ mod tests {
                 sign_in("s3", "c3", "203.0.113.9", 10 * MIN),
             ],
             detections: vec![
-                Detection {
+                RiskDetection {
                     request_id: Some("s2".into()),
                     correlation_id: Some("c1".into()),
-                    ..Detection::default()
+                    ..RiskDetection::default()
                 },
-                Detection {
+                RiskDetection {
                     request_id: Some("not-exported".into()),
                     correlation_id: Some("c1".into()),
-                    ..Detection::default()
+                    ..RiskDetection::default()
                 },
-                Detection {
+                RiskDetection {
                     ip: Some("203.0.113.9".into()),
                     time: 14 * MIN,
-                    ..Detection::default()
+                    ..RiskDetection::default()
                 },
-                Detection {
+                RiskDetection {
                     ip: Some("203.0.113.9".into()),
                     time: 16 * MIN - 1,
-                    ..Detection::default()
+                    ..RiskDetection::default()
                 },
             ],
             audits: vec![
@@ -261,15 +261,15 @@ mod tests {
         let tables = Tables {
             sign_ins: vec![sign_in("s", "c", "198.51.100.1", 0)],
             detections: vec![
-                Detection {
+                RiskDetection {
                     ip: Some("198.51.100.1".into()),
                     time: 5 * MIN,
-                    ..Detection::default()
+                    ..RiskDetection::default()
                 },
-                Detection {
+                RiskDetection {
                     ip: Some("198.51.100.1".into()),
                     time: -5 * MIN - 1,
-                    ..Detection::default()
+                    ..RiskDetection::default()
                 },
             ],
             ..Tables::default()

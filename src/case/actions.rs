@@ -8,7 +8,7 @@
 //! both `-` and `–`. Unknown activities keep their own name.
 
 use super::audit;
-use super::load::{Audit, Detection, HistoryItem, RiskyUser, SignIn, Target};
+use super::load::{Audit, HistoryItem, RiskDetection, RiskyUser, SignIn, Target};
 use crate::model::error_codes;
 
 /// The label of a sign-in.
@@ -105,7 +105,7 @@ fn or_unknown(v: Option<String>) -> String {
 }
 
 /// The label of a risk detection: "risk detected: anonymizedIPAddress (medium)".
-pub fn detection(d: &Detection) -> String {
+pub fn detection(d: &RiskDetection) -> String {
     format!(
         "risk detected: {} ({})",
         d.event_type.as_deref().unwrap_or("unknown type"),
