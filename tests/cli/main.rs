@@ -8,6 +8,7 @@ mod equivalence;
 mod errors;
 mod findings;
 mod generate;
+mod golden;
 mod hostile;
 mod hostile_values;
 mod interop;
