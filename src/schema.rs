@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use crate::analyze::coverage::COVERAGE_COLUMNS;
-use crate::analyze::table::{PER_USER_COLUMNS, TIMELINE_COLUMNS};
+use crate::analyze::coverage::CoverageTable;
+use crate::analyze::table::{PerUser, Timeline};
 use crate::detect::table::FINDINGS_COLUMNS;
 use crate::model::{snake_case, EntityKind, Field, Kind};
 use crate::table::chunk::INGEST_COLUMNS;
@@ -81,10 +81,10 @@ pub fn columns() -> Vec<ColumnDoc> {
     for (table, cols) in [
         ("rejects", &REJECT_COLUMNS[..]),
         ("sources", &SOURCE_COLUMNS[..]),
-        ("timeline", TIMELINE_COLUMNS),
-        ("per_user", PER_USER_COLUMNS),
+        ("timeline", Timeline::COLUMNS),
+        ("per_user", PerUser::COLUMNS),
         ("findings", FINDINGS_COLUMNS),
-        ("coverage", COVERAGE_COLUMNS),
+        ("coverage", CoverageTable::COLUMNS),
     ] {
         for (name, dtype, description) in cols {
             out.push(doc(table, name, dtype, "(entrace)", description));

@@ -6,34 +6,28 @@
 //! An absence of findings means little if the export has holes: a responder
 //! must see the holes before trusting the silence.
 
-use crate::table::column::TIMESTAMP_TYPE;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 
 use crate::case::load::Tables;
-use crate::case::read::Frame;
 use crate::error::Result;
 use crate::model::time::format_timestamp;
-use crate::table::frame::FrameBuilder;
+use crate::table::declare::{declare_table, Bool, Int64, Label, Text, Time};
+use crate::table::read::Frame;
 
-/// The file name of the coverage table.
-pub const COVERAGE_FILE: &str = "coverage.parquet";
-
-/// Columns of coverage.parquet: name, type, description.
-pub const COVERAGE_COLUMNS: &[(&str, &str, &str)] = &[
-    ("table", "string", "Entity table (signins, directory_audits, …)"),
-    ("granularity", "string", "hour or day"),
-    ("start", TIMESTAMP_TYPE, "Start of the bucket (UTC)"),
-    ("records", "int64", "Rows whose event time falls in the bucket"),
-    (
-        "gap",
-        "bool",
-        "No records, inside the table's span, in a run of empty buckets at least as long as the table's gap threshold",
-    ),
-];
+declare_table! {
+    /// `coverage.parquet`: per entity table, every hour and every UTC day of
+    /// its span with its row count, and whether it is part of a gap.
+    pub CoverageTable: Bucket, "coverage" {
+        table: Text => "Entity table (signins, directory_audits, …)",
+        granularity: Label => "hour or day",
+        start: Time => "Start of the bucket (UTC)",
+        records: Int64 => "Rows whose event time falls in the bucket",
+        gap: Bool => "No records, inside the table's span, in a run of empty buckets at least as long as the table's gap threshold",
+    }
+}
 
 const HOUR_NS: i64 = 3600 * 1_000_000_000;
 const DAY_NS: i64 = 24 * HOUR_NS;
@@ -58,13 +52,32 @@ pub fn gap_threshold_hours(table: &str) -> Option<i64> {
     }
 }
 
+/// How long a coverage bucket is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Granularity {
+    /// One hour.
+    Hour,
+    /// One UTC day.
+    Day,
+}
+
+impl crate::table::declare::Labelled for Granularity {
+    const ALL: &'static [Granularity] = &[Granularity::Hour, Granularity::Day];
+    fn label(self) -> &'static str {
+        match self {
+            Granularity::Hour => "hour",
+            Granularity::Day => "day",
+        }
+    }
+}
+
 /// One bucket of coverage.parquet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bucket {
     /// Table name.
-    pub table: &'static str,
-    /// `hour` or `day`.
-    pub granularity: &'static str,
+    pub table: String,
+    /// An hour or a UTC day.
+    pub granularity: Granularity,
     /// Bucket start, UTC ns.
     pub start: i64,
     /// Rows in it.
@@ -250,8 +263,8 @@ fn spans(table: &'static str, times: &[i64]) -> (TableSpan, Vec<Bucket>, Vec<Gap
         .iter()
         .enumerate()
         .map(|(k, &n)| Bucket {
-            table,
-            granularity: "hour",
+            table: table.to_string(),
+            granularity: Granularity::Hour,
             start: (hour0 + k as i64) * HOUR_NS,
             records: n,
             gap: in_gap[k],
@@ -263,8 +276,8 @@ fn spans(table: &'static str, times: &[i64]) -> (TableSpan, Vec<Bucket>, Vec<Gap
         let hours_of_day = (start.div_euclid(HOUR_NS) - hour0).max(0) as usize
             ..((start + DAY_NS).div_euclid(HOUR_NS) - hour0).min(hours.len() as i64) as usize;
         Bucket {
-            table,
-            granularity: "day",
+            table: table.to_string(),
+            granularity: Granularity::Day,
             start,
             records: n,
             gap: n == 0 && in_gap[hours_of_day].iter().all(|&g| g),
@@ -440,17 +453,6 @@ fn broken_chains(dir: &Path) -> Result<Vec<BrokenChain>> {
         .collect())
 }
 
-/// The buckets as a DataFrame (columns as in [`COVERAGE_COLUMNS`]).
-pub fn coverage_frame(buckets: &[Bucket]) -> Result<DataFrame> {
-    FrameBuilder::new("coverage", buckets.len())
-        .str("table", buckets.iter().map(|b| Some(b.table)))?
-        .str("granularity", buckets.iter().map(|b| Some(b.granularity)))?
-        .time("start", buckets.iter().map(|b| Some(b.start)))?
-        .i64("records", buckets.iter().map(|b| Some(b.records as i64)))?
-        .bool("gap", buckets.iter().map(|b| Some(b.gap)))?
-        .finish()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,11 +475,17 @@ mod tests {
             (span.hours_in_span, span.empty_hours, span.days_in_span),
             (14, 11, 1)
         );
-        let hourly: Vec<&Bucket> = buckets.iter().filter(|b| b.granularity == "hour").collect();
+        let hourly: Vec<&Bucket> = buckets
+            .iter()
+            .filter(|b| b.granularity == Granularity::Hour)
+            .collect();
         assert_eq!(hourly.len(), 14);
         assert_eq!(hourly.iter().filter(|b| b.gap).count(), 6);
         assert!(!hourly[3].gap && hourly[7].gap);
-        let days: Vec<&Bucket> = buckets.iter().filter(|b| b.granularity == "day").collect();
+        let days: Vec<&Bucket> = buckets
+            .iter()
+            .filter(|b| b.granularity == Granularity::Day)
+            .collect();
         assert_eq!((days.len(), days[0].records, days[0].gap), (1, 3, false));
 
         // Audits: a weekend (95 empty hours at most) is not a gap; 96 are.
@@ -499,7 +507,7 @@ mod tests {
         assert_eq!((span.days_in_span, span.empty_days), (3, 1));
         let day_gaps: Vec<bool> = buckets
             .iter()
-            .filter(|b| b.granularity == "day")
+            .filter(|b| b.granularity == Granularity::Day)
             .map(|b| b.gap)
             .collect();
         assert_eq!(day_gaps, [false, true, false]);

@@ -159,12 +159,12 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
     let mut analysis = build(&tables, config);
     let covered = coverage::coverage(dir, &tables)?;
 
-    let timeline_df = table::timeline_frame(&analysis.timeline)?;
-    let timeline_sha = replace_file(dir, table::TIMELINE_FILE, |p| {
+    let timeline_df = table::Timeline::frame(&analysis.timeline)?;
+    let timeline_sha = replace_file(dir, table::Timeline::FILE, |p| {
         write_parquet(p, &timeline_df)
     })?;
-    let per_user_df = table::per_user_frame(&analysis.users)?;
-    let per_user_sha = replace_file(dir, table::PER_USER_FILE, |p| {
+    let per_user_df = table::PerUser::frame(&analysis.users)?;
+    let per_user_sha = replace_file(dir, table::PerUser::FILE, |p| {
         write_parquet(p, &per_user_df)
     })?;
     let findings_df = detect::table::findings_frame(&analysis.findings)?;
@@ -172,8 +172,8 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
         write_parquet(p, &findings_df)
     })?;
 
-    let coverage_df = coverage::coverage_frame(&covered.buckets)?;
-    let coverage_sha = replace_file(dir, coverage::COVERAGE_FILE, |p| {
+    let coverage_df = coverage::CoverageTable::frame(&covered.buckets)?;
+    let coverage_sha = replace_file(dir, coverage::CoverageTable::FILE, |p| {
         write_parquet(p, &coverage_df)
     })?;
 
@@ -186,11 +186,11 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
     for (name, e) in [
         (
             "timeline",
-            entry(table::TIMELINE_FILE, analysis.timeline.len(), timeline_sha),
+            entry(table::Timeline::FILE, analysis.timeline.len(), timeline_sha),
         ),
         (
             "per_user",
-            entry(table::PER_USER_FILE, analysis.users.len(), per_user_sha),
+            entry(table::PerUser::FILE, analysis.users.len(), per_user_sha),
         ),
         (
             "findings",
@@ -202,7 +202,11 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
         ),
         (
             "coverage",
-            entry(coverage::COVERAGE_FILE, covered.buckets.len(), coverage_sha),
+            entry(
+                coverage::CoverageTable::FILE,
+                covered.buckets.len(),
+                coverage_sha,
+            ),
         ),
     ] {
         manifest.tables.insert(name.to_string(), e);

@@ -29,10 +29,18 @@ pub struct UserSummary {
     pub events: u64,
     /// Sign-ins.
     pub sign_ins: u64,
-    /// Sign-ins per outcome: success, interrupted, failure, blocked.
-    pub sign_ins_by_outcome: [u64; 4],
+    /// Successful sign-ins.
+    pub sign_ins_success: u64,
+    /// Interrupted sign-ins (MFA prompt, KMSI, …).
+    pub sign_ins_interrupted: u64,
+    /// Failed sign-ins.
+    pub sign_ins_failure: u64,
+    /// Blocked sign-ins.
+    pub sign_ins_blocked: u64,
     /// Latest successful sign-in.
     pub last_success: Option<i64>,
+    /// Distinct sign-in IP addresses: the length of `ip_addresses`.
+    pub distinct_ips: u64,
     /// Distinct sign-in IP addresses, sorted.
     pub ip_addresses: Vec<String>,
     /// Distinct sign-in countries, sorted.
@@ -73,11 +81,16 @@ fn level_rank(level: &str) -> u8 {
     }
 }
 
-/// Index of an outcome name in [`UserSummary::sign_ins_by_outcome`].
-fn outcome_index(result: Option<&str>) -> Option<usize> {
-    ["success", "interrupted", "failure", "blocked"]
-        .iter()
-        .position(|o| Some(*o) == result)
+/// The counter of a sign-in outcome (`success`, `interrupted`, `failure`,
+/// `blocked`) in `s`.
+fn outcome<'s>(s: &'s mut UserSummary, result: Option<&str>) -> Option<&'s mut u64> {
+    match result? {
+        "success" => Some(&mut s.sign_ins_success),
+        "interrupted" => Some(&mut s.sign_ins_interrupted),
+        "failure" => Some(&mut s.sign_ins_failure),
+        "blocked" => Some(&mut s.sign_ins_blocked),
+        _ => None,
+    }
 }
 
 /// Summarises the (sorted) timeline per user.
@@ -164,11 +177,11 @@ fn summarise_user(
         match r.entity {
             EntityKind::SignIn => {
                 s.sign_ins += 1;
-                if let Some(i) = outcome_index(r.result.as_deref()) {
-                    s.sign_ins_by_outcome[i] += 1;
-                    if i == 0 {
-                        s.last_success = Some(r.time);
-                    }
+                if let Some(n) = outcome(&mut s, r.result.as_deref()) {
+                    *n += 1;
+                }
+                if r.result.as_deref() == Some("success") {
+                    s.last_success = Some(r.time);
                 }
                 ips.extend(r.ip_address.clone());
                 countries.extend(r.country.clone());
@@ -210,6 +223,7 @@ fn summarise_user(
         s.risk_last_updated = Some(r.time);
     }
     s.ip_addresses = ips.into_iter().collect();
+    s.distinct_ips = s.ip_addresses.len() as u64;
     s.countries = countries.into_iter().collect();
     s.apps = apps.into_iter().collect();
     s.sessions = sessions.len() as u64;

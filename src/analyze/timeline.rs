@@ -27,6 +27,13 @@ pub enum Role {
     SelfService,
 }
 
+impl crate::table::declare::Labelled for Role {
+    const ALL: &'static [Role] = &[Role::Subject, Role::Actor, Role::Target, Role::SelfService];
+    fn label(self) -> &'static str {
+        self.as_str()
+    }
+}
+
 impl Role {
     /// The name used in `timeline.parquet`.
     pub fn as_str(self) -> &'static str {

@@ -29,6 +29,17 @@ pub enum LinkBasis {
     UserIpTime,
 }
 
+impl crate::table::declare::Labelled for LinkBasis {
+    const ALL: &'static [LinkBasis] = &[
+        LinkBasis::RequestId,
+        LinkBasis::CorrelationId,
+        LinkBasis::UserIpTime,
+    ];
+    fn label(self) -> &'static str {
+        self.as_str()
+    }
+}
+
 impl LinkBasis {
     /// The name used in tables (`request_id`, `correlation_id`, `user_ip_time`).
     pub fn as_str(self) -> &'static str {

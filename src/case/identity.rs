@@ -28,6 +28,18 @@ pub enum IdentityBasis {
     UpnOnly,
 }
 
+impl crate::table::declare::Labelled for IdentityBasis {
+    const ALL: &'static [IdentityBasis] = &[
+        IdentityBasis::ObjectId,
+        IdentityBasis::Upn,
+        IdentityBasis::AmbiguousUpn,
+        IdentityBasis::UpnOnly,
+    ];
+    fn label(self) -> &'static str {
+        self.as_str()
+    }
+}
+
 impl IdentityBasis {
     /// The name used in `timeline.parquet` (`object_id`, `upn`, `ambiguous_upn`, `upn_only`).
     pub fn as_str(self) -> &'static str {

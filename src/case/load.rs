@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
-use super::read::Frame;
 use crate::error::Result;
+use crate::table::read::Frame;
 
 /// One sign-in (`signins.parquet`).
 #[derive(Debug, Clone, Default)]

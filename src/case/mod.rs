@@ -1,6 +1,5 @@
 //! What stage 2 knows about the evidence, read once from the stage 1 tables
-//! and shared by every reader of it: the records ([`load`], through the
-//! column reader [`read`]), who each one is about ([`identity`]), how records
+//! and shared by every reader of it: the records ([`load`]), who each one is about ([`identity`]), how records
 //! link ([`correlate`]), what an audit means ([`audit`]) and the labels of
 //! every record ([`actions`]).
 //!
@@ -12,4 +11,3 @@ pub mod audit;
 pub mod correlate;
 pub mod identity;
 pub mod load;
-pub(crate) mod read;

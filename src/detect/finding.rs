@@ -63,6 +63,13 @@ impl Severity {
     }
 }
 
+impl crate::table::declare::Labelled for Severity {
+    const ALL: &'static [Severity] = &Severity::ALL;
+    fn label(self) -> &'static str {
+        self.as_str()
+    }
+}
+
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.as_str())

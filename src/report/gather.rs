@@ -10,7 +10,7 @@ use super::model::*;
 use super::stats;
 use super::tables::{display_names, read_coverage_days, read_findings, read_people, FindingRow};
 use super::users::{user_sections, users_at_risk};
-use crate::analyze::table::read_timeline;
+use crate::analyze::table::Timeline;
 use crate::analyze::timeline::TimelineRow;
 use crate::case::load::Tables;
 use crate::detect::registry::REGISTRY;
@@ -33,7 +33,7 @@ pub fn gather(dir: &Path) -> Result<Report> {
         )));
     }
     let tables = Tables::load(dir)?;
-    let timeline = read_timeline(dir)?;
+    let timeline = Timeline::read(dir)?;
     let findings = read_findings(dir)?;
     let people = read_people(dir)?;
     let names = display_names(&tables);

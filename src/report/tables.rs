@@ -7,11 +7,13 @@ use std::path::Path;
 
 use super::model::CoverageDay;
 use super::stats::day;
+use crate::analyze::coverage::{CoverageTable, Granularity};
+use crate::analyze::table::PerUser;
 use crate::case::load::Tables;
-use crate::case::read::Frame;
 use crate::detect::finding::Severity;
 use crate::detect::table::FINDINGS_FILE;
 use crate::error::{Error, Result};
+use crate::table::read::Frame;
 
 /// A row of findings.parquet.
 pub(super) struct FindingRow {
@@ -127,51 +129,18 @@ pub(super) struct Person {
 }
 
 pub(super) fn read_people(dir: &Path) -> Result<Vec<Person>> {
-    let f = Frame::read(
-        dir,
-        "per_user",
-        &[
-            "user_id",
-            "user_principal_name",
-            "sign_ins",
-            "sign_ins_failure",
-            "sign_ins_blocked",
-            "distinct_ips",
-            "countries",
-            "risk_state",
-            "risk_level",
-        ],
-    )?;
-    let (ids, upns, states, levels) = (
-        f.strs("user_id")?,
-        f.strs("user_principal_name")?,
-        f.strs("risk_state")?,
-        f.strs("risk_level")?,
-    );
-    let n = |name: &str| -> Result<Vec<u64>> {
-        Ok(f.ints(name)?
-            .into_iter()
-            .map(|v| v.unwrap_or(0).max(0) as u64)
-            .collect())
-    };
-    let (sign_ins, failure, blocked, ips) = (
-        n("sign_ins")?,
-        n("sign_ins_failure")?,
-        n("sign_ins_blocked")?,
-        n("distinct_ips")?,
-    );
-    let countries = f.str_lists("countries")?;
-    Ok((0..f.len())
-        .map(|i| Person {
-            user_id: ids[i].clone(),
-            upn: upns[i].clone(),
-            sign_ins: sign_ins[i],
-            failure: failure[i],
-            blocked: blocked[i],
-            distinct_ips: ips[i],
-            countries: countries[i].clone(),
-            risk_state: states[i].clone(),
-            risk_level: levels[i].clone(),
+    Ok(PerUser::read(dir)?
+        .into_iter()
+        .map(|u| Person {
+            user_id: u.user_id,
+            upn: u.user_principal_name,
+            sign_ins: u.sign_ins,
+            failure: u.sign_ins_failure,
+            blocked: u.sign_ins_blocked,
+            distinct_ips: u.distinct_ips,
+            countries: u.countries,
+            risk_state: u.risk_state,
+            risk_level: u.risk_level,
         })
         .collect())
 }
@@ -210,19 +179,13 @@ pub(super) fn display_names(t: &Tables) -> BTreeMap<String, String> {
 /// The days of coverage.parquet that have records, in its order (table, then
 /// day): the counts stage 2 already made, not counted again.
 pub(super) fn read_coverage_days(dir: &Path) -> Result<Vec<CoverageDay>> {
-    let f = Frame::read(
-        dir,
-        "coverage",
-        &["table", "granularity", "start", "records"],
-    )?;
-    let (tables, grains) = (f.strs("table")?, f.strs("granularity")?);
-    let (starts, records) = (f.times("start")?, f.ints("records")?);
-    Ok((0..f.len())
-        .filter(|&i| grains[i].as_deref() == Some("day") && records[i].unwrap_or(0) > 0)
-        .map(|i| CoverageDay {
-            table: tables[i].clone().unwrap_or_default(),
-            day: day(starts[i].unwrap_or(0)),
-            records: records[i].unwrap_or(0) as u64,
+    Ok(CoverageTable::read(dir)?
+        .into_iter()
+        .filter(|b| b.granularity == Granularity::Day && b.records > 0)
+        .map(|b| CoverageDay {
+            table: b.table,
+            day: day(b.start),
+            records: b.records,
         })
         .collect())
 }

@@ -10,7 +10,7 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::analyze::table::TIMELINE_COLUMNS;
+use crate::analyze::table::Timeline;
 use crate::analyze::timeline::TimelineRow;
 use crate::error::{Error, Result};
 use crate::model::time::format_timestamp;
@@ -269,7 +269,7 @@ pub fn write_table(
     Ok(())
 }
 
-/// Every column of a row as text, in [`TIMELINE_COLUMNS`] order.
+/// Every column of a row as text, in [`Timeline::COLUMNS`] order.
 fn text_columns(r: &TimelineRow) -> Vec<String> {
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
     vec![
@@ -304,7 +304,7 @@ fn text_columns(r: &TimelineRow) -> Vec<String> {
 /// formula-like cells neutralised.
 pub fn write_csv(rows: &[&TimelineRow], out: impl Write) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(TIMELINE_COLUMNS.iter().map(|c| c.0))?;
+    w.write_record(Timeline::COLUMNS.iter().map(|c| c.0))?;
     for r in rows {
         let cols = text_columns(r);
         w.write_record(cols.iter().map(|c| csv_safe(c).into_owned()))?;
@@ -335,7 +335,7 @@ pub fn write_jsonl(rows: &[&TimelineRow], mut out: impl Write) -> std::io::Resul
         obj.insert("datetime".into(), format_timestamp(r.time).into());
         obj.insert("timestamp".into(), r.time.div_euclid(1000).into());
         obj.insert("timestamp_desc".into(), timestamp_desc(r.entity).into());
-        for ((name, _, _), value) in TIMELINE_COLUMNS.iter().zip(text_columns(r)) {
+        for ((name, _, _), value) in Timeline::COLUMNS.iter().zip(text_columns(r)) {
             let v = match *name {
                 "linked_record_ids" => r.linked_record_ids.clone().into(),
                 "finding_ids" => r.finding_ids.clone().into(),

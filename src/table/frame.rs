@@ -1,7 +1,7 @@
 //! A small builder for tables entrace computes (rejects, sources, timeline,
 //! per_user): one call per column, in file order, each from an iterator of
-//! values. Typing lives here once, so every table writes timestamps as ns UTC
-//! and lists as large lists of text.
+//! values. Typing lives in [`Column`], so every table writes timestamps as
+//! the µs + `_ns` pair and lists as large lists.
 
 use polars::prelude::{DataFrame, IntoColumn, NamedFrom, Series};
 use polars_arrow::array::{MutableBinaryViewArray, MutablePrimitiveArray};
@@ -72,18 +72,6 @@ impl FrameBuilder {
         Ok(self)
     }
 
-    /// A boolean column.
-    pub(crate) fn bool(
-        mut self,
-        name: &str,
-        values: impl IntoIterator<Item = Option<bool>>,
-    ) -> Result<Self> {
-        let values: Vec<Option<bool>> = values.into_iter().collect();
-        self.columns
-            .push(Series::new(name.into(), values).into_column());
-        Ok(self)
-    }
-
     /// A timestamp column from UTC nanoseconds, with its exact companion.
     pub(crate) fn time(
         mut self,
@@ -120,6 +108,12 @@ impl FrameBuilder {
             }
         }
         self.push(name, col)?;
+        Ok(self)
+    }
+
+    /// A column of a builder filled elsewhere ([`super::declare`]).
+    pub(crate) fn built(mut self, name: &str, column: Column) -> Result<Self> {
+        self.push(name, column)?;
         Ok(self)
     }
 

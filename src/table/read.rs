@@ -58,7 +58,8 @@ impl Frame {
         self.df.column(name).map_err(|e| self.err(name, e))
     }
 
-    fn err(&self, column: &str, e: impl std::fmt::Display) -> Error {
+    /// An error about `column` of this table, naming the file.
+    pub(crate) fn err(&self, column: &str, e: impl std::fmt::Display) -> Error {
         Error::table(format!("{}: column {column}", self.path.display()), e)
     }
 
