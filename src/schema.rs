@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::analyze::coverage::CoverageTable;
 use crate::analyze::table::{PerUser, Timeline};
-use crate::detect::table::FINDINGS_COLUMNS;
+use crate::detect::table::Findings;
 use crate::model::{snake_case, EntityKind, Field, Kind};
 use crate::table::chunk::INGEST_COLUMNS;
 use crate::table::column::{ns_companion, NS_DOC, NS_TYPE, TIMESTAMP_TYPE};
@@ -83,7 +83,7 @@ pub fn columns() -> Vec<ColumnDoc> {
         ("sources", &SOURCE_COLUMNS[..]),
         ("timeline", Timeline::COLUMNS),
         ("per_user", PerUser::COLUMNS),
-        ("findings", FINDINGS_COLUMNS),
+        ("findings", Findings::COLUMNS),
         ("coverage", CoverageTable::COLUMNS),
     ] {
         for (name, dtype, description) in cols {

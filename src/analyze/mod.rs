@@ -168,7 +168,7 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
         write_parquet(p, &per_user_df)
     })?;
     let findings_df = detect::table::findings_frame(&analysis.findings)?;
-    let findings_sha = replace_file(dir, detect::table::FINDINGS_FILE, |p| {
+    let findings_sha = replace_file(dir, detect::table::Findings::FILE, |p| {
         write_parquet(p, &findings_df)
     })?;
 
@@ -195,7 +195,7 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
         (
             "findings",
             entry(
-                detect::table::FINDINGS_FILE,
+                detect::table::Findings::FILE,
                 analysis.findings.len(),
                 findings_sha,
             ),

@@ -8,12 +8,13 @@ use serde_json::Value;
 
 use super::model::*;
 use super::stats;
-use super::tables::{display_names, read_coverage_days, read_findings, read_people, FindingRow};
+use super::tables::{display_names, read_coverage_days, read_findings, read_people};
 use super::users::{user_sections, users_at_risk};
 use crate::analyze::table::Timeline;
 use crate::analyze::timeline::TimelineRow;
 use crate::case::load::Tables;
 use crate::detect::registry::REGISTRY;
+use crate::detect::table::FindingRecord;
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::model::time::format_timestamp;
@@ -185,20 +186,21 @@ pub(super) fn user_key(id: &Option<String>, upn: &Option<String>) -> Option<Stri
 }
 
 fn resolve_finding(
-    f: &FindingRow,
+    f: &FindingRecord,
     by_record: &BTreeMap<(&str, &str), &TimelineRow>,
     names: &BTreeMap<String, String>,
 ) -> ReportFinding {
+    let (user_id, upn) = (&f.subject_user_id, &f.subject_user_principal_name);
     ReportFinding {
         finding_id: f.finding_id.clone(),
         detection_id: f.detection_id.clone(),
         name: f.name.clone(),
         severity: f.severity,
         mitre: f.mitre.clone(),
-        user_id: f.user_id.clone(),
-        user_principal_name: f.upn.clone(),
-        display_name: user_key(&f.user_id, &f.upn).and_then(|k| names.get(&k).cloned()),
-        ip_address: f.ip.clone(),
+        user_id: user_id.clone(),
+        user_principal_name: upn.clone(),
+        display_name: user_key(user_id, upn).and_then(|k| names.get(&k).cloned()),
+        ip_address: f.subject_ip.clone(),
         first_seen: format_timestamp(f.first_seen),
         last_seen: format_timestamp(f.last_seen),
         summary: f.summary.clone(),
@@ -207,13 +209,13 @@ fn resolve_finding(
         evidence: f
             .evidence
             .iter()
-            .map(|(table, id, time, role)| {
-                let row = by_record.get(&(table.as_str(), id.as_str()));
+            .map(|e| {
+                let row = by_record.get(&(e.table.as_str(), e.record_id.as_str()));
                 EvidenceRow {
-                    table: table.clone(),
-                    record_id: id.clone(),
-                    time: time.map(format_timestamp).unwrap_or_default(),
-                    role: role.clone(),
+                    table: e.table.clone(),
+                    record_id: e.record_id.clone(),
+                    time: format_timestamp(e.time),
+                    role: e.role.clone(),
                     action: row.map(|r| r.action.clone()).unwrap_or_default(),
                     result: row.and_then(|r| r.result.clone()),
                     ip_address: row.and_then(|r| r.ip_address.clone()),

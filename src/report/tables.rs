@@ -10,109 +10,12 @@ use super::stats::day;
 use crate::analyze::coverage::{CoverageTable, Granularity};
 use crate::analyze::table::PerUser;
 use crate::case::load::Tables;
-use crate::detect::finding::Severity;
-use crate::detect::table::FINDINGS_FILE;
-use crate::error::{Error, Result};
-use crate::table::read::Frame;
+use crate::detect::table::{FindingRecord, Findings};
+use crate::error::Result;
 
-/// A row of findings.parquet.
-pub(super) struct FindingRow {
-    pub(super) finding_id: String,
-    pub(super) detection_id: String,
-    pub(super) name: String,
-    pub(super) severity: Severity,
-    pub(super) mitre: Vec<String>,
-    pub(super) user_id: Option<String>,
-    pub(super) upn: Option<String>,
-    pub(super) ip: Option<String>,
-    pub(super) first_seen: i64,
-    pub(super) last_seen: i64,
-    pub(super) summary: String,
-    pub(super) join_basis: Option<String>,
-    pub(super) evidence_count: u64,
-    pub(super) evidence: Vec<(String, String, Option<i64>, String)>,
-}
-
-pub(super) fn read_findings(dir: &Path) -> Result<Vec<FindingRow>> {
-    let f = Frame::read(
-        dir,
-        "findings",
-        &[
-            "finding_id",
-            "detection_id",
-            "name",
-            "severity",
-            "mitre",
-            "subject_user_id",
-            "subject_user_principal_name",
-            "subject_ip",
-            "first_seen",
-            "last_seen",
-            "summary",
-            "evidence",
-            "evidence_count",
-            "join_basis",
-        ],
-    )?;
-    let s = |name: &str| f.strs(name);
-    let (ids, dets, names, sevs) = (
-        s("finding_id")?,
-        s("detection_id")?,
-        s("name")?,
-        s("severity")?,
-    );
-    let (users, upns, ips, summaries, joins) = (
-        s("subject_user_id")?,
-        s("subject_user_principal_name")?,
-        s("subject_ip")?,
-        s("summary")?,
-        s("join_basis")?,
-    );
-    let (first, last, counts) = (
-        f.times("first_seen")?,
-        f.times("last_seen")?,
-        f.ints("evidence_count")?,
-    );
-    let severities = sevs
-        .iter()
-        .map(|s| {
-            let text = s.as_deref().unwrap_or("");
-            Severity::parse(text).ok_or_else(|| {
-                Error::table(
-                    format!("{}: column severity", dir.join(FINDINGS_FILE).display()),
-                    format!("{text:?} is not info, low, medium or high"),
-                )
-            })
-        })
-        .collect::<Result<Vec<Severity>>>()?;
-    let mitre = f.str_lists("mitre")?;
-    let items = f.struct_lists("evidence", &["table", "record_id", "role"], None)?;
-    let times = f.struct_list_times("evidence", "time")?;
-    Ok((0..f.len())
-        .map(|i| FindingRow {
-            finding_id: ids[i].clone().unwrap_or_default(),
-            detection_id: dets[i].clone().unwrap_or_default(),
-            name: names[i].clone().unwrap_or_default(),
-            severity: severities[i],
-            mitre: mitre[i].clone(),
-            user_id: users[i].clone(),
-            upn: upns[i].clone(),
-            ip: ips[i].clone(),
-            first_seen: first[i].unwrap_or_default(),
-            last_seen: last[i].unwrap_or_default(),
-            summary: summaries[i].clone().unwrap_or_default(),
-            join_basis: joins[i].clone(),
-            evidence_count: counts[i].unwrap_or_default().max(0) as u64,
-            evidence: items[i]
-                .iter()
-                .zip(&times[i])
-                .map(|(it, t)| {
-                    let field = |k: usize| it.fields[k].clone().unwrap_or_default();
-                    (field(0), field(1), *t, field(2))
-                })
-                .collect(),
-        })
-        .collect())
+/// The findings of `dir` (findings.parquet), as written.
+pub(super) fn read_findings(dir: &Path) -> Result<Vec<FindingRecord>> {
+    Findings::read(dir)
 }
 
 /// A row of per_user.parquet (the columns the report shows).

@@ -4,7 +4,7 @@
 //! the µs + `_ns` pair and lists as large lists.
 
 use polars::prelude::{DataFrame, IntoColumn, NamedFrom, Series};
-use polars_arrow::array::{MutableBinaryViewArray, MutablePrimitiveArray};
+use polars_arrow::array::MutableBinaryViewArray;
 
 use super::column::Column;
 use crate::error::{Error, Result};
@@ -72,20 +72,6 @@ impl FrameBuilder {
         Ok(self)
     }
 
-    /// A timestamp column from UTC nanoseconds, with its exact companion.
-    pub(crate) fn time(
-        mut self,
-        name: &str,
-        values: impl IntoIterator<Item = Option<i64>>,
-    ) -> Result<Self> {
-        let mut a = MutablePrimitiveArray::<i64>::new();
-        for v in values {
-            a.push(v);
-        }
-        self.push(name, Column::Time(a))?;
-        Ok(self)
-    }
-
     /// A list<string> column.
     pub(crate) fn str_list<L, S>(
         mut self,
@@ -115,12 +101,6 @@ impl FrameBuilder {
     pub(crate) fn built(mut self, name: &str, column: Column) -> Result<Self> {
         self.push(name, column)?;
         Ok(self)
-    }
-
-    /// A column built elsewhere (e.g. a list of structs).
-    pub(crate) fn column(mut self, column: polars::prelude::Column) -> Self {
-        self.columns.push(column);
-        self
     }
 
     /// The finished table.
