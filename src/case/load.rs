@@ -263,49 +263,115 @@ impl Tables {
     }
 }
 
+/// The columns of `signins.parquet` stage 2 reads (checked against the
+/// stage-1 declarations by a test).
+pub(crate) const SIGNINS_COLUMNS: &[&str] = &[
+    "id",
+    "created_date_time",
+    "user_id",
+    "user_principal_name",
+    "user_display_name",
+    "app_display_name",
+    "ip_address",
+    "location_city",
+    "location_country_or_region",
+    "client_app_used",
+    "device_detail_browser",
+    "device_detail_operating_system",
+    "status_error_code",
+    "status_failure_reason",
+    "status_additional_details",
+    "correlation_id",
+    "session_id",
+    "risk_level_during_sign_in",
+    "risk_state",
+    "app_id",
+    "user_agent",
+    "autonomous_system_number",
+    "location_state",
+    "location_geo_coordinates_latitude",
+    "location_geo_coordinates_longitude",
+    "is_interactive",
+    "sign_in_event_types",
+    "risk_event_types",
+    "risk_event_types_v2",
+    "authentication_protocol",
+    "original_transfer_method",
+    "cross_tenant_access_type",
+    "home_tenant_id",
+    "resource_tenant_id",
+    "applied_conditional_access_policies",
+    "ingest_api_version",
+];
+
+/// The columns of `directory_audits.parquet` stage 2 reads (checked against the
+/// stage-1 declarations by a test).
+pub(crate) const DIRECTORY_AUDITS_COLUMNS: &[&str] = &[
+    "id",
+    "activity_date_time",
+    "activity_display_name",
+    "category",
+    "correlation_id",
+    "logged_by_service",
+    "result",
+    "result_reason",
+    "initiated_by_user_id",
+    "initiated_by_user_user_principal_name",
+    "initiated_by_user_ip_address",
+    "initiated_by_app_display_name",
+    "target_resources",
+];
+
+/// The columns of `risk_detections.parquet` stage 2 reads (checked against the
+/// stage-1 declarations by a test).
+pub(crate) const RISK_DETECTIONS_COLUMNS: &[&str] = &[
+    "id",
+    "activity_date_time",
+    "user_id",
+    "user_principal_name",
+    "risk_event_type",
+    "risk_level",
+    "risk_state",
+    "risk_detail",
+    "detection_timing_type",
+    "ip_address",
+    "location_city",
+    "location_country_or_region",
+    "request_id",
+    "correlation_id",
+    "source",
+    "mitre_technique_id",
+    "additional_info_parsed",
+];
+
+/// The columns of `risky_users.parquet` stage 2 reads (checked against the
+/// stage-1 declarations by a test).
+pub(crate) const RISKY_USERS_COLUMNS: &[&str] = &[
+    "id",
+    "risk_last_updated_date_time",
+    "user_principal_name",
+    "risk_level",
+    "risk_state",
+    "risk_detail",
+];
+
+/// The columns of `risky_user_history.parquet` stage 2 reads (checked against the
+/// stage-1 declarations by a test).
+pub(crate) const RISKY_USER_HISTORY_COLUMNS: &[&str] = &[
+    "id",
+    "risk_last_updated_date_time",
+    "user_id",
+    "user_principal_name",
+    "risk_level",
+    "risk_state",
+    "risk_detail",
+    "initiated_by",
+    "activity_risk_event_types",
+    "activity_event_types",
+];
+
 fn load_sign_ins(dir: &Path) -> Result<Vec<SignIn>> {
-    let f = Frame::read(
-        dir,
-        "signins",
-        &[
-            "id",
-            "created_date_time",
-            "user_id",
-            "user_principal_name",
-            "user_display_name",
-            "app_display_name",
-            "ip_address",
-            "location_city",
-            "location_country_or_region",
-            "client_app_used",
-            "device_detail_browser",
-            "device_detail_operating_system",
-            "status_error_code",
-            "status_failure_reason",
-            "status_additional_details",
-            "correlation_id",
-            "session_id",
-            "risk_level_during_sign_in",
-            "risk_state",
-            "app_id",
-            "user_agent",
-            "autonomous_system_number",
-            "location_state",
-            "location_geo_coordinates_latitude",
-            "location_geo_coordinates_longitude",
-            "is_interactive",
-            "sign_in_event_types",
-            "risk_event_types",
-            "risk_event_types_v2",
-            "authentication_protocol",
-            "original_transfer_method",
-            "cross_tenant_access_type",
-            "home_tenant_id",
-            "resource_tenant_id",
-            "applied_conditional_access_policies",
-            "ingest_api_version",
-        ],
-    )?;
+    let f = Frame::read(dir, "signins", SIGNINS_COLUMNS)?;
     let mut id = f.strs("id")?.into_iter();
     let mut time = zip_time(f.times("created_date_time")?).into_iter();
     let mut user_id = f.strs("user_id")?.into_iter();
@@ -408,25 +474,7 @@ fn load_sign_ins(dir: &Path) -> Result<Vec<SignIn>> {
 }
 
 fn load_audits(dir: &Path) -> Result<Vec<Audit>> {
-    let f = Frame::read(
-        dir,
-        "directory_audits",
-        &[
-            "id",
-            "activity_date_time",
-            "activity_display_name",
-            "category",
-            "correlation_id",
-            "logged_by_service",
-            "result",
-            "result_reason",
-            "initiated_by_user_id",
-            "initiated_by_user_user_principal_name",
-            "initiated_by_user_ip_address",
-            "initiated_by_app_display_name",
-            "target_resources",
-        ],
-    )?;
+    let f = Frame::read(dir, "directory_audits", DIRECTORY_AUDITS_COLUMNS)?;
     let mut id = f.strs("id")?.into_iter();
     let mut time = zip_time(f.times("activity_date_time")?).into_iter();
     let mut activity = f.strs("activity_display_name")?.into_iter();
@@ -493,29 +541,7 @@ fn load_audits(dir: &Path) -> Result<Vec<Audit>> {
 }
 
 fn load_detections(dir: &Path) -> Result<Vec<RiskDetection>> {
-    let f = Frame::read(
-        dir,
-        "risk_detections",
-        &[
-            "id",
-            "activity_date_time",
-            "user_id",
-            "user_principal_name",
-            "risk_event_type",
-            "risk_level",
-            "risk_state",
-            "risk_detail",
-            "detection_timing_type",
-            "ip_address",
-            "location_city",
-            "location_country_or_region",
-            "request_id",
-            "correlation_id",
-            "source",
-            "mitre_technique_id",
-            "additional_info_parsed",
-        ],
-    )?;
+    let f = Frame::read(dir, "risk_detections", RISK_DETECTIONS_COLUMNS)?;
     let mut id = f.strs("id")?.into_iter();
     let mut time = zip_time(f.times("activity_date_time")?).into_iter();
     let mut user_id = f.strs("user_id")?.into_iter();
@@ -579,18 +605,7 @@ fn load_detections(dir: &Path) -> Result<Vec<RiskDetection>> {
 }
 
 fn load_risky_users(dir: &Path) -> Result<Vec<RiskyUser>> {
-    let f = Frame::read(
-        dir,
-        "risky_users",
-        &[
-            "id",
-            "risk_last_updated_date_time",
-            "user_principal_name",
-            "risk_level",
-            "risk_state",
-            "risk_detail",
-        ],
-    )?;
+    let f = Frame::read(dir, "risky_users", RISKY_USERS_COLUMNS)?;
     let mut id = f.strs("id")?.into_iter();
     let mut time = zip_time(f.times("risk_last_updated_date_time")?).into_iter();
     let mut upn = f.strs("user_principal_name")?.into_iter();
@@ -612,22 +627,7 @@ fn load_risky_users(dir: &Path) -> Result<Vec<RiskyUser>> {
 }
 
 fn load_history(dir: &Path) -> Result<Vec<HistoryItem>> {
-    let f = Frame::read(
-        dir,
-        "risky_user_history",
-        &[
-            "id",
-            "risk_last_updated_date_time",
-            "user_id",
-            "user_principal_name",
-            "risk_level",
-            "risk_state",
-            "risk_detail",
-            "initiated_by",
-            "activity_risk_event_types",
-            "activity_event_types",
-        ],
-    )?;
+    let f = Frame::read(dir, "risky_user_history", RISKY_USER_HISTORY_COLUMNS)?;
     let mut id = f.strs("id")?.into_iter();
     let mut time = zip_time(f.times("risk_last_updated_date_time")?).into_iter();
     let mut user_id = f.strs("user_id")?.into_iter();
@@ -659,4 +659,30 @@ fn load_history(dir: &Path) -> Result<Vec<HistoryItem>> {
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::*;
+
+    #[test]
+    fn every_column_stage_2_reads_is_one_stage_1_writes() {
+        let written = crate::schema::columns();
+        for (table, wanted) in [
+            ("signins", SIGNINS_COLUMNS),
+            ("directory_audits", DIRECTORY_AUDITS_COLUMNS),
+            ("risk_detections", RISK_DETECTIONS_COLUMNS),
+            ("risky_users", RISKY_USERS_COLUMNS),
+            ("risky_user_history", RISKY_USER_HISTORY_COLUMNS),
+        ] {
+            for column in wanted {
+                assert!(
+                    written
+                        .iter()
+                        .any(|c| c.table == table && c.column == *column),
+                    "{table}.{column} is read by stage 2 but not declared by stage 1"
+                );
+            }
+        }
+    }
 }
