@@ -62,6 +62,9 @@ pub struct AnalysisSummary {
 pub struct DetectionsReport {
     /// Effective thresholds of every detection (defaults, TOML, `--set`).
     pub thresholds: serde_json::Value,
+    /// The vocabularies the rules matched on (built in, or as `--config`
+    /// replaced them).
+    pub vocabulary: detect::vocabulary::Vocabulary,
     /// Per detection: ran, partial or skipped (with why) and its finding count.
     pub status: BTreeMap<String, detect::DetectionStatus>,
     /// Findings per severity.
@@ -116,7 +119,8 @@ pub fn build(tables: &case::load::Tables, config: &detect::config::Config) -> An
         clients: &clients,
     };
     let (mut rows, timeline_report) = timeline::build(&ctx);
-    let detect_ctx = detect::context::Context::new(tables, &users, &identities, &links);
+    let detect_ctx = detect::context::Context::new(tables, &users, &identities, &links)
+        .with_vocabulary(&config.vocabulary);
     let outcome = detect::run(&detect_ctx, config);
     timeline::annotate(&mut rows, &outcome.findings);
     let summaries = per_user::summarise(&rows, &identities, &tables.detections, &outcome.findings);
@@ -136,6 +140,7 @@ pub fn build(tables: &case::load::Tables, config: &detect::config::Config) -> An
             unrecognised_error_codes: unrecognised,
             detections: DetectionsReport {
                 thresholds: config.to_json(),
+                vocabulary: config.vocabulary.clone(),
                 findings_by_severity: outcome.by_severity(),
                 status: outcome.status,
                 unrecognised_failure_texts: detect::codes::unrecognised_texts(&tables.sign_ins),

@@ -7,12 +7,18 @@
 //! # entrace.toml
 //! [ENT-005]
 //! users_per_20m = 8
+//!
+//! [vocabulary.sign_ins]
+//! legacy_clients = ["imap4", "pop3"]
 //! ```
+//!
+//! The vocabularies (`[vocabulary.*]`) are documented in `vocabulary.toml`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::registry::{lookup, REGISTRY};
+use super::vocabulary::Vocabulary;
 use crate::error::{Error, Result};
 
 /// One tunable threshold of a detection.
@@ -26,10 +32,13 @@ pub struct Param {
     pub doc: &'static str,
 }
 
-/// The effective thresholds of every detection.
+/// The effective thresholds of every detection, and the vocabulary they
+/// match on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     values: BTreeMap<&'static str, BTreeMap<&'static str, f64>>,
+    /// The vocabularies the rules match on (`[vocabulary.*]` in the file).
+    pub vocabulary: Vocabulary,
 }
 
 impl Default for Config {
@@ -38,7 +47,10 @@ impl Default for Config {
             .iter()
             .map(|d| (d.id, d.params.iter().map(|p| (p.key, p.default)).collect()))
             .collect();
-        Config { values }
+        Config {
+            values,
+            vocabulary: Vocabulary::default(),
+        }
     }
 }
 
@@ -145,6 +157,15 @@ impl Config {
             .parse()
             .map_err(|e| Error::Usage(format!("{origin}: invalid TOML: {e}")))?;
         for (id, table) in doc {
+            if id == "vocabulary" {
+                let table = table.as_table().ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{origin}: [vocabulary] must hold tables like [vocabulary.sign_ins]"
+                    ))
+                })?;
+                self.vocabulary.apply(table, &origin)?;
+                continue;
+            }
             let table = table.as_table().ok_or_else(|| {
                 Error::Usage(format!(
                     "{origin}: [{id}] must be a table of thresholds, like [ENT-005] users_per_20m = 8"

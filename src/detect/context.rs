@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::finding::{Evidence, EvidenceRole, Finding, Severity};
 use super::registry::Rule;
+use super::vocabulary::Vocabulary;
 use crate::case::correlate::Links;
 use crate::case::identity::{Identities, Resolved, Users};
 use crate::case::load::Tables;
@@ -22,6 +23,8 @@ pub struct Context<'a> {
     pub links: &'a Links,
     /// Per user key: sign-in indexes sorted by (time, id).
     pub sign_ins_by_user: BTreeMap<String, Vec<usize>>,
+    /// What the rules match on (error-code sets, legacy clients, …).
+    pub vocabulary: &'a Vocabulary,
     sign_in_keys: Vec<Option<String>>,
 }
 
@@ -67,8 +70,15 @@ impl<'a> Context<'a> {
             identities,
             links,
             sign_ins_by_user,
+            vocabulary: Vocabulary::builtin(),
             sign_in_keys,
         }
+    }
+
+    /// The same context, matching on `vocabulary` instead of the built-in one.
+    pub fn with_vocabulary(mut self, vocabulary: &'a Vocabulary) -> Self {
+        self.vocabulary = vocabulary;
+        self
     }
 
     /// The user key of sign-in `i`.

@@ -25,7 +25,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::codes::{is_cred_fail, SUCCESS};
+use super::codes::SUCCESS;
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
@@ -59,9 +59,11 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
     // Per IP: (time, user) of credential failures, for the sprayed-success check.
     let mut failures_by_ip: BTreeMap<&str, Vec<(i64, &str)>> = BTreeMap::new();
     for (i, s) in t.iter().enumerate() {
-        if let (true, Some(ip), Some(user)) =
-            (is_cred_fail(s.error_code), &s.ip, ctx.sign_in_user(i))
-        {
+        if let (true, Some(ip), Some(user)) = (
+            ctx.vocabulary.is_credential_failure(s.error_code),
+            &s.ip,
+            ctx.sign_in_user(i),
+        ) {
             failures_by_ip.entry(ip).or_default().push((s.time, user));
         }
     }
@@ -69,7 +71,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
         let mut since_success: Vec<usize> = Vec::new();
         for &i in list {
             let s = &t[i];
-            if is_cred_fail(s.error_code) {
+            if ctx.vocabulary.is_credential_failure(s.error_code) {
                 since_success.push(i);
                 continue;
             }

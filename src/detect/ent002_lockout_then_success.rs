@@ -28,7 +28,7 @@
 //! **References.** DETECTIONS.md ENT-002 and appendix §4.1; Microsoft Learn,
 //! "Protect user accounts from attacks with Microsoft Entra smart lockout".
 
-use super::codes::{is_cred_fail, SUCCESS};
+use super::codes::SUCCESS;
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
@@ -87,7 +87,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
         let mut pending: Vec<usize> = Vec::new();
         for (pos, &i) in list.iter().enumerate() {
             let s = &t[i];
-            if is_cred_fail(s.error_code) {
+            if ctx.vocabulary.is_credential_failure(s.error_code) {
                 pending.push(i);
                 continue;
             }

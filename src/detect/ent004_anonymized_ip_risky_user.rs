@@ -27,7 +27,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::codes::{is_pw_validated, SUCCESS};
+use super::codes::SUCCESS;
 use super::config::Params;
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
@@ -90,7 +90,9 @@ fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
             .collect();
         let codes: Vec<Option<i32>> = sign_ins.iter().map(|&i| t.sign_ins[i].error_code).collect();
         let succeeded = codes.contains(&Some(SUCCESS));
-        let validated = codes.iter().any(|&c| is_pw_validated(c));
+        let validated = codes
+            .iter()
+            .any(|&c| ctx.vocabulary.is_password_validated(c));
         let severity = if succeeded {
             Severity::High
         } else if validated && !risky.is_empty() {

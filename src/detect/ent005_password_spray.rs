@@ -29,7 +29,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::codes::{is_cred_fail, is_pw_validated};
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
@@ -117,7 +116,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
             let (Some(key), Some(user)) = (source_key(s), ctx.sign_in_user(i)) else {
                 continue;
             };
-            if is_cred_fail(s.error_code) || s.error_code == Some(50034) {
+            if ctx.vocabulary.is_credential_failure(s.error_code) || s.error_code == Some(50034) {
                 fails.entry(key).or_default().push((s.time, user, i));
             } else if s.error_code == Some(0) {
                 ok_users.entry(key).or_default().insert(user);
@@ -153,7 +152,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
                 .flat_map(|u| ctx.sign_ins_by_user.get(*u).into_iter().flatten().copied())
                 .filter(|&i| {
                     let s = &t[i];
-                    is_pw_validated(s.error_code)
+                    ctx.vocabulary.is_password_validated(s.error_code)
                         && source_key(s).as_deref() == Some(key.as_str())
                         && s.time >= first
                         && s.time - last <= DAY_NS

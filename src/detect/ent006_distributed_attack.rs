@@ -22,7 +22,6 @@
 
 use std::collections::BTreeSet;
 
-use super::codes::is_cred_fail;
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
@@ -69,7 +68,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
         let fails: Vec<usize> = list
             .iter()
             .copied()
-            .filter(|&i| is_cred_fail(t[i].error_code))
+            .filter(|&i| ctx.vocabulary.is_credential_failure(t[i].error_code))
             .collect();
         let (mut start, mut best) = (0, (0, 0));
         for end in 0..fails.len() {

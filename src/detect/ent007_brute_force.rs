@@ -19,7 +19,6 @@
 //!
 //! **References.** DETECTIONS.md ENT-007 and appendix §4.2.
 
-use super::codes::is_cred_fail;
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
@@ -56,7 +55,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
         let fails: Vec<usize> = list
             .iter()
             .copied()
-            .filter(|&i| is_cred_fail(t[i].error_code))
+            .filter(|&i| ctx.vocabulary.is_credential_failure(t[i].error_code))
             .collect();
         // Non-overlapping bursts: extend while the window holds `need` failures.
         let mut start = 0;

@@ -25,6 +25,7 @@ use super::config::Params;
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
 use super::registry::{Availability, Escalation, Rule};
+use super::vocabulary::Vocabulary;
 use crate::case::load::SignIn;
 
 /// The catalogue entry.
@@ -53,44 +54,23 @@ pub static DETECTION: Rule = Rule {
     run,
 };
 
-/// `clientAppUsed` values of legacy clients (GRAPH.md §4.7), lower-case.
-const LEGACY_CLIENTS: &[&str] = &[
-    "exchange activesync",
-    "imap4",
-    "imap",
-    "pop3",
-    "pop",
-    "mapi over http",
-    "mapi",
-    "authenticated smtp",
-    "smtp",
-    "exchange web services",
-    "exchange online powershell",
-    "autodiscover",
-    "offline address book",
-    "outlook anywhere (rpc over http)",
-    "reporting web services",
-    "universal outlook",
-    "other clients",
-];
-
-/// User-agent markers of ROPC and legacy tooling.
-const ROPC_AGENTS: &[&str] = &["BAV2ROPC", "CBAinPROD", "CBAinTAR"];
-
-/// Why a sign-in counts as legacy, if it does.
-fn legacy(s: &SignIn) -> Option<String> {
+/// Why a sign-in counts as legacy, if it does: its `clientAppUsed` is one
+/// of the vocabulary's legacy clients, or its user agent carries a ROPC
+/// marker.
+fn legacy(v: &Vocabulary, s: &SignIn) -> Option<String> {
     if let Some(c) = s
         .client_app_used
         .as_deref()
-        .filter(|c| LEGACY_CLIENTS.contains(&c.to_lowercase().as_str()))
+        .filter(|c| v.sign_ins.legacy_clients.contains(&c.to_lowercase()))
     {
         return Some(c.to_owned());
     }
-    if let Some(a) = s
-        .user_agent
-        .as_deref()
-        .and_then(|ua| ROPC_AGENTS.iter().find(|m| ua.contains(**m)))
-    {
+    if let Some(a) = s.user_agent.as_deref().and_then(|ua| {
+        v.sign_ins
+            .ropc_user_agents
+            .iter()
+            .find(|m| ua.contains(m.as_str()))
+    }) {
         return Some(format!("user agent {a}"));
     }
     s.authentication_protocol
@@ -104,7 +84,7 @@ fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
     for (user, list) in &ctx.sign_ins_by_user {
         let mut by_client: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for &i in list {
-            if let Some(why) = legacy(&t[i]) {
+            if let Some(why) = legacy(ctx.vocabulary, &t[i]) {
                 by_client.entry(why).or_default().push(i);
             }
         }

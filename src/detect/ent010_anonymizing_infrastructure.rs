@@ -23,7 +23,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::codes::{is_pw_validated, SUCCESS};
+use super::codes::SUCCESS;
 use super::config::Params;
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
@@ -42,9 +42,6 @@ pub static DETECTION: Rule = Rule {
     run,
 };
 
-/// Risk event types that mark anonymizing or hostile infrastructure.
-pub const ANONYMIZING: &[&str] = &["anonymizedIPAddress", "riskyIPAddress", "nationStateIP"];
-
 fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) {
     let t = ctx.tables;
     let mut groups: BTreeMap<(String, String), (BTreeSet<usize>, BTreeSet<usize>)> =
@@ -52,7 +49,7 @@ fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
     for (i, s) in t.sign_ins.iter().enumerate() {
         if s.risk_event_types
             .iter()
-            .any(|e| ANONYMIZING.contains(&e.as_str()))
+            .any(|e| ctx.vocabulary.is_anonymizing(e))
         {
             if let Some(u) = ctx.sign_in_user(i) {
                 let ip = s.ip.clone().unwrap_or_default();
@@ -64,7 +61,7 @@ fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
         if !det
             .event_type
             .as_deref()
-            .is_some_and(|e| ANONYMIZING.contains(&e))
+            .is_some_and(|e| ctx.vocabulary.is_anonymizing(e))
         {
             continue;
         }
@@ -86,7 +83,10 @@ fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
         let codes: Vec<Option<i32>> = same_ip.iter().map(|&i| t.sign_ins[i].error_code).collect();
         let severity = if codes.contains(&Some(SUCCESS)) {
             Severity::High
-        } else if codes.iter().any(|&c| is_pw_validated(c)) {
+        } else if codes
+            .iter()
+            .any(|&c| ctx.vocabulary.is_password_validated(c))
+        {
             Severity::Medium
         } else {
             Severity::Low
@@ -94,7 +94,7 @@ fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
         let types: BTreeSet<&str> = flagged
             .iter()
             .flat_map(|&i| t.sign_ins[i].risk_event_types.iter().map(String::as_str))
-            .filter(|e| ANONYMIZING.contains(e))
+            .filter(|e| ctx.vocabulary.is_anonymizing(e))
             .chain(
                 detections
                     .iter()

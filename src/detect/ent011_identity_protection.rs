@@ -43,108 +43,16 @@ pub static DETECTION: Rule = Rule {
     run,
 };
 
-/// (riskEventType, display name, default MITRE ids) from Microsoft's catalogue.
-const RISK_TYPES: &[(&str, &str, &[&str])] = &[
-    (
-        "adminConfirmedUserCompromised",
-        "Admin confirmed user compromised",
-        &["T1078.004"],
-    ),
-    ("anomalousToken", "Anomalous token", &["T1550.001"]),
-    (
-        "anomalousUserActivity",
-        "Anomalous user activity",
-        &["T1098"],
-    ),
-    (
-        "anonymizedIPAddress",
-        "Anonymous IP address",
-        &["T1090.003", "T1078"],
-    ),
-    (
-        "attackerinTheMiddle",
-        "Attacker in the Middle",
-        &["T1557", "T1539"],
-    ),
-    (
-        "attemptedPrtAccess",
-        "Possible attempt to access Primary Refresh Token",
-        &["T1528"],
-    ),
-    ("generic", "Additional risk detected", &[]),
-    ("impossibleTravel", "Impossible travel", &["T1078"]),
-    (
-        "investigationsThreatIntelligence",
-        "Microsoft Entra threat intelligence",
-        &["T1078"],
-    ),
-    (
-        "investigationsThreatIntelligenceSigninLinked",
-        "Microsoft Entra threat intelligence (sign-in)",
-        &["T1078"],
-    ),
-    (
-        "leakedCredentials",
-        "Leaked credentials",
-        &["T1589.001", "T1078"],
-    ),
-    ("maliciousIPAddress", "Malicious IP address", &["T1078"]),
-    (
-        "mcasFinSuspiciousFileAccess",
-        "Mass access to sensitive files",
-        &["T1530"],
-    ),
-    ("mcasImpossibleTravel", "Impossible travel", &["T1078"]),
-    (
-        "mcasSuspiciousInboxManipulationRules",
-        "Suspicious inbox manipulation rules",
-        &["T1564.008"],
-    ),
-    ("nationStateIP", "Verified threat actor IP", &["T1078"]),
-    ("newCountry", "New country", &["T1078"]),
-    ("passwordSpray", "Password spray", &["T1110.003"]),
-    (
-        "riskyIPAddress",
-        "Activity from anonymous IP address",
-        &["T1090.003"],
-    ),
-    (
-        "suspiciousAPITraffic",
-        "Suspicious API traffic",
-        &["T1087.004"],
-    ),
-    ("suspiciousBrowser", "Suspicious browser", &["T1078"]),
-    (
-        "suspiciousInboxForwarding",
-        "Suspicious inbox forwarding",
-        &["T1114.003"],
-    ),
-    (
-        "suspiciousSendingPatterns",
-        "Suspicious sending patterns",
-        &["T1566"],
-    ),
-    ("tokenIssuerAnomaly", "Token issuer anomaly", &["T1606.002"]),
-    (
-        "unfamiliarFeatures",
-        "Unfamiliar sign-in properties",
-        &["T1078"],
-    ),
-    ("unlikelyTravel", "Atypical travel", &["T1078"]),
-    (
-        "userReportedSuspiciousActivity",
-        "User reported suspicious activity",
-        &["T1621"],
-    ),
-];
-
 fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) {
     for (d, det) in ctx.tables.detections.iter().enumerate() {
         let event = det.event_type.as_deref().unwrap_or("unknown");
-        let known = RISK_TYPES
+        let known = ctx
+            .vocabulary
+            .risk_event_types
             .iter()
-            .find(|(t, _, _)| t.eq_ignore_ascii_case(event));
-        let title = known.map_or("Unlisted risk type", |k| k.1);
+            .find(|(t, _)| t.eq_ignore_ascii_case(event))
+            .map(|(_, k)| k);
+        let title = known.map_or("Unlisted risk type", |k| k.title.as_str());
         let state = det.risk_state.as_deref().unwrap_or("unknown");
         let by_level = match det.risk_level.as_deref() {
             Some("high") => Severity::High,
@@ -172,9 +80,7 @@ fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
         let key = ctx.detection_user(d);
         let mut f = ctx.finding(&DETECTION, severity, key.as_deref());
         f.mitre = if det.mitre.is_empty() {
-            known
-                .map(|k| k.2.iter().map(|m| m.to_string()).collect())
-                .unwrap_or_default()
+            known.map(|k| k.mitre.clone()).unwrap_or_default()
         } else {
             det.mitre.clone()
         };

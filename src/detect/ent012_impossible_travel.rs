@@ -24,12 +24,11 @@
 //!
 //! **References.** DETECTIONS.md ENT-012 and appendix §4.3.
 
-use super::codes::is_pw_validated;
 use super::config::{Param, Params};
 use super::context::Context;
-use super::ent010_anonymizing_infrastructure::ANONYMIZING;
 use super::finding::{EvidenceRole, Finding, Severity};
 use super::registry::{Availability, Escalation, Rule};
+use super::vocabulary::Vocabulary;
 use crate::case::load::SignIn;
 
 /// The catalogue entry.
@@ -76,13 +75,10 @@ pub fn haversine_km(a: (f64, f64), b: (f64, f64)) -> f64 {
     2.0 * 6371.0 * h.sqrt().asin()
 }
 
-fn usable(s: &SignIn) -> Option<(f64, f64)> {
+fn usable(v: &Vocabulary, s: &SignIn) -> Option<(f64, f64)> {
     let interactive = s.is_interactive != Some(false);
-    let anonymizing = s
-        .risk_event_types
-        .iter()
-        .any(|e| ANONYMIZING.contains(&e.as_str()));
-    (interactive && !anonymizing && is_pw_validated(s.error_code) && s.ip.is_some())
+    let anonymizing = s.risk_event_types.iter().any(|e| v.is_anonymizing(e));
+    (interactive && !anonymizing && v.is_password_validated(s.error_code) && s.ip.is_some())
         .then_some((s.latitude?, s.longitude?))
 }
 
@@ -91,7 +87,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
     for (user, list) in &ctx.sign_ins_by_user {
         let points: Vec<(usize, (f64, f64))> = list
             .iter()
-            .filter_map(|&i| Some((i, usable(&t[i])?)))
+            .filter_map(|&i| Some((i, usable(ctx.vocabulary, &t[i])?)))
             .collect();
         for pair in points.windows(2) {
             let ((a, pa), (b, pb)) = (pair[0], pair[1]);

@@ -25,7 +25,7 @@
 
 use std::collections::BTreeMap;
 
-use super::codes::{is_pw_validated, SUCCESS};
+use super::codes::SUCCESS;
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
@@ -76,7 +76,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
             let Some(country) = s.country.as_deref() else {
                 continue;
             };
-            if !is_pw_validated(s.error_code) {
+            if !ctx.vocabulary.is_password_validated(s.error_code) {
                 continue;
             }
             if !known.contains_key(country) && !known.is_empty() && !reported.contains_key(country)
@@ -89,7 +89,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
                     .filter(|&j| {
                         t[j].country.as_deref() == Some(country) && t[j].time - s.time <= completion
                     })
-                    .filter(|&j| is_pw_validated(t[j].error_code))
+                    .filter(|&j| ctx.vocabulary.is_password_validated(t[j].error_code))
                     .collect();
                 let succeeded = from_there.iter().any(|&j| t[j].error_code == Some(SUCCESS));
                 let learned = s.time - start >= (p.get("min_days") * DAY_NS as f64) as i64

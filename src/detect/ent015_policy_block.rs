@@ -20,7 +20,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::codes::is_policy_block;
 use super::config::Params;
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
@@ -44,7 +43,7 @@ fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
     let mut groups: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
     for (user, list) in &ctx.sign_ins_by_user {
         for &i in list {
-            if is_policy_block(t[i].error_code) {
+            if ctx.vocabulary.is_policy_block(t[i].error_code) {
                 groups
                     .entry((user, t[i].ip.as_deref().unwrap_or("")))
                     .or_default()

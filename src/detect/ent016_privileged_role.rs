@@ -46,6 +46,7 @@ use super::config::{Param, Params};
 use super::context::{user_key, Context};
 use super::finding::{Finding, Severity};
 use super::registry::{needs_audits, Escalation, Rule};
+use super::vocabulary::Vocabulary;
 use crate::case::load::Audit;
 
 /// The catalogue entry.
@@ -62,27 +63,6 @@ pub static DETECTION: Rule = Rule {
     requires: needs_audits,
     run,
 };
-
-/// Privileged built-in roles: (name, template id), DETECTIONS.md §5.2.
-#[rustfmt::skip]
-const PRIVILEGED_ROLES: &[(&str, &str)] = &[
-    ("Global Administrator",                    "62e90394-69f5-4237-9190-012177145e10"),
-    ("Privileged Role Administrator",           "e8611ab8-c189-46e8-94e1-60213ab1f814"),
-    ("Privileged Authentication Administrator", "7be44c8a-adaf-4e2a-84d6-ab2649e08a13"),
-    ("Security Administrator",                  "194ae4cb-b126-40b2-bd5b-6091b380977d"),
-    ("User Administrator",                      "fe930be7-5e62-47db-91af-98c3a49a38b1"),
-    ("Application Administrator",               "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"),
-    ("Cloud Application Administrator",         "158c047a-c907-4556-b7ef-446551a6b5f7"),
-    ("Authentication Administrator",            "c4e39bd9-1100-46d3-8c65-fb160da0071f"),
-    ("Exchange Administrator",                  "29232cdf-9323-42fd-ade2-1d097af3e4de"),
-    ("SharePoint Administrator",                "f28a1f50-f6e7-4571-818b-6a12f2af6b6c"),
-    ("Conditional Access Administrator",        "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9"),
-    ("Helpdesk Administrator",                  "729827e3-9c14-49f7-bb1b-9608f156bbb8"),
-    ("Password Administrator",                  "966707d0-3269-4727-9be2-8c3a10f19b9d"),
-    ("Billing Administrator",                   "b0f54661-2d74-4c50-afa3-1ec803f12efe"),
-    ("Intune Administrator",                    "3a2c62db-5318-420d-8d74-23affee5d9d5"),
-    ("Cloud Device Administrator",              "7698a772-787b-4ac8-901f-60d6b08affd2"),
-];
 
 /// The PIM service's initiator name.
 const PIM: &str = "MS-PIM";
@@ -109,7 +89,7 @@ fn is_assignment(a: &Audit) -> bool {
 }
 
 /// The role a successful assignment audit gives, `None` for other audits.
-pub(super) fn role_grant(a: &Audit) -> Option<RoleGrant> {
+pub(super) fn role_grant(v: &Vocabulary, a: &Audit) -> Option<RoleGrant> {
     if !is_assignment(a) || !succeeded(a) {
         return None;
     }
@@ -124,9 +104,9 @@ pub(super) fn role_grant(a: &Audit) -> Option<RoleGrant> {
     let is_role = |k: &Option<String>| k.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("role"));
     let role_target = a.targets.iter().find(|t| is_role(&t.kind));
     let known = |id: &str| {
-        PRIVILEGED_ROLES
+        v.privileged_roles
             .iter()
-            .any(|(_, t)| t.eq_ignore_ascii_case(id.trim()))
+            .any(|r| r.template_id.eq_ignore_ascii_case(id.trim()))
     };
     let name =
         first("Role.DisplayName").or_else(|| role_target.and_then(|t| t.display_name.clone()));
@@ -157,7 +137,7 @@ pub(super) fn role_grant(a: &Audit) -> Option<RoleGrant> {
 pub(super) fn privileged_users(ctx: &Context<'_>) -> BTreeMap<String, Vec<usize>> {
     let mut out: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, a) in ctx.tables.audits.iter().enumerate() {
-        let Some(j) = role_grant(a)
+        let Some(j) = role_grant(ctx.vocabulary, a)
             .filter(|g| g.privileged)
             .and_then(|g| g.assignee)
         else {
@@ -185,7 +165,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
     let linker = Linker::new(ctx, earlier);
     let sign_in_detection = |n: u32| (1..=13).contains(&n);
     for (i, a) in ctx.tables.audits.iter().enumerate() {
-        let Some(grant) = role_grant(a) else {
+        let Some(grant) = role_grant(ctx.vocabulary, a) else {
             continue;
         };
         let assignee_key = target_user(ctx, i).map(|(_, k)| k);
@@ -295,7 +275,7 @@ mod tests {
     #[test]
     fn role_comes_from_properties_or_the_role_target() {
         let a = grant("r", 0, "admin", "bob", "Global Administrator", GA);
-        let g = role_grant(&a).unwrap();
+        let g = role_grant(Vocabulary::builtin(), &a).unwrap();
         assert_eq!(g.name.as_deref(), Some("Global Administrator"));
         assert_eq!(g.template.as_deref(), Some(GA));
         assert!(g.privileged);
@@ -303,12 +283,12 @@ mod tests {
         // Only a Role target whose id is a known template id.
         let mut a = audit("r", 0, "add member to role", "admin", "x");
         a.targets = vec![user_target("bob"), other_target("Role", GA, "")];
-        let g = role_grant(&a).unwrap();
+        let g = role_grant(Vocabulary::builtin(), &a).unwrap();
         assert_eq!(g.template.as_deref(), Some(GA));
         assert!(g.privileged);
         // Failures and other activities give nothing.
         a.result = Some("failure".into());
-        assert_eq!(role_grant(&a), None);
+        assert_eq!(role_grant(Vocabulary::builtin(), &a), None);
     }
 
     #[test]

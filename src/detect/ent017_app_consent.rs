@@ -49,6 +49,7 @@ use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
 use super::registry::{needs_audits, Escalation, Rule};
+use super::vocabulary::Vocabulary;
 use crate::case::load::{Audit, Target};
 
 /// The catalogue entry.
@@ -66,24 +67,14 @@ pub static DETECTION: Rule = Rule {
     run,
 };
 
-/// Scope name prefixes (lower case) that reach mail, files, chats or notes.
-const RISKY_PREFIXES: &[&str] = &[
-    "mail.",
-    "mailboxsettings.",
-    "files.",
-    "chat",
-    "notes.",
-    "ews.",
-    "eas.",
-];
-
-/// Whole scope names (lower case) that reach a mailbox.
-const RISKY_NAMES: &[&str] = &["full_access_as_user"];
-
 /// Whether a delegated or application permission reaches mail, files, chats or notes.
-fn is_risky(scope: &str) -> bool {
+fn is_risky(v: &Vocabulary, scope: &str) -> bool {
     let s = scope.to_lowercase();
-    RISKY_NAMES.contains(&s.as_str()) || RISKY_PREFIXES.iter().any(|p| s.starts_with(p))
+    v.consent.risky_scope_names.contains(&s)
+        || v.consent
+            .risky_scope_prefixes
+            .iter()
+            .any(|p| s.starts_with(p.as_str()))
 }
 
 /// What a consent row says.
@@ -179,7 +170,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
             .scopes
             .iter()
             .map(String::as_str)
-            .filter(|s| is_risky(s))
+            .filter(|s| is_risky(ctx.vocabulary, s))
             .collect();
         let offline = c
             .scopes
@@ -308,8 +299,9 @@ mod tests {
                 ],
             }
         );
-        assert!(is_risky("MailboxSettings.ReadWrite") && is_risky("Chat.Read"));
-        assert!(!is_risky("User.Read") && !is_risky("openid"));
+        let v = Vocabulary::builtin();
+        assert!(is_risky(v, "MailboxSettings.ReadWrite") && is_risky(v, "Chat.Read"));
+        assert!(!is_risky(v, "User.Read") && !is_risky(v, "openid"));
     }
 
     #[test]

@@ -62,19 +62,6 @@ pub static DETECTION: Rule = Rule {
     run,
 };
 
-/// Activity keys of security-info changes.
-const ACTIVITIES: &[&str] = &[
-    "user registered security info",
-    "user registered all required security info",
-    "user started security info registration",
-    "user changed default security info",
-    "user updated security info",
-    "user deleted security info",
-    "admin registered security info",
-    "admin updated security info",
-    "admin deleted security info",
-];
-
 /// Sign-in detections whose findings make a change suspicious.
 const LINKED: &[u32] = &[1, 2, 4, 5, 8, 10];
 
@@ -86,7 +73,12 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
     let privileged = privileged_users(ctx);
     let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (i, a) in audits.iter().enumerate() {
-        if !ACTIVITIES.contains(&activity(a).as_str()) {
+        if !ctx
+            .vocabulary
+            .audit_activities
+            .security_info_changes
+            .contains(&activity(a))
+        {
             continue;
         }
         let Some(user) = target_user(ctx, i)

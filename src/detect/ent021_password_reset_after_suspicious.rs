@@ -56,15 +56,6 @@ pub static DETECTION: Rule = Rule {
     run,
 };
 
-/// Activity keys of password resets and changes.
-const ACTIVITIES: &[&str] = &[
-    "reset password (self-service)",
-    "change password (self-service)",
-    "reset user password",
-    "change user password",
-    "reset password (by admin)",
-];
-
 /// Detections whose findings make a reset follow suspicious access.
 const LINKED: &[u32] = &[1, 2, 4, 5, 8];
 
@@ -72,7 +63,13 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
     let lookback = (p.get("lookback_h") * HOUR_NS as f64) as i64;
     let linker = Linker::new(ctx, earlier);
     for (i, a) in ctx.tables.audits.iter().enumerate() {
-        if !ACTIVITIES.contains(&activity(a).as_str()) || !succeeded(a) {
+        if !ctx
+            .vocabulary
+            .audit_activities
+            .password_changes
+            .contains(&activity(a))
+            || !succeeded(a)
+        {
             continue;
         }
         let actor = actor_user(ctx, i);

@@ -21,7 +21,7 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use super::codes::{is_cred_fail, SUCCESS};
+use super::codes::SUCCESS;
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
@@ -76,7 +76,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
                 .take_while(|&j| t[j].time - s.time <= window)
                 .find(|&j| {
                     let x = &t[j];
-                    is_cred_fail(x.error_code)
+                    ctx.vocabulary.is_credential_failure(x.error_code)
                         && x.app_id == s.app_id
                         && x.ip
                             .as_deref()

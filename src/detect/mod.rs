@@ -14,6 +14,7 @@ pub mod context;
 pub mod finding;
 pub mod registry;
 pub mod table;
+pub mod vocabulary;
 
 mod audit_common;
 mod ent001_failures_then_success;

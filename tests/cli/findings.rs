@@ -293,6 +293,65 @@ fn thresholds_come_from_set_and_toml_and_are_recorded() {
 }
 
 #[test]
+fn vocabularies_come_from_the_config_and_are_recorded() {
+    let w = Workdir::new();
+    let (_, out, _) = w.run("default", &[fixture("sample-evidence")], &[]);
+    let found = findings_of(&read_table(&out, "findings"));
+    assert!(
+        found.contains(&f("ENT-010", "medium", "user04")),
+        "{found:?}"
+    );
+    let vocabulary = &manifest(&out)["analysis"]["detections"]["vocabulary"];
+    assert_eq!(
+        vocabulary["sign_ins"]["anonymizing_risk_types"],
+        serde_json::json!(["anonymizedIPAddress", "riskyIPAddress", "nationStateIP"])
+    );
+    assert_eq!(
+        vocabulary["privileged_roles"][0]["name"],
+        "Global Administrator"
+    );
+
+    // A team that does not treat any risk type as anonymizing
+    // infrastructure: the Tor sign-in of user04 raises no ENT-010, the rest
+    // is unchanged.
+    let toml = w.dir.path().join("entrace.toml");
+    std::fs::write(
+        &toml,
+        "[vocabulary.sign_ins]\nanonymizing_risk_types = []\n",
+    )
+    .unwrap();
+    let (code, out, stderr) = w.run(
+        "custom",
+        &[fixture("sample-evidence")],
+        &["--config", toml.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let custom = findings_of(&read_table(&out, "findings"));
+    let without: Vec<_> = found.iter().filter(|x| x.0 != "ENT-010").cloned().collect();
+    assert_eq!(custom, without);
+    let vocabulary = &manifest(&out)["analysis"]["detections"]["vocabulary"];
+    assert_eq!(
+        vocabulary["sign_ins"]["anonymizing_risk_types"],
+        serde_json::json!([])
+    );
+    assert_eq!(vocabulary["sign_ins"]["legacy_clients"][1], "imap4");
+
+    std::fs::write(&toml, "[vocabulary.sign_ins]\nlegacy = []\n").unwrap();
+    let o = entrace(&[
+        "analyze",
+        out.to_str().unwrap(),
+        "--config",
+        toml.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("vocabulary.sign_ins has no list \"legacy\"; it has: anonymizing_risk_types, legacy_clients, ropc_user_agents"),
+        "{err}"
+    );
+}
+
+#[test]
 fn detections_without_their_data_say_skipped_and_why() {
     let w = Workdir::new();
     let (code, out, stderr) = w.run("out", &[fixture("equivalence/pages")], &[]);
