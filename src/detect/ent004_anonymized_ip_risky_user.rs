@@ -16,7 +16,7 @@
 //!
 //! **Thresholds.** None beyond the ±5 minute join. Severity high if any
 //! anonymised sign-in succeeded; medium if one was blocked or interrupted
-//! after the password (PW_VALIDATED, 530035, 53003) and (c) holds; low
+//! after the password (the vocabulary's password_validated codes, 530035, 53003) and (c) holds; low
 //! otherwise (failures only, or no risky user).
 //!
 //! **False positives.** Users of privacy VPNs flagged as anonymisers (check the
