@@ -6,6 +6,8 @@
 
 pub(crate) mod container;
 pub(crate) mod encoding;
+#[cfg(test)]
+mod fuzz_checks;
 pub(crate) mod walk;
 
 pub(crate) use container::{open_evidence, Leaf, LeafBytes};

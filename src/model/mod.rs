@@ -10,6 +10,8 @@
 pub mod common;
 pub mod directory_audit;
 pub mod error_codes;
+#[cfg(test)]
+mod fuzz_checks;
 pub mod risk_detection;
 pub mod risky_user;
 pub mod sign_in;

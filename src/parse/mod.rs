@@ -11,6 +11,8 @@
 
 pub(crate) mod dupkey;
 pub(crate) mod escapes;
+#[cfg(test)]
+pub(crate) mod fuzz_checks;
 pub(crate) mod kind;
 #[cfg(test)]
 mod proptests;
