@@ -1,6 +1,6 @@
 //! Criterion benches of the parsing core, in bytes per second.
 //!
-//! Inputs are generated at start by `entrace::generate` (a deterministic
+//! Inputs are generated at start by `entrace_generate` (a deterministic
 //! tenant: v1.0 and beta sign-ins, audits, risk detections, risky users) into
 //! a temporary directory; nothing is committed. `ENTRACE_BENCH_USERS` sets the
 //! tenant size (default 600 users × 14 days, about 9 MB of compact pages).
@@ -28,7 +28,7 @@ use rayon::prelude::*;
 
 use entrace::bench::{build_columns, record_spans};
 use entrace::convert::{convert, ConvertOptions, DEFAULT_MAX_DECOMPRESSED};
-use entrace::generate::{generate, GenerateOptions};
+use entrace_generate::{generate, GenerateOptions};
 
 /// The allocator the `entrace` binary uses, so `convert` measures the same.
 #[global_allocator]

@@ -216,7 +216,7 @@ fn run_timeline(args: TimelineArgs) -> entrace::error::Result<ExitCode> {
 }
 
 fn run_generate(args: &GenerateArgs) -> entrace::error::Result<ExitCode> {
-    use entrace::generate::{generate, narrate, users_for_size, GenerateOptions, Shape};
+    use entrace_generate::{generate, narrate, users_for_size, GenerateOptions, Shape};
     let mut shapes: Vec<Shape> = Vec::new();
     for s in &args.shapes {
         let add: &[Shape] = match s {

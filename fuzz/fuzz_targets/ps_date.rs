@@ -5,13 +5,7 @@
 //!
 //! The check itself is shared with `cargo test`, which replays the seeds.
 #![no_main]
-#![allow(dead_code)]
-
-#[path = "../../src/model/time.rs"]
-mod time;
-#[path = "../../src/model/fuzz_checks.rs"]
-mod fuzz_checks;
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| fuzz_checks::ps_date(data));
+fuzz_target!(|data: &[u8]| entrace_model::fuzz_checks::ps_date(data));

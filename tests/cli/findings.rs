@@ -402,7 +402,7 @@ fn a_quiet_tenant_of_2000_users_gives_no_medium_or_high_findings() {
     let w = Workdir::new();
     let evidence = w.dir.path().join("tenant");
     let summary =
-        entrace::generate::generate(&entrace::generate::GenerateOptions::default(), &evidence)
+        entrace_generate::generate(&entrace_generate::GenerateOptions::default(), &evidence)
             .expect("generate");
     assert!(summary.sign_ins > 20_000, "{summary:?}");
     let (code, out, stderr) = w.run("out", &[evidence], &[]);

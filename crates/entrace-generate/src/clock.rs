@@ -7,7 +7,7 @@
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
-use crate::model::time::format_timestamp;
+use entrace_model::time::format_timestamp;
 
 /// Nanoseconds per second.
 pub(crate) const SEC: i64 = 1_000_000_000;
@@ -105,7 +105,7 @@ pub(crate) fn trimmed(ns: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::time::parse_timestamp;
+    use entrace_model::time::parse_timestamp;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -56,7 +56,7 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use entrace_model::error::{Error, Result};
 use rng::Rng;
 pub use shape::Shape;
 use spill::{Coll, Spill};

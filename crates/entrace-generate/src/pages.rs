@@ -20,7 +20,7 @@ use super::rng::Rng;
 use super::shape::{rotation, Shape};
 use super::spill::{Coll, Entry, Spilled};
 use super::GenerateSummary;
-use crate::error::{Error, Result};
+use entrace_model::error::{Error, Result};
 
 /// A paged Graph collection.
 #[derive(Debug)]

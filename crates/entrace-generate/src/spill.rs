@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use entrace_model::error::{Error, Result};
 
 /// The record collections the generator writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

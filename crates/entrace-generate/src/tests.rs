@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::*;
-use crate::model::time::parse_timestamp;
+use entrace_model::time::parse_timestamp;
 
 const HOUR_NS: i64 = 3_600_000_000_000;
 

@@ -1,7 +1,6 @@
 //! The check of the fuzz target over timestamps and time bounds
-//! (`fuzz/fuzz_targets/ps_date.rs`), shared with it by path; `cargo test`
-//! replays its seeds.
-#![allow(dead_code)]
+//! (`fuzz/fuzz_targets/ps_date.rs`, which depends on this crate); `cargo
+//! test` replays its seeds.
 
 use super::time;
 
@@ -52,11 +51,18 @@ mod tests {
     #[test]
     fn the_fuzz_seeds_of_timestamps_pass_their_check() {
         // The seeds fuzz/seed.sh writes, one per line.
-        let seeds = include_str!("../../fuzz/seeds/ps_date.txt");
+        let seeds = include_str!("../../../fuzz/seeds/ps_date.txt");
         assert!(seeds.lines().count() > 10);
         for seed in seeds.lines() {
             super::ps_date(seed.as_bytes());
         }
-        crate::parse::fuzz_checks::replay("ps_date", &[], super::ps_date);
+        // And every input a fuzz run found, kept under fuzz/regressions/.
+        let kept = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fuzz/regressions/ps_date"
+        );
+        for entry in std::fs::read_dir(kept).into_iter().flatten().flatten() {
+            super::ps_date(&std::fs::read(entry.path()).unwrap());
+        }
     }
 }

@@ -1,17 +1,20 @@
-//! The Graph vocabulary: which entities exist and which properties each one has.
+//! The Graph vocabulary: which entities exist and which properties each one
+//! has, the sign-in error codes, Graph timestamps ([`time`]), and the
+//! [`error::Error`] every layer of entrace returns.
 //!
 //! Every entity module declares its properties once, as a tree of [`Field`]s.
 //! That one declaration drives the Parquet column builders, the column names,
 //! the required-field checks and the `entrace schema` reference, so the writer
 //! and the documentation can never disagree.
 //!
-//! Invariants: plain data only; no I/O and no imports from the rest of the crate.
+//! Invariants: plain data only; no I/O; no dependency on the rest of entrace.
 
 pub mod common;
 pub mod directory_audit;
+pub mod error;
 pub mod error_codes;
-#[cfg(test)]
-mod fuzz_checks;
+#[doc(hidden)]
+pub mod fuzz_checks;
 pub mod risk_detection;
 pub mod risky_user;
 pub mod sign_in;
