@@ -1,6 +1,6 @@
 //! Links between records, each with the basis it rests on.
 //!
-//! * Risk detection → sign-in, strongest key first (GRAPH.md §3.3):
+//! * Risk detection → sign-in, strongest key first (docs/research/graph.md §3.3):
 //!   `requestId` = sign-in `id`; else `correlationId` (every sign-in of the
 //!   flow); else the same user and IP within ±5 minutes (the nearest sign-in).
 //!   User-level and offline detections (leaked credentials) have none of these

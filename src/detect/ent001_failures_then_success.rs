@@ -19,7 +19,7 @@
 //! **False positives.** A user who forgot a changed password and retried from
 //! the same browser (low); shared-kiosk IPs raise the spray count.
 //!
-//! **References.** DETECTIONS.md ENT-001; Sentinel "Brute force attack
+//! **References.** docs/research/detections.md ENT-001; Sentinel "Brute force attack
 //! against Azure Portal" (failures before a success); Sigma correlation
 //! example (failures then success).
 

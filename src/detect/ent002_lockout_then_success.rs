@@ -25,7 +25,7 @@
 //! **False positives.** The real user signing in from a second device after an
 //! attacker locked the account (medium, by design: confirm with the user).
 //!
-//! **References.** DETECTIONS.md ENT-002 and appendix §4.1; Microsoft Learn,
+//! **References.** docs/research/detections.md ENT-002 and appendix §4.1; Microsoft Learn,
 //! "Protect user accounts from attacks with Microsoft Entra smart lockout".
 
 use super::codes::SUCCESS;

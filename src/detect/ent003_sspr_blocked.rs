@@ -28,7 +28,7 @@
 //! **False positives.** A user who mistypes the code five times (medium by
 //! design: a phone call settles it).
 //!
-//! **References.** DETECTIONS.md ENT-003 and appendix §4.5; Microsoft Learn,
+//! **References.** docs/research/detections.md ENT-003 and appendix §4.5; Microsoft Learn,
 //! "SSPR reporting" (blocked after more than five attempts in 24 hours).
 
 use std::collections::{BTreeMap, BTreeSet};

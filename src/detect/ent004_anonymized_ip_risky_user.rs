@@ -22,7 +22,7 @@
 //! **False positives.** Users of privacy VPNs flagged as anonymisers (check the
 //! IP's ASN and the user's history).
 //!
-//! **References.** DETECTIONS.md ENT-004 and appendix §4.6; seed article 000
+//! **References.** docs/research/detections.md ENT-004 and appendix §4.6; seed article 000
 //! (Tor sign-in blocked by security defaults).
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -23,7 +23,7 @@
 //! users mistype at once; the suppression rule handles offices with enough
 //! successful traffic.
 //!
-//! **References.** DETECTIONS.md ENT-005 and appendix §4.2; Sentinel
+//! **References.** docs/research/detections.md ENT-005 and appendix §4.2; Sentinel
 //! "Password spray attack against Microsoft Entra ID application"; Elastic
 //! "Entra ID brute force activity".
 

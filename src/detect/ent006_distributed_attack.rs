@@ -17,7 +17,7 @@
 //! **False positives.** A mobile device with a stale password roaming across
 //! carrier IPs (one client, one app: check the evidence).
 //!
-//! **References.** DETECTIONS.md ENT-006; Sentinel "Distributed password
+//! **References.** docs/research/detections.md ENT-006; Sentinel "Distributed password
 //! cracking attempts in Microsoft Entra ID".
 
 use std::collections::BTreeSet;

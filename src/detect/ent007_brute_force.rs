@@ -17,7 +17,7 @@
 //! **False positives.** A device with a stale saved password retrying in a
 //! loop (one IP, one client, one app: check the evidence).
 //!
-//! **References.** DETECTIONS.md ENT-007 and appendix §4.2.
+//! **References.** docs/research/detections.md ENT-007 and appendix §4.2.
 
 use super::config::{Param, Params};
 use super::context::Context;

@@ -19,7 +19,7 @@
 //! **False positives.** A user who dismisses a prompt they did not expect
 //! from their own second device.
 //!
-//! **References.** DETECTIONS.md ENT-008 and appendix §4.4.
+//! **References.** docs/research/detections.md ENT-008 and appendix §4.4.
 
 use std::collections::BTreeMap;
 

@@ -16,7 +16,7 @@
 //! **False positives.** Old printers and scanners sending mail over SMTP AUTH;
 //! line-of-business apps using ROPC.
 //!
-//! **References.** DETECTIONS.md ENT-009 and appendix §4.7; Sentinel S14.
+//! **References.** docs/research/detections.md ENT-009 and appendix §4.7; Sentinel S14.
 
 use std::collections::BTreeMap;
 

@@ -19,7 +19,7 @@
 //! **False positives.** Privacy-minded users on commercial VPNs; corporate
 //! egress misclassified by geo-IP feeds.
 //!
-//! **References.** DETECTIONS.md ENT-010; GRAPH.md §4.2 (riskEventType values).
+//! **References.** docs/research/detections.md ENT-010; docs/research/graph.md §4.2 (riskEventType values).
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -22,7 +22,7 @@
 //! **False positives.** `unfamiliarFeatures` for travelling users, noisy
 //! `anomalousToken` at low and medium (Microsoft's own guidance).
 //!
-//! **References.** DETECTIONS.md ENT-011; GRAPH.md §4.2; Microsoft Learn risk
+//! **References.** docs/research/detections.md ENT-011; docs/research/graph.md §4.2; Microsoft Learn risk
 //! detection catalogue.
 
 use super::config::Params;

@@ -22,7 +22,7 @@
 //! **False positives.** VPN egress in another country, mobile carriers whose
 //! IPs geolocate to a far city; check the ASN and the client of each side.
 //!
-//! **References.** DETECTIONS.md ENT-012 and appendix §4.3.
+//! **References.** docs/research/detections.md ENT-012 and appendix §4.3.
 
 use super::config::{Param, Params};
 use super::context::Context;

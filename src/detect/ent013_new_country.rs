@@ -20,7 +20,7 @@
 //!
 //! **False positives.** Business travel, roaming mobile IPs, VPN exits.
 //!
-//! **References.** DETECTIONS.md ENT-013; Sentinel "Sign-ins from a new
+//! **References.** docs/research/detections.md ENT-013; Sentinel "Sign-ins from a new
 //! country with a correct password".
 
 use std::collections::BTreeMap;

@@ -19,7 +19,7 @@
 //! **False positives.** Devices of a leaver still syncing mail; that is one
 //! app, which the per-user rule ignores.
 //!
-//! **References.** DETECTIONS.md ENT-014; Sentinel S10/S11.
+//! **References.** docs/research/detections.md ENT-014; Sentinel S10/S11.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -16,7 +16,7 @@
 //! **False positives.** Users on unmanaged devices hitting device-compliance
 //! policies; that is why it stays low.
 //!
-//! **References.** DETECTIONS.md ENT-015; AADSTS reference (53003, 530035).
+//! **References.** docs/research/detections.md ENT-015; AADSTS reference (53003, 530035).
 
 use std::collections::{BTreeMap, BTreeSet};
 

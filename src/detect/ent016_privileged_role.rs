@@ -5,7 +5,7 @@
 //! member to role outside of PIM" (names compared case-insensitively). The
 //! role comes from the assignee's modified properties (`Role.DisplayName`,
 //! `Role.TemplateId`) or from a `Role` target. It is privileged when its
-//! template id is in the table below (DETECTIONS.md §5.2) or its name
+//! template id is in the table below (docs/research/detections.md §5.2) or its name
 //! contains "Administrator". One finding per audit row.
 //!
 //! **Why it matters.** A role is the shortest way from one stolen account to
@@ -31,8 +31,8 @@
 //! **False positives.** Planned assignments by administrators outside PIM
 //! (high by design: confirm with the change record).
 //!
-//! **References.** DETECTIONS.md ENT-016 and the privileged role template
-//! table; GRAPH.md §4.3 (role activities); Sentinel "User added to Microsoft
+//! **References.** docs/research/detections.md ENT-016 and the privileged role template
+//! table; docs/research/graph.md §4.3 (role activities); Sentinel "User added to Microsoft
 //! Entra ID Privileged Groups"; Microsoft Learn, "Microsoft Entra built-in
 //! roles".
 

@@ -35,7 +35,7 @@
 //! **False positives.** Mail clients and sync tools users install themselves
 //! (medium by design: check the publisher and the app id).
 //!
-//! **References.** DETECTIONS.md ENT-017; GRAPH.md §4.3 (applications and
+//! **References.** docs/research/detections.md ENT-017; docs/research/graph.md §4.3 (applications and
 //! consent); Sentinel "Suspicious application consent for offline access";
 //! Microsoft Learn, "Detect and remediate illicit consent grants".
 

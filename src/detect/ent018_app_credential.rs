@@ -31,7 +31,7 @@
 //! existed (high under S19 when the old key is still present: check the
 //! change record and whether the old key is removed soon after).
 //!
-//! **References.** DETECTIONS.md ENT-018; GRAPH.md §4.3 (applications);
+//! **References.** docs/research/detections.md ENT-018; docs/research/graph.md §4.3 (applications);
 //! Sentinel "New access credential added to Application or Service
 //! Principal" and "Credential added after admin consented to Application".
 

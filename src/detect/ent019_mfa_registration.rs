@@ -31,7 +31,7 @@
 //! mistyped (high through ENT-001 low): the registration's IP and device tell
 //! the two apart.
 //!
-//! **References.** DETECTIONS.md ENT-019; GRAPH.md §4.3 (authentication
+//! **References.** docs/research/detections.md ENT-019; docs/research/graph.md §4.3 (authentication
 //! methods); Sentinel "Authentication Methods Changed for Privileged
 //! Account" and "Suspicious Sign-in followed by MFA modification".
 

@@ -30,7 +30,7 @@
 //! **False positives.** Migrations from per-user MFA to Conditional Access,
 //! and administrators testing a policy in report-only mode first.
 //!
-//! **References.** DETECTIONS.md ENT-020; GRAPH.md §4.3 (MFA and policy
+//! **References.** docs/research/detections.md ENT-020; docs/research/graph.md §4.3 (MFA and policy
 //! activities); Sentinel "Disabled Strong Authentication" and "Conditional
 //! Access Policy Modified by New User".
 

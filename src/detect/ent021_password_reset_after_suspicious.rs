@@ -28,7 +28,7 @@
 //! attack came from (shared egress, a VPN both use): medium or high, and the
 //! device and browser of the flow settle it.
 //!
-//! **References.** DETECTIONS.md ENT-021; GRAPH.md §4.3 (self-service
+//! **References.** docs/research/detections.md ENT-021; docs/research/graph.md §4.3 (self-service
 //! password management, users); MITRE T1531 (account access removal).
 
 use std::collections::BTreeSet;

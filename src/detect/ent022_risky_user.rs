@@ -18,7 +18,7 @@
 //! **False positives.** Stale `atRisk` states nobody triaged; the linked
 //! detections show whether they matter.
 //!
-//! **References.** DETECTIONS.md ENT-022; GRAPH.md §1.3 (riskyUser).
+//! **References.** docs/research/detections.md ENT-022; docs/research/graph.md §1.3 (riskyUser).
 
 use super::config::Params;
 use super::context::{user_key, Context};

@@ -19,7 +19,7 @@
 //! **False positives.** Admins signing in to CLI tools with `az login
 //! --use-device-code`; B2B collaboration by design.
 //!
-//! **References.** DETECTIONS.md ENT-023; Sigma "users authenticating to other
+//! **References.** docs/research/detections.md ENT-023; Sigma "users authenticating to other
 //! tenants" (placeholder).
 
 use std::collections::BTreeSet;

@@ -15,7 +15,7 @@
 //! **False positives.** A user switching from office Wi-Fi to mobile data and
 //! mistyping; mobile carriers hop networks.
 //!
-//! **References.** DETECTIONS.md ENT-024; Sentinel "Successful logon from IP
+//! **References.** docs/research/detections.md ENT-024; Sentinel "Successful logon from IP
 //! and failure from a different IP".
 
 use std::collections::BTreeSet;

@@ -72,7 +72,7 @@ const SIGNATURE_KEYS: [&str; 19] = [
 ];
 
 /// Entity of a record without page context: `@odata.type` first, then the
-/// signature keys of each entity (GRAPH.md §1).
+/// signature keys of each entity (docs/research/graph.md §1).
 pub(crate) fn from_record(record: Value<'_, '_>) -> Option<EntityKind> {
     // One walk over the record's keys, noting the signature keys it has.
     let mut found: u32 = 0;

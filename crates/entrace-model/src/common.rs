@@ -1,4 +1,4 @@
-//! Graph complex types shared by several entities (GRAPH.md §1.1.1, §1.2).
+//! Graph complex types shared by several entities (docs/research/graph.md §1.1.1, §1.2).
 
 use super::{f, Field, Kind::*};
 

@@ -1,4 +1,4 @@
-//! `directoryAudit` (`/auditLogs/directoryAudits`, GRAPH.md §1.2).
+//! `directoryAudit` (`/auditLogs/directoryAudits`, docs/research/graph.md §1.2).
 
 use super::common::{KEY_VALUE, MODIFIED_PROPERTY};
 use super::{f, EntityKind, EntitySpec, Field, Kind::*};

@@ -6,7 +6,7 @@
 //! the credentials or the request, or was it blocked by a control (lockout,
 //! Conditional Access, security defaults, a disabled account)? Meanings are
 //! paraphrased from Microsoft's AADSTS reference and the sources listed in
-//! GRAPH.md §4.1; the interrupt set follows the portal's "Interrupted" status.
+//! docs/research/graph.md §4.1; the interrupt set follows the portal's "Interrupted" status.
 //! Failure-reason texts are localised and change over time, so entrace keys on
 //! these codes, never on the text.
 

@@ -1,4 +1,4 @@
-//! `riskDetection` (`/identityProtection/riskDetections`, GRAPH.md §1.5).
+//! `riskDetection` (`/identityProtection/riskDetections`, docs/research/graph.md §1.5).
 
 use super::common::LOCATION;
 use super::{f, EntityKind, EntitySpec, Field, Kind::*};

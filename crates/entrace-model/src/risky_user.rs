@@ -1,4 +1,4 @@
-//! `riskyUser` and `riskyUserHistoryItem` (GRAPH.md §1.3, §1.4).
+//! `riskyUser` and `riskyUserHistoryItem` (docs/research/graph.md §1.3, §1.4).
 
 use super::{f, EntityKind, EntitySpec, Field, Kind::*};
 

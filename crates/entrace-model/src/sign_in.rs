@@ -1,5 +1,5 @@
 //! `signIn` (`/auditLogs/signIns`, v1.0 and beta): every property in current
-//! beta metadata plus the legacy ones still found in older exports (GRAPH.md §1.1).
+//! beta metadata plus the legacy ones still found in older exports (docs/research/graph.md §1.1).
 
 use super::common::{KEY_VALUE, LOCATION};
 use super::{f, EntityKind, EntitySpec, Field, Kind::*};
