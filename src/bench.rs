@@ -10,10 +10,10 @@ use std::ops::Range;
 use crate::error::Result;
 use crate::input::encoding::decode;
 use crate::model::EntityKind;
+use crate::parse::keys::RowKeys;
 use crate::parse::parse_leaf;
 use crate::parse::scan::{scan, Piece};
 use crate::table::dedup::plan;
-use crate::table::keys::RowKeys;
 use crate::table::rebuild::Rebuild;
 use crate::table::texts::{TextSource, Texts};
 

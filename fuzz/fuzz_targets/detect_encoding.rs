@@ -3,13 +3,7 @@
 //!
 //! The check itself is shared with `cargo test`, which replays the seeds.
 #![no_main]
-#![allow(dead_code)]
-
-#[path = "../../src/input/encoding.rs"]
-mod encoding;
-#[path = "../../src/input/fuzz_checks.rs"]
-mod fuzz_checks;
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| fuzz_checks::detect_encoding(data));
+fuzz_target!(|data: &[u8]| entrace_input::fuzz_checks::detect_encoding(data));

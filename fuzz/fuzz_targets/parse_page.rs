@@ -4,19 +4,7 @@
 //!
 //! The check itself is shared with `cargo test`, which replays the seeds.
 #![no_main]
-#![allow(dead_code)]
-
-#[path = "../../src/parse/scan.rs"]
-mod scan;
-#[path = "../../src/parse/dupkey.rs"]
-mod dupkey;
-#[path = "../../src/json.rs"]
-mod json;
-#[path = "../../src/parse/escapes.rs"]
-mod escapes;
-#[path = "../../src/parse/fuzz_checks.rs"]
-mod fuzz_checks;
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| fuzz_checks::parse_page(data));
+fuzz_target!(|data: &[u8]| entrace_input::parse::fuzz_checks::parse_page(data));

@@ -14,9 +14,9 @@ use crate::manifest::{
 };
 use crate::model::EntityKind;
 use crate::output::OutputDir;
+use crate::parse::keys::RowKeys;
 use crate::table::dedup::plan;
 use crate::table::frame::FrameBuilder;
-use crate::table::keys::RowKeys;
 use crate::table::rebuild::Rebuild;
 use crate::table::texts::Texts;
 

@@ -31,9 +31,9 @@ use crate::manifest::{ConversionCounts, Counts, InputEntry, Manifest, TableEntry
 use crate::model::time::format_timestamp;
 use crate::model::EntityKind;
 use crate::output::OutputDir;
+use crate::parse::keys::RowKeys;
 use crate::parse::reject::{Locator, Reason, Reject};
 use crate::parse::{parse_leaf, KeySet, LeafParse, UNKNOWN};
-use crate::table::keys::RowKeys;
 use crate::table::texts::{TextSource, Texts};
 use window::WindowOptions;
 
@@ -163,7 +163,7 @@ fn parse_whole(path: &Path, file: usize, n: usize, mut leaf: Leaf, spill: &Path)
             let decoded = decode(data);
             encoding = Some(decoded.encoding.name());
             let (parse, parts) = parse_leaf(&decoded);
-            if parts.iter().flatten().any(|k| k.len() > 0) {
+            if parts.iter().flatten().any(|k| !k.is_empty()) {
                 let in_place =
                     (leaf.member.is_none() && leaf.compression == "none").then_some(path);
                 let copy = spill.join(format!("{file}-{n}.txt"));
@@ -289,7 +289,7 @@ fn convert_into(
                 streams.push((i, j));
                 for set in p.keys {
                     for (k, mut keys) in set.into_iter().enumerate() {
-                        if keys.len() > 0 {
+                        if !keys.is_empty() {
                             keys.set_stream(stream);
                             blocks[k].push(keys);
                         }

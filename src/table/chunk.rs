@@ -2,18 +2,17 @@
 //! typed field plus entrace's `ingest_*` columns.
 
 use std::collections::BTreeMap;
-use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::OnceLock;
 
-use crate::json::{node, Node, Value};
+use crate::json::Value;
 use polars::prelude::{DataFrame, IntoColumn, NamedFrom, Series};
 use polars_arrow::array::{MutableBinaryViewArray, MutablePrimitiveArray};
 
 use super::column::Column;
-use super::fill::{fill_object, timestamp_of, FillCtx};
+use super::fill::{fill_object, FillCtx};
 use super::layout::{build_columns, ObjectPlan};
 use crate::error::{Error, Result};
-use crate::model::{EntityKind, EntitySpec};
+use crate::model::EntityKind;
 
 /// The plan of every entity, built once.
 pub(crate) fn plan(kind: EntityKind) -> &'static ObjectPlan {
@@ -156,75 +155,5 @@ impl TableChunk {
             push("ingest_raw", Column::Str(raw))?;
         }
         DataFrame::new(height, columns).map_err(err)
-    }
-}
-
-/// The last-updated time of `record`, for entities that have one.
-pub(crate) fn updated_time(kind: EntityKind, record: Value<'_, '_>) -> Option<i64> {
-    let spec: &EntitySpec = kind.spec();
-    spec.updated_field
-        .and_then(|name| crate::json::get(record, name))
-        .and_then(timestamp_of)
-        .and_then(Result::ok)
-}
-
-/// Hash of a parsed value that ignores formatting and object key order, so the
-/// same record written compactly, pretty-printed or re-encoded hashes equal.
-/// foldhash with a fixed seed: the same value hashes the same in every run
-/// (the hash is compared, never stored), at a fraction of SipHash's cost.
-pub(crate) fn content_hash(value: Value<'_, '_>) -> u64 {
-    type Hasher = foldhash::quality::FoldHasher<'static>;
-    const STATE: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0);
-    fn number(h: &mut Hasher, n: f64) {
-        (2u8, n.to_bits()).hash(h);
-    }
-    fn walk(v: Value<'_, '_>, h: &mut Hasher) {
-        match node(v) {
-            Node::Null => 0u8.hash(h),
-            Node::Bool(b) => (1u8, b).hash(h),
-            Node::Int(n) => number(h, n as f64),
-            Node::UInt(n) => number(h, n as f64),
-            Node::Float(n) => number(h, n),
-            Node::Str(s) => (3u8, s).hash(h),
-            Node::Array(a) => {
-                (4u8, a.len()).hash(h);
-                for item in a.iter() {
-                    walk(item, h);
-                }
-            }
-            Node::Object(o) => {
-                // Order-independent: sum the hashes of the entries.
-                let mut sum: u64 = 0;
-                for (k, item) in o.iter() {
-                    let mut eh = STATE.build_hasher();
-                    k.hash(&mut eh);
-                    walk(item, &mut eh);
-                    sum = sum.wrapping_add(eh.finish());
-                }
-                (5u8, o.len(), sum).hash(h);
-            }
-        }
-    }
-    let mut h = STATE.build_hasher();
-    walk(value, &mut h);
-    h.finish()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn content_hash_ignores_formatting_and_key_order() {
-        let mut a = br#"{"id":"1","status":{"errorCode":50126,"x":[1,2]}}"#.to_vec();
-        let mut b =
-            b"{\n  \"status\": {\"x\": [1, 2], \"errorCode\": 50126},\n  \"id\": \"\\u0031\"\n}"
-                .to_vec();
-        let mut c = br#"{"id":"1","status":{"errorCode":50053,"x":[1,2]}}"#.to_vec();
-        let hash =
-            |bytes: &mut Vec<u8>| content_hash(simd_json::to_tape(bytes).unwrap().as_value());
-        let (ha, hb, hc) = (hash(&mut a), hash(&mut b), hash(&mut c));
-        assert_eq!(ha, hb);
-        assert_ne!(ha, hc);
     }
 }

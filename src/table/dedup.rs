@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::keys::{RowKeys, NO_TIME};
+use crate::parse::keys::{RowKeys, NO_TIME};
 
 /// A row: (key block, row within the block).
 pub(crate) type RowRef = (u32, u32);

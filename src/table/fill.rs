@@ -8,12 +8,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::json::{encode, is_null, node, Node, Value};
+use crate::json::{describe, encode, is_null, node, timestamp_of, Node, Value};
 use simd_json::prelude::*;
 
 use super::column::Column;
 use super::layout::ObjectPlan;
-use crate::model::time::parse_timestamp;
 use crate::model::Kind;
 use crate::text::excerpt;
 
@@ -31,18 +30,6 @@ impl FillCtx<'_> {
             "{path}: expected {expected}, found {}",
             describe(found)
         ));
-    }
-}
-
-/// Short description of a JSON value for messages: its type and an escaped excerpt.
-pub(crate) fn describe(v: Value<'_, '_>) -> String {
-    match node(v) {
-        Node::Str(s) => format!("string {}", excerpt(s.as_bytes(), 60)),
-        Node::Bool(b) => format!("boolean {b}"),
-        Node::Null => "null".into(),
-        Node::Int(_) | Node::UInt(_) | Node::Float(_) => format!("number {}", encode(v)),
-        Node::Array(_) => "an array".into(),
-        Node::Object(_) => "an object".into(),
     }
 }
 
@@ -284,20 +271,6 @@ fn as_i64(value: Value<'_, '_>) -> Option<i64> {
         Node::UInt(n) => i64::try_from(n).ok(),
         Node::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(f as i64),
         Node::Str(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// Reads a timestamp from a string or a Windows PowerShell 5.1 DateTime wrapper
-/// object (`{"value": "/Date(…)/", "DisplayHint": 2, "DateTime": "…"}`).
-/// `None` means the value is not of a timestamp shape at all.
-pub(crate) fn timestamp_of(value: Value<'_, '_>) -> Option<Result<i64, String>> {
-    match node(value) {
-        Node::Str(s) => Some(parse_timestamp(s).map_err(|e| e.0)),
-        Node::Object(map) => {
-            let inner = map.get("value").or_else(|| map.get("Value"))?;
-            inner.as_str().map(|s| parse_timestamp(s).map_err(|e| e.0))
-        }
         _ => None,
     }
 }

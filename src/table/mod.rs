@@ -7,7 +7,6 @@ pub(crate) mod declare;
 pub(crate) mod dedup;
 pub(crate) mod fill;
 pub(crate) mod frame;
-pub(crate) mod keys;
 pub(crate) mod layout;
 pub(crate) mod read;
 pub(crate) mod rebuild;

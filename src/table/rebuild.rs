@@ -16,13 +16,14 @@ use std::path::Path;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::chunk::{content_hash, TableChunk};
+use super::chunk::TableChunk;
 use super::dedup::RowRef;
-use super::keys::RowKeys;
 use super::texts::{SpanRequest, Texts};
 use crate::error::{Error, Result};
+use crate::json::content_hash;
 use crate::model::EntityKind;
 use crate::output::parquet::TableFile;
+use crate::parse::keys::RowKeys;
 
 /// Rows per batch, and per Parquet row group, of the entity tables.
 pub(crate) const BATCH_ROWS: usize = 32 * 1024;

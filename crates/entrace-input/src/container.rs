@@ -21,13 +21,13 @@ use sha2::{Digest, Sha256};
 use crate::parse::reject::Reason;
 
 /// How deep zips inside zips are opened.
-pub(crate) const MAX_NESTING: usize = 3;
+pub const MAX_NESTING: usize = 3;
 
 /// Most bytes one evidence file may decompress to in total, per byte stored.
-pub(crate) const MAX_RATIO: u64 = 1_000;
+pub const MAX_RATIO: u64 = 1_000;
 
 /// What is left to decompress from one evidence file.
-pub(crate) struct Budget {
+pub struct Budget {
     /// Absolute limit of one stream (`--max-decompressed-size`).
     limit: u64,
     /// Bytes the whole file may still decompress to (ratio limit).
@@ -39,7 +39,7 @@ pub(crate) struct Budget {
 impl Budget {
     /// The budget of an evidence file of `stored_size` bytes, with
     /// `--max-decompressed-size` `limit`.
-    pub(crate) fn new(stored_size: u64, limit: u64) -> Self {
+    pub fn new(stored_size: u64, limit: u64) -> Self {
         let total = stored_size.saturating_mul(MAX_RATIO).max(limit);
         Budget {
             limit,
@@ -50,7 +50,7 @@ impl Budget {
 
     /// The most the next stream may decompress to: the absolute limit or
     /// what is left of the ratio budget, whichever is smaller.
-    pub(crate) fn stream_limit(&self) -> Limit {
+    pub fn stream_limit(&self) -> Limit {
         if self.limit <= self.left {
             Limit {
                 bytes: self.limit,
@@ -71,7 +71,7 @@ impl Budget {
     }
 
     /// Counts `bytes` decompressed against the ratio budget.
-    pub(crate) fn spend(&mut self, bytes: u64) {
+    pub fn spend(&mut self, bytes: u64) {
         self.left = self.left.saturating_sub(bytes);
     }
 }
@@ -79,14 +79,16 @@ impl Budget {
 /// The most bytes one stream may decompress to, and what to say when it
 /// passes them.
 #[derive(Debug, Clone)]
-pub(crate) struct Limit {
-    pub(crate) bytes: u64,
-    pub(crate) message: String,
+pub struct Limit {
+    /// Decompressed bytes allowed.
+    pub bytes: u64,
+    /// The error message given when they are passed.
+    pub message: String,
 }
 
 impl Limit {
     /// No limit (a plain file is as large as it is).
-    pub(crate) fn none() -> Self {
+    pub fn none() -> Self {
         Limit {
             bytes: u64::MAX,
             message: String::new(),
@@ -97,7 +99,7 @@ impl Limit {
 /// A stream decompressed past its [`Limit`]: the error inside the
 /// `std::io::Error` a limited reader returns.
 #[derive(Debug)]
-pub(crate) struct LimitExceeded(pub(crate) String);
+pub struct LimitExceeded(pub String);
 
 impl std::fmt::Display for LimitExceeded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -110,24 +112,24 @@ impl std::error::Error for LimitExceeded {}
 /// One byte stream found in the evidence: a plain file, a decompressed file, or
 /// an archive member. Archives themselves are leaves too (with no bytes), so the
 /// sources table lists every container that was opened.
-pub(crate) struct Leaf {
+pub struct Leaf {
     /// Evidence file path as given or found.
-    pub(crate) path: String,
+    pub path: String,
     /// Archive member path (`dir/a.json`, nested: `inner.zip!a.json`).
-    pub(crate) member: Option<String>,
+    pub member: Option<String>,
     /// Bytes as stored (file size, or compressed member size).
-    pub(crate) stored_size: u64,
+    pub stored_size: u64,
     /// SHA-256 of the bytes as stored on disk for files, of the extracted
     /// content for archive members.
-    pub(crate) sha256: String,
+    pub sha256: String,
     /// `none`, `gzip`, `zstd`, `zip`, or a zip method for members (`deflated`).
-    pub(crate) compression: String,
+    pub compression: String,
     /// What was read; taken by the parser, which leaves [`LeafBytes::Consumed`].
-    pub(crate) bytes: LeafBytes,
+    pub bytes: LeafBytes,
 }
 
 /// The content of a leaf, or why it has none.
-pub(crate) enum LeafBytes {
+pub enum LeafBytes {
     /// Decompressed content, ready for decoding.
     Data(Vec<u8>),
     /// An archive whose members are listed as leaves of their own.
@@ -141,7 +143,7 @@ pub(crate) enum LeafBytes {
 
 impl Leaf {
     /// Size after decompression, when known.
-    pub(crate) fn decompressed_size(&self) -> Option<u64> {
+    pub fn decompressed_size(&self) -> Option<u64> {
         match &self.bytes {
             LeafBytes::Data(d) => Some(d.len() as u64),
             LeafBytes::Consumed(n) => Some(*n),
@@ -171,7 +173,7 @@ fn sniff(b: &[u8]) -> Magic {
 }
 
 /// Reads one evidence file into its leaves (one, or the archive and its members).
-pub(crate) fn open_evidence(path: &Path, limit: u64) -> Vec<Leaf> {
+pub fn open_evidence(path: &Path, limit: u64) -> Vec<Leaf> {
     let display = path.display().to_string();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -288,9 +290,7 @@ fn expand_zip(
 
 /// The files of a zip archive (not its directories), sorted by name, with
 /// their indexes.
-pub(crate) fn zip_members<R: Read + std::io::Seek>(
-    archive: &zip::ZipArchive<R>,
-) -> Vec<(String, usize)> {
+pub fn zip_members<R: Read + std::io::Seek>(archive: &zip::ZipArchive<R>) -> Vec<(String, usize)> {
     let mut members: Vec<(String, usize)> = (0..archive.len())
         .filter_map(|i| archive.name_for_index(i).map(|n| (n.to_string(), i)))
         .filter(|(n, _)| !n.ends_with('/'))
@@ -300,12 +300,12 @@ pub(crate) fn zip_members<R: Read + std::io::Seek>(
 }
 
 /// The `method` of a zip member for the sources table (`deflated`, `stored`).
-pub(crate) fn zip_method<R: Read>(file: &zip::read::ZipFile<'_, R>) -> String {
+pub fn zip_method<R: Read>(file: &zip::read::ZipFile<'_, R>) -> String {
     file.compression().to_string().to_ascii_lowercase()
 }
 
 /// The leaf of a member that cannot even be opened.
-pub(crate) fn member_failed(path: &str, member: String, e: &zip::result::ZipError) -> Leaf {
+pub fn member_failed(path: &str, member: String, e: &zip::result::ZipError) -> Leaf {
     Leaf {
         path: path.to_string(),
         member: Some(member),
@@ -322,7 +322,7 @@ pub(crate) fn member_failed(path: &str, member: String, e: &zip::result::ZipErro
 /// Reads the zip member `file` (`member`, of the archive at depth `depth`)
 /// whole and appends its leaves to `out`: the member, or a nested archive
 /// and its members.
-pub(crate) fn expand_member<R: Read>(
+pub fn expand_member<R: Read>(
     path: &str,
     member: String,
     file: &mut zip::read::ZipFile<'_, R>,

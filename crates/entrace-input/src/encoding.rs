@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 /// The encoding a stream was read with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Encoding {
+pub enum Encoding {
     /// UTF-8 without BOM.
     Utf8,
     /// UTF-8 with BOM (Windows PowerShell 5.1 `-Encoding UTF8`).
@@ -28,7 +28,7 @@ pub(crate) enum Encoding {
 
 impl Encoding {
     /// Name for the sources table.
-    pub(crate) fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Encoding::Utf8 => "utf-8",
             Encoding::Utf8Bom => "utf-8-bom",
@@ -41,13 +41,13 @@ impl Encoding {
 }
 
 /// Decoded text plus what is needed to map positions back.
-pub(crate) struct Decoded<'a> {
+pub struct Decoded<'a> {
     /// UTF-8 text (possibly with invalid bytes, which the parser reports).
-    pub(crate) text: Cow<'a, [u8]>,
+    pub text: Cow<'a, [u8]>,
     /// The detected encoding.
-    pub(crate) encoding: Encoding,
+    pub encoding: Encoding,
     /// Byte offsets (original stream) of UTF-16 code units that could not be decoded.
-    pub(crate) invalid_units: Vec<u64>,
+    pub invalid_units: Vec<u64>,
     map: OffsetMap,
 }
 
@@ -62,7 +62,7 @@ const CHECKPOINT_EVERY: usize = 256;
 
 /// The encoding of a stream that starts with `head` (its first four bytes
 /// are enough), and the length of its BOM.
-pub(crate) fn sniff(head: &[u8]) -> (Encoding, usize) {
+pub fn sniff(head: &[u8]) -> (Encoding, usize) {
     match head {
         [0xEF, 0xBB, 0xBF, ..] => (Encoding::Utf8Bom, 3),
         [0xFF, 0xFE, ..] => (Encoding::Utf16Le { bom: true }, 2),
@@ -74,7 +74,7 @@ pub(crate) fn sniff(head: &[u8]) -> (Encoding, usize) {
 }
 
 /// Detects the encoding of `bytes` and decodes it to UTF-8 when needed.
-pub(crate) fn decode(bytes: &[u8]) -> Decoded<'_> {
+pub fn decode(bytes: &[u8]) -> Decoded<'_> {
     let (encoding, bom) = sniff(bytes);
     let text = &bytes[bom..];
     match encoding {
@@ -86,7 +86,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Decoded<'_> {
 
 /// UTF-8 text without a BOM that starts `offset` bytes into its stream: a
 /// window of a larger file, whose positions map back to the whole file.
-pub(crate) fn utf8_window(text: &[u8], offset: u64) -> Decoded<'_> {
+pub fn utf8_window(text: &[u8], offset: u64) -> Decoded<'_> {
     utf8(text, Encoding::Utf8, offset)
 }
 
@@ -122,7 +122,7 @@ fn utf16(bytes: &[u8], little: bool, bom: bool) -> Decoded<'static> {
 /// where the text came from: a checkpoint (text position, original offset)
 /// every [`CHECKPOINT_EVERY`] characters, and every code unit that could
 /// not be decoded. Positions count from the start of the stream's text.
-pub(crate) struct Utf16Stream {
+pub struct Utf16Stream {
     little: bool,
     bom: bool,
     /// The odd byte of a code unit split between two pieces.
@@ -135,15 +135,15 @@ pub(crate) struct Utf16Stream {
     text_len: u64,
     chars: u64,
     /// (text position, original offset), in order.
-    pub(crate) checkpoints: std::collections::VecDeque<(u64, u64)>,
+    pub checkpoints: std::collections::VecDeque<(u64, u64)>,
     /// (text position of the U+FFFD written, original offset), in order.
-    pub(crate) invalid: std::collections::VecDeque<(u64, u64)>,
+    pub invalid: std::collections::VecDeque<(u64, u64)>,
 }
 
 impl Utf16Stream {
     /// A stream of UTF-16 (`little` endian or big) whose first unit comes
     /// after a two-byte BOM when `bom`.
-    pub(crate) fn new(little: bool, bom: bool) -> Self {
+    pub fn new(little: bool, bom: bool) -> Self {
         let base = if bom { 2 } else { 0 };
         Utf16Stream {
             little,
@@ -159,7 +159,7 @@ impl Utf16Stream {
     }
 
     /// The encoding being decoded.
-    pub(crate) fn encoding(&self) -> Encoding {
+    pub fn encoding(&self) -> Encoding {
         match self.little {
             true => Encoding::Utf16Le { bom: self.bom },
             false => Encoding::Utf16Be { bom: self.bom },
@@ -167,7 +167,7 @@ impl Utf16Stream {
     }
 
     /// Decodes the next `bytes` of the stream, appending UTF-8 to `out`.
-    pub(crate) fn push(&mut self, mut bytes: &[u8], out: &mut Vec<u8>) {
+    pub fn push(&mut self, mut bytes: &[u8], out: &mut Vec<u8>) {
         if let Some(first) = self.carry.take() {
             match bytes.split_first() {
                 Some((&second, rest)) => {
@@ -231,7 +231,7 @@ impl Utf16Stream {
 
     /// Ends the stream: a lone high surrogate or odd byte left over is
     /// invalid.
-    pub(crate) fn finish(&mut self, out: &mut Vec<u8>) {
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
         if let Some((_, at)) = self.high.take() {
             self.replacement(at, out);
         }
@@ -289,7 +289,7 @@ impl Utf16Stream {
 /// `checkpoints` map positions of `text` to bytes of the stream (the first
 /// at or before every position asked), and `invalid_units` are the
 /// undecodable code units inside it.
-pub(crate) fn utf16_window(
+pub fn utf16_window(
     text: &[u8],
     encoding: Encoding,
     checkpoints: Vec<(usize, u64)>,
@@ -305,7 +305,7 @@ pub(crate) fn utf16_window(
 
 /// The original offset of position `at` of `text`, walking from the last
 /// of `checkpoints` at or before it.
-pub(crate) fn utf16_offset(checkpoints: &[(usize, u64)], text: &[u8], at: usize) -> u64 {
+pub fn utf16_offset(checkpoints: &[(usize, u64)], text: &[u8], at: usize) -> u64 {
     let i = checkpoints
         .partition_point(|(t, _)| *t <= at)
         .saturating_sub(1);
@@ -320,7 +320,7 @@ pub(crate) fn utf16_offset(checkpoints: &[(usize, u64)], text: &[u8], at: usize)
 
 impl Decoded<'_> {
     /// Original stream offset of position `at` in the decoded text.
-    pub(crate) fn original_offset(&self, at: usize) -> u64 {
+    pub fn original_offset(&self, at: usize) -> u64 {
         match &self.map {
             OffsetMap::Shift(s) => at as u64 + s,
             OffsetMap::Utf16 { checkpoints } => utf16_offset(checkpoints, &self.text, at),

@@ -1,17 +1,26 @@
-//! Evidence discovery and reading: directories, archives, compression, text
-//! encodings and hashes. Produces byte streams ready for the parser.
+//! Reading the evidence, up to the records' keys: discovery (`walk`),
+//! archives and compression (`container`), text encodings (`encoding`),
+//! hashes, and the parser (`parse`: record spans, simd-json, entity and
+//! identity checks, rejects, the first pass's [`parse::keys`]), with
+//! [`json`] for reading one parsed record.
 //!
 //! Invariants: evidence is only ever opened for reading; every file and archive
-//! member found is reported, readable or not. Not here: JSON of any kind.
+//! member found is reported, readable or not; every record becomes keys or a
+//! located reject. No Parquet and no polars here, so the fuzz targets build
+//! this crate as it is.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
-pub(crate) mod container;
-pub(crate) mod encoding;
-#[cfg(test)]
-mod fuzz_checks;
-pub(crate) mod walk;
+pub mod container;
+pub mod encoding;
+#[doc(hidden)]
+pub mod fuzz_checks;
+pub mod json;
+pub mod parse;
+pub mod walk;
 
-pub(crate) use container::{open_evidence, Leaf, LeafBytes};
-pub(crate) use walk::discover;
+pub use container::{open_evidence, Leaf, LeafBytes};
+pub use walk::discover;
 
 /// What a source is: an evidence file, an archive (whose members are sources
 /// of their own), or one of those members.
@@ -37,7 +46,7 @@ impl StreamKind {
     }
 
     /// The kind of a stream that is a member when it has a member name.
-    pub(crate) fn of(member: Option<&str>) -> Self {
+    pub fn of(member: Option<&str>) -> Self {
         match member {
             Some(_) => StreamKind::Member,
             None => StreamKind::File,

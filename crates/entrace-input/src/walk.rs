@@ -7,10 +7,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
+use entrace_model::error::Error;
 
 /// Every evidence file under `paths`, sorted and without repeats.
-pub(crate) fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     for path in paths {
         let meta =

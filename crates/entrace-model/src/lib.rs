@@ -1,6 +1,7 @@
 //! The Graph vocabulary: which entities exist and which properties each one
-//! has, the sign-in error codes, Graph timestamps ([`time`]), and the
-//! [`error::Error`] every layer of entrace returns.
+//! has, the sign-in error codes, Graph timestamps ([`time`]), the
+//! [`error::Error`] every layer of entrace returns, and how attacker-controlled
+//! text is shown safely ([`text`]).
 //!
 //! Every entity module declares its properties once, as a tree of [`Field`]s.
 //! That one declaration drives the Parquet column builders, the column names,
@@ -18,6 +19,7 @@ pub mod fuzz_checks;
 pub mod risk_detection;
 pub mod risky_user;
 pub mod sign_in;
+pub mod text;
 pub mod time;
 
 use std::fmt;

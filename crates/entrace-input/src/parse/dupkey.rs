@@ -16,7 +16,7 @@ use crate::json::{node, Node, Value};
 ///
 /// Recursion is bounded: the scanner never hands over a record nested deeper
 /// than `scan::MAX_DEPTH`.
-pub(crate) fn first_duplicate(value: Value<'_, '_>) -> Option<String> {
+pub fn first_duplicate(value: Value<'_, '_>) -> Option<String> {
     let nested = |v: &Value<'_, '_>| matches!(node(*v), Node::Object(_) | Node::Array(_));
     match node(value) {
         Node::Object(map) => {

@@ -9,7 +9,7 @@
 /// The first lone surrogate escape in `span`: its byte index and a message.
 /// Backslashes only occur inside strings in JSON, so no string state is needed;
 /// a JSON syntax error elsewhere is left to the parser.
-pub(crate) fn lone_surrogate(span: &[u8]) -> Option<(usize, String)> {
+pub fn lone_surrogate(span: &[u8]) -> Option<(usize, String)> {
     let mut from = 0;
     while let Some(k) = memchr::memchr(b'\\', span.get(from..)?) {
         let at = from + k;

@@ -59,8 +59,8 @@ pub fn parse_page(data: &[u8]) {
 /// `fuzz/regressions/<target>/`) through `check`: the fuzz targets' own
 /// checks, run by `cargo test` on a stable toolchain.
 #[cfg(test)]
-pub(crate) fn replay(target: &str, seeds: &[&str], check: impl Fn(&[u8])) -> usize {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+pub fn replay(target: &str, seeds: &[&str], check: impl Fn(&[u8])) -> usize {
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
     let mut files = Vec::new();
     let mut walk = vec![root.join("testdata")];
     while let Some(dir) = walk.pop() {

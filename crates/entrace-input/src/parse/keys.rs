@@ -13,11 +13,11 @@ use std::cmp::Ordering;
 
 /// Stands for a missing time. It sorts before every real time, as `None`
 /// sorts before `Some` (no Graph timestamp parses to the year 1677).
-pub(crate) const NO_TIME: i64 = i64::MIN;
+pub const NO_TIME: i64 = i64::MIN;
 
 /// One row's id, borrowed from [`RowKeys`]. Compares like the id's text.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum IdRef<'a> {
+pub enum IdRef<'a> {
     /// A canonical lowercase GUID, as its 128 bits.
     Guid(u128),
     /// Any other id.
@@ -92,7 +92,7 @@ fn guid_bits(id: &str) -> Option<u128> {
 
 /// Keys of a sequence of rows, column by column.
 #[derive(Default)]
-pub(crate) struct RowKeys {
+pub struct RowKeys {
     /// Per row: the GUID bits, or (start, end) in `text` for other ids.
     id: Vec<[u64; 2]>,
     /// Per row: whether the id is in `text`.
@@ -101,47 +101,61 @@ pub(crate) struct RowKeys {
     text: String,
     /// Event time (or last-updated time for entities without one), ns UTC,
     /// [`NO_TIME`] when unknown.
-    pub(crate) time: Vec<i64>,
+    pub time: Vec<i64>,
     /// Last-updated time used to pick the newest duplicate, or [`NO_TIME`].
-    pub(crate) updated: Vec<i64>,
+    pub updated: Vec<i64>,
     /// Hash of the parsed content (key order and formatting ignored).
-    pub(crate) hash: Vec<u64>,
+    pub hash: Vec<u64>,
     /// Byte offset in the source, for the stable tiebreak.
-    pub(crate) offset: Vec<u64>,
+    pub offset: Vec<u64>,
     /// The stream the row came from, numbered by the converter.
-    pub(crate) stream: Vec<u32>,
+    pub stream: Vec<u32>,
     /// 1-based line of the record's first byte.
-    pub(crate) line: Vec<u64>,
+    pub line: Vec<u64>,
     /// API version of the record's page, as an index of [`API_VERSIONS`].
     api: Vec<u8>,
     /// Where the record's text is in the stream's decoded text.
-    pub(crate) span: Vec<(u64, u64)>,
+    pub span: Vec<(u64, u64)>,
 }
 
 /// The API versions a page context can name; index 0 is "unknown".
 const API_VERSIONS: [Option<&str>; 3] = [None, Some("v1.0"), Some("beta")];
 
 /// One row's keys, for [`RowKeys::push`].
-pub(crate) struct Key<'a> {
-    pub(crate) id: &'a str,
-    pub(crate) time: Option<i64>,
-    pub(crate) updated: Option<i64>,
-    pub(crate) hash: u64,
-    pub(crate) offset: u64,
-    pub(crate) stream: u32,
-    pub(crate) line: u64,
-    pub(crate) api: Option<&'static str>,
-    pub(crate) span: (u64, u64),
+pub struct Key<'a> {
+    /// The record's `id`.
+    pub id: &'a str,
+    /// Its event time, UTC nanoseconds.
+    pub time: Option<i64>,
+    /// Its last-updated time, for entities that have one.
+    pub updated: Option<i64>,
+    /// Its [`content_hash`](crate::json::content_hash).
+    pub hash: u64,
+    /// Byte offset of the record in the stored stream.
+    pub offset: u64,
+    /// The stream's number in this run.
+    pub stream: u32,
+    /// 1-based line of the record in the stream.
+    pub line: u64,
+    /// API version of the record's page, when it names one.
+    pub api: Option<&'static str>,
+    /// Where the record's text is in the stream's decoded text.
+    pub span: (u64, u64),
 }
 
 impl RowKeys {
     /// Number of rows.
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.time.len()
     }
 
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.time.is_empty()
+    }
+
     /// Appends one row.
-    pub(crate) fn push(&mut self, key: Key<'_>) {
+    pub fn push(&mut self, key: Key<'_>) {
         match guid_bits(key.id) {
             Some(bits) => {
                 self.id.push([(bits >> 64) as u64, bits as u64]);
@@ -166,12 +180,12 @@ impl RowKeys {
     }
 
     /// The API version of row `i`'s page.
-    pub(crate) fn api(&self, i: usize) -> Option<&'static str> {
+    pub fn api(&self, i: usize) -> Option<&'static str> {
         API_VERSIONS[usize::from(self.api[i])]
     }
 
     /// The id of row `i`.
-    pub(crate) fn id(&self, i: usize) -> IdRef<'_> {
+    pub fn id(&self, i: usize) -> IdRef<'_> {
         let [a, b] = self.id[i];
         if self.id_is_text[i] {
             IdRef::Text(&self.text[a as usize..b as usize])
@@ -183,13 +197,13 @@ impl RowKeys {
     /// Moves every row's text `bytes` further and `lines` lines down: for
     /// keys parsed from a window of a larger stream (offsets already count
     /// from the stream's start).
-    pub(crate) fn shift(&mut self, bytes: u64, lines: u64) {
+    pub fn shift(&mut self, bytes: u64, lines: u64) {
         self.span.iter_mut().for_each(|s| s.0 += bytes);
         self.line.iter_mut().for_each(|l| *l += lines);
     }
 
     /// Sets the stream of every row.
-    pub(crate) fn set_stream(&mut self, stream: u32) {
+    pub fn set_stream(&mut self, stream: u32) {
         self.stream.iter_mut().for_each(|s| *s = stream);
     }
 }

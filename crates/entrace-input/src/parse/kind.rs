@@ -3,11 +3,11 @@
 
 use crate::json::Value;
 
-use crate::model::EntityKind;
+use entrace_model::EntityKind;
 
 /// What a page's `@odata.context` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ContextKind {
+pub enum ContextKind {
     /// One of the tabled entities.
     Known(EntityKind),
     /// A Graph collection entrace does not table (e.g. servicePrincipalRiskDetections).
@@ -15,7 +15,7 @@ pub(crate) enum ContextKind {
 }
 
 /// Entity named by an `@odata.context` URL (case-insensitive).
-pub(crate) fn from_context(context: &str) -> ContextKind {
+pub fn from_context(context: &str) -> ContextKind {
     let c = context.to_ascii_lowercase();
     let fragment = c.rsplit_once('#').map_or(c.as_str(), |(_, f)| f);
     let known = if fragment.contains("auditlogs/signins") {
@@ -37,7 +37,7 @@ pub(crate) fn from_context(context: &str) -> ContextKind {
 }
 
 /// `v1.0` or `beta` from an `@odata.context` URL.
-pub(crate) fn api_version(context: &str) -> Option<&'static str> {
+pub fn api_version(context: &str) -> Option<&'static str> {
     let c = context.to_ascii_lowercase();
     if c.contains("/v1.0/") {
         Some("v1.0")
@@ -73,7 +73,7 @@ const SIGNATURE_KEYS: [&str; 19] = [
 
 /// Entity of a record without page context: `@odata.type` first, then the
 /// signature keys of each entity (docs/research/graph.md §1).
-pub(crate) fn from_record(record: Value<'_, '_>) -> Option<EntityKind> {
+pub fn from_record(record: Value<'_, '_>) -> Option<EntityKind> {
     // One walk over the record's keys, noting the signature keys it has.
     let mut found: u32 = 0;
     let mut odata_type = None;

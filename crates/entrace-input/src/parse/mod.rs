@@ -5,19 +5,20 @@
 //! the record's keys; the identity fields are checked; the record's keys
 //! (id, times, content hash, where it is) are kept. Anything that fails
 //! becomes a located [`Reject`]. The columns are built later from the kept
-//! records' text, in table order (`crate::table::rebuild`).
+//! records' text, in table order (entrace's `table::rebuild`).
 //!
 //! Not here: files and encodings (`input`), Parquet (`table`, `convert`).
 
-pub(crate) mod dupkey;
-pub(crate) mod escapes;
-#[cfg(test)]
-pub(crate) mod fuzz_checks;
-pub(crate) mod kind;
+pub mod dupkey;
+pub mod escapes;
+#[doc(hidden)]
+pub mod fuzz_checks;
+pub mod keys;
+pub mod kind;
 #[cfg(test)]
 mod proptests;
 pub mod reject;
-pub(crate) mod scan;
+pub mod scan;
 
 use std::collections::BTreeMap;
 
@@ -27,38 +28,46 @@ use simd_json::prelude::*;
 use self::kind::ContextKind;
 use self::reject::{Locator, Reason, Reject};
 use self::scan::{Damage, Piece};
-use crate::input::encoding::Decoded;
-use crate::model::EntityKind;
-use crate::table::chunk::{content_hash, updated_time};
-use crate::table::fill::{describe, timestamp_of};
-use crate::table::keys::{Key, RowKeys};
-use crate::text::excerpt;
+use crate::encoding::Decoded;
+use crate::json::{content_hash, describe, timestamp_of};
+use crate::parse::keys::{Key, RowKeys};
+use entrace_model::text::excerpt;
+use entrace_model::{EntityKind, EntitySpec};
+
+/// The last-updated time of `record`, for entities that have one.
+pub fn updated_time(kind: EntityKind, record: Value<'_, '_>) -> Option<i64> {
+    let spec: &EntitySpec = kind.spec();
+    spec.updated_field
+        .and_then(|name| crate::json::get(record, name))
+        .and_then(timestamp_of)
+        .and_then(Result::ok)
+}
 
 /// Bytes of input quoted in a reject's excerpt.
 const EXCERPT_BYTES: usize = 120;
 
 /// Row keys of one parsed piece of a stream, by [`EntityKind::index`].
-pub(crate) type KeySet = Vec<RowKeys>;
+pub type KeySet = Vec<RowKeys>;
 
 /// What parsing one stream produced besides row keys.
 #[derive(Default)]
-pub(crate) struct LeafParse {
+pub struct LeafParse {
     /// Located rejects, in byte order.
-    pub(crate) rejects: Vec<Reject>,
+    pub rejects: Vec<Reject>,
     /// Units read per entity name (`unknown` when the entity could not be told).
-    pub(crate) read: BTreeMap<&'static str, u64>,
+    pub read: BTreeMap<&'static str, u64>,
     /// Layout name (`graph_page`, `json_lines`, …).
-    pub(crate) shape: &'static str,
+    pub shape: &'static str,
     /// Structural notes that lose nothing.
-    pub(crate) warnings: Vec<String>,
+    pub warnings: Vec<String>,
     /// Graph page envelopes found.
-    pub(crate) pages: usize,
+    pub pages: usize,
     /// Of those, pages with an `@odata.nextLink`.
-    pub(crate) pages_with_next_link: usize,
+    pub pages_with_next_link: usize,
 }
 
 /// Name used for counts whose entity is unknown.
-pub(crate) const UNKNOWN: &str = "unknown";
+pub const UNKNOWN: &str = "unknown";
 
 fn entity_name(e: Option<EntityKind>) -> &'static str {
     e.map_or(UNKNOWN, EntityKind::name)
@@ -96,13 +105,13 @@ const CHUNK_MIN_BYTES: usize = 2 << 20;
 /// parse, the expensive part, runs on record-exact chunks of the pieces in
 /// parallel when the stream is large, so one big file keeps every core busy.
 /// Chunks keep byte order, so the output does not depend on the split.
-pub(crate) fn parse_leaf(decoded: &Decoded<'_>) -> (LeafParse, Vec<KeySet>) {
+pub fn parse_leaf(decoded: &Decoded<'_>) -> (LeafParse, Vec<KeySet>) {
     parse_split(decoded, 0, PARALLEL_MIN_BYTES, CHUNK_MIN_BYTES)
 }
 
 /// [`parse_leaf`] for a window of one large array or page: its elements are
 /// numbered from `first_item`.
-pub(crate) fn parse_window(decoded: &Decoded<'_>, first_item: u32) -> (LeafParse, Vec<KeySet>) {
+pub fn parse_window(decoded: &Decoded<'_>, first_item: u32) -> (LeafParse, Vec<KeySet>) {
     parse_split(decoded, first_item, PARALLEL_MIN_BYTES, CHUNK_MIN_BYTES)
 }
 
@@ -119,10 +128,7 @@ fn parse_split(
 
 /// [`parse_leaf`] of a text the caller has scanned already (`scanned` is
 /// `scan::scan` of `decoded.text`), so it is not scanned twice.
-pub(crate) fn parse_scanned(
-    decoded: &Decoded<'_>,
-    scanned: scan::Scan,
-) -> (LeafParse, Vec<KeySet>) {
+pub fn parse_scanned(decoded: &Decoded<'_>, scanned: scan::Scan) -> (LeafParse, Vec<KeySet>) {
     parse_with(decoded, scanned, PARALLEL_MIN_BYTES, CHUNK_MIN_BYTES)
 }
 
@@ -478,7 +484,7 @@ impl Job<'_> {
                     let message = format!(
                         "graph error response saved instead of a page: {}: {}",
                         field("code"),
-                        crate::text::escape(&field("message"))
+                        entrace_model::text::escape(&field("message"))
                     );
                     reject(None, Reason::GraphErrorResponse, message);
                 }
@@ -571,13 +577,14 @@ impl Job<'_> {
     }
 }
 
-/// The sign-in records of the seed's first v1.0 page, for tests that build
-/// other layouts from them.
-#[cfg(test)]
-pub(crate) fn sample_sign_ins() -> Vec<serde_json::Value> {
+/// The sign-in records of the seed's first v1.0 page, for tests (here and in
+/// the crates that use this one) that build other layouts from them. Reads
+/// the repository's `testdata/`; panics when it is absent.
+#[doc(hidden)]
+pub fn sample_sign_ins() -> Vec<serde_json::Value> {
     let page = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/testdata/sample-evidence/signins/v1.0/page-001.json"
+        "/../../testdata/sample-evidence/signins/v1.0/page-001.json"
     ))
     .unwrap();
     let whole: serde_json::Value = serde_json::from_slice(&page).unwrap();
@@ -587,7 +594,7 @@ pub(crate) fn sample_sign_ins() -> Vec<serde_json::Value> {
 #[cfg(test)]
 mod split_tests {
     use super::*;
-    use crate::input::encoding::decode;
+    use crate::encoding::decode;
 
     /// Entity, id, hash, offset, line and span of one row.
     type KeyRow = (usize, String, u64, u64, u64, (u64, u64));

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use super::scan::{scan, Piece};
-use crate::input::encoding::decode;
+use crate::encoding::decode;
 
 /// Spans of every piece, checked to be in bounds, ordered and disjoint.
 fn spans(text: &[u8]) -> Vec<(usize, usize, bool)> {

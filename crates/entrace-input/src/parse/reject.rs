@@ -1,7 +1,7 @@
 //! Rejects: every record or span that did not become a table row, with where
 //! it is and why. They are data (rejects.parquet), never fatal errors.
 
-use crate::model::EntityKind;
+use entrace_model::EntityKind;
 
 /// Closed list of reject reasons; the snake_case name is the Parquet value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

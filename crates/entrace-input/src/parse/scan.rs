@@ -13,7 +13,7 @@
 
 /// Why a span could not be read at the structural level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Damage {
+pub enum Damage {
     /// The input ended inside the span.
     Truncated,
     /// Bytes that cannot be JSON at this position.
@@ -26,11 +26,11 @@ pub(crate) enum Damage {
 /// records nest about five levels; the cap keeps hostile input (`[[[[…` a
 /// hundred thousand deep) from overflowing the stack of the recursive JSON
 /// value code downstream (parsing, hashing, dropping), which it once did.
-pub(crate) const MAX_DEPTH: usize = 128;
+pub const MAX_DEPTH: usize = 128;
 
 /// One thing the scanner found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Piece {
+pub enum Piece {
     /// A record candidate: `start..end` is its complete JSON text.
     Record {
         /// First byte of the record.
@@ -70,33 +70,33 @@ pub(crate) enum Piece {
 
 /// Metadata of one Graph page envelope.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct PageInfo {
+pub struct PageInfo {
     /// Byte offset of the envelope's `{`.
-    pub(crate) start: usize,
+    pub start: usize,
     /// `@odata.context`, as written.
-    pub(crate) context: Option<String>,
+    pub context: Option<String>,
     /// `@odata.nextLink`, as written.
-    pub(crate) next_link: Option<String>,
+    pub next_link: Option<String>,
 }
 
 /// The result of scanning one source.
 #[derive(Debug, Default)]
-pub(crate) struct Scan {
+pub struct Scan {
     /// Records, damage and error envelopes in byte order.
-    pub(crate) pieces: Vec<Piece>,
+    pub pieces: Vec<Piece>,
     /// Graph page envelopes.
-    pub(crate) pages: Vec<PageInfo>,
+    pub pages: Vec<PageInfo>,
     /// Number of top-level bare arrays.
-    pub(crate) arrays: usize,
+    pub arrays: usize,
     /// Number of top-level objects that were records (not envelopes).
-    pub(crate) objects: usize,
+    pub objects: usize,
     /// Notes about the structure that lose nothing (e.g. a missing final `]`).
-    pub(crate) warnings: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 impl Scan {
     /// Short name of the file's layout, for the sources table.
-    pub(crate) fn shape(&self) -> &'static str {
+    pub fn shape(&self) -> &'static str {
         let errors = self
             .pieces
             .iter()
@@ -124,13 +124,13 @@ enum Fail {
 }
 
 /// Scans `b` (UTF-8 text without BOM) into pieces.
-pub(crate) fn scan(b: &[u8]) -> Scan {
+pub fn scan(b: &[u8]) -> Scan {
     scan_from(b, 0)
 }
 
 /// [`scan`], numbering the elements of the first array from `first_item`:
 /// for a window of a larger array whose earlier elements were scanned before.
-pub(crate) fn scan_from(b: &[u8], first_item: u32) -> Scan {
+pub fn scan_from(b: &[u8], first_item: u32) -> Scan {
     let mut s = Scanner {
         b,
         stack: Vec::new(),
