@@ -25,9 +25,9 @@
 
 pub mod analyze;
 pub mod bench;
-pub mod case;
+pub use entrace_case as case;
 pub mod convert;
-pub mod detect;
+pub use entrace_detect as detect;
 pub use entrace_input as input;
 pub use entrace_input::json;
 pub use entrace_model::error;

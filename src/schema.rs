@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use crate::analyze::coverage::CoverageTable;
+use crate::analyze::findings::Findings;
 use crate::analyze::table::{PerUser, Timeline};
-use crate::detect::table::Findings;
 use crate::model::{snake_case, EntityKind, Field, Kind};
 use crate::table::chunk::INGEST_COLUMNS;
 use crate::table::column::{ns_companion, NS_DOC, NS_TYPE, TIMESTAMP_TYPE};

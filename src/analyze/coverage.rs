@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::case::load::Tables;
+use crate::case::records::Tables;
 use crate::error::Result;
 use crate::model::time::format_timestamp;
 use crate::table::declare::{declare_table, Bool, Int64, Label, Text, Time};

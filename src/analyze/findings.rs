@@ -3,7 +3,7 @@
 
 use polars::prelude::DataFrame;
 
-use super::finding::{Finding, Severity};
+use crate::detect::finding::{Finding, Severity};
 use crate::error::Result;
 use crate::table::column::Column;
 use crate::table::declare::{declare_table, Codec, CodecType, Int64, Label, Text, TextList, Time};

@@ -15,6 +15,7 @@
 //! tables give byte-identical outputs. Nothing here reads JSON evidence.
 
 pub mod coverage;
+pub mod findings;
 pub mod per_user;
 pub mod session;
 pub mod table;
@@ -98,7 +99,7 @@ pub struct Analysis {
 }
 
 /// Runs stage 2 on loaded tables with these detection thresholds.
-pub fn build(tables: &case::load::Tables, config: &detect::config::Config) -> Analysis {
+pub fn build(tables: &case::records::Tables, config: &detect::config::Config) -> Analysis {
     let mut identities = identity::observe_all(tables);
     let users = identity::resolve_all(tables, &mut identities);
     let ids = |v: &[Option<identity::Resolved>]| -> Vec<Option<String>> {
@@ -160,7 +161,7 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
     let started = Instant::now();
     let mut manifest = Manifest::read(dir)?;
 
-    let tables = case::load::Tables::load(dir)?;
+    let tables = crate::table::case::load(dir)?;
     let mut analysis = build(&tables, config);
     let covered = coverage::coverage(dir, &tables)?;
 
@@ -172,8 +173,8 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
     let per_user_sha = replace_file(dir, table::PerUser::FILE, |p| {
         write_parquet(p, &per_user_df)
     })?;
-    let findings_df = detect::table::findings_frame(&analysis.findings)?;
-    let findings_sha = replace_file(dir, detect::table::Findings::FILE, |p| {
+    let findings_df = crate::analyze::findings::findings_frame(&analysis.findings)?;
+    let findings_sha = replace_file(dir, crate::analyze::findings::Findings::FILE, |p| {
         write_parquet(p, &findings_df)
     })?;
 
@@ -200,7 +201,7 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
         (
             "findings",
             entry(
-                detect::table::Findings::FILE,
+                crate::analyze::findings::Findings::FILE,
                 analysis.findings.len(),
                 findings_sha,
             ),

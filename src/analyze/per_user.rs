@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::timeline::{Role, TimelineRow};
 use crate::case::identity::Identities;
-use crate::case::load::RiskDetection;
+use crate::case::records::RiskDetection;
 use crate::detect::finding::{Finding, Severity};
 use crate::model::EntityKind;
 

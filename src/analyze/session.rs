@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::case::load::SignIn;
+use crate::case::records::SignIn;
 
 /// Gap after which a heuristic (user + IP + client) session ends, in ns.
 pub const HEURISTIC_GAP_NS: i64 = 30 * 60 * 1_000_000_000;

@@ -5,7 +5,9 @@
 
 use super::per_user::UserSummary;
 use super::timeline::TimelineRow;
-use crate::table::declare::{declare_table, Int32, Int64, Label, Text, TextList, Time};
+use crate::table::declare::{
+    declare_table, Int32, Int64, Label, OptionalLabel, Text, TextList, Time,
+};
 
 declare_table! {
     /// `timeline.parquet`: one row per (record, user it is about), sorted by
@@ -29,7 +31,7 @@ declare_table! {
         correlation_id: Text => "correlationId (lower-case)",
         session_key: Text => "sid:<sessionId>, cid:<correlationId> or ipc:<first sign-in id> (user + IP + client, 30 min)",
         linked_record_ids: TextList => "Linked records: detections of a sign-in, sign-ins of a detection, audits of one correlationId",
-        link_basis: Label => "request_id, correlation_id or user_ip_time: the key the links rest on",
+        link_basis: OptionalLabel => "request_id, correlation_id or user_ip_time: the key the links rest on",
         identity_basis: Label => "object_id, upn (joined through the alias map), ambiguous_upn or upn_only",
         detail: Text => "Failure reason, audit result reason, or risk detail, as recorded (attacker-influenced text possible)",
         finding_ids: TextList => "Findings (findings.parquet) that cite this record",
@@ -65,7 +67,7 @@ declare_table! {
         risk_level: Text => "Risk level at export",
         risk_last_updated: Time => "When that risk state was last updated",
         findings: Int64 => "Findings about the user (findings.parquet)",
-        max_finding_severity: Label => "Highest severity among them",
+        max_finding_severity: OptionalLabel => "Highest severity among them",
     }
 }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::case::actions;
 use crate::case::correlate::{LinkBasis, Links};
 use crate::case::identity::{Identities, IdentityBasis, Resolved, Users};
-use crate::case::load::{Audit, Tables, Target};
+use crate::case::records::{Audit, Tables, Target};
 use crate::model::error_codes;
 use crate::model::EntityKind;
 

@@ -10,11 +10,10 @@ use super::model::*;
 use super::stats;
 use super::tables::{display_names, read_coverage_days, read_findings, read_people};
 use super::users::{user_sections, users_at_risk};
+use crate::analyze::findings::FindingRecord;
 use crate::analyze::table::Timeline;
 use crate::analyze::timeline::TimelineRow;
-use crate::case::load::Tables;
 use crate::detect::registry::REGISTRY;
-use crate::detect::table::FindingRecord;
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::model::time::format_timestamp;
@@ -33,7 +32,7 @@ pub fn gather(dir: &Path) -> Result<Report> {
             dir.display()
         )));
     }
-    let tables = Tables::load(dir)?;
+    let tables = crate::table::case::load(dir)?;
     let timeline = Timeline::read(dir)?;
     let findings = read_findings(dir)?;
     let people = read_people(dir)?;

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{ErrorCodeCount, ReportFinding, ResultBucket, SeverityBucket, Top, ValueCount};
-use crate::case::load::SignIn;
+use crate::case::records::SignIn;
 use crate::model::error_codes::{self, Outcome};
 use crate::model::time::{format_timestamp, parse_timestamp};
 

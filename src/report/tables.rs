@@ -8,9 +8,9 @@ use std::path::Path;
 use super::model::CoverageDay;
 use super::stats::day;
 use crate::analyze::coverage::{CoverageTable, Granularity};
+use crate::analyze::findings::{FindingRecord, Findings};
 use crate::analyze::table::PerUser;
-use crate::case::load::Tables;
-use crate::detect::table::{FindingRecord, Findings};
+use crate::case::records::Tables;
 use crate::error::Result;
 
 /// The findings of `dir` (findings.parquet), as written.

@@ -7,8 +7,11 @@
 //!
 //! Codecs are marker types: [`Text`], [`Int32`], [`Int64`], [`Bool`],
 //! [`Time`] (written as the timestamp pair of [`super::column`]), [`TextList`]
-//! and [`Label`] (a closed set written as its name). One codec writes a field
-//! and its `Option`; which one is read back follows from the row's type.
+//! and [`Label`] (a closed set written as its name, [`OptionalLabel`] when
+//! it may be null). The other codecs write a field and its `Option` alike;
+//! which one is read back follows from the row's type. Labels need two
+//! codecs because [`Labelled`] is the model's trait, so the compiler cannot
+//! rule out an `Option` that is `Labelled` itself.
 
 use polars_arrow::array::{MutableBooleanArray, MutablePrimitiveArray};
 
@@ -32,13 +35,7 @@ pub(crate) trait Codec<T>: CodecType {
     fn read(frame: &Frame, name: &str) -> Result<Vec<T>>;
 }
 
-/// A closed set of values written as their names (`sign_in`, `request_id`…).
-pub(crate) trait Labelled: Copy + 'static {
-    /// Every value.
-    const ALL: &'static [Self];
-    /// The name written in the table.
-    fn label(self) -> &'static str;
-}
+pub(crate) use crate::model::Labelled;
 
 fn missing(frame: &Frame, name: &str) -> Error {
     frame.err(name, "a null in a column that is never null")
@@ -231,7 +228,17 @@ fn parse_label<T: Labelled>(frame: &Frame, name: &str, text: &str) -> Result<T> 
         .ok_or_else(|| frame.err(name, format!("unknown value {text:?}")))
 }
 
-impl<T: Labelled> Codec<Option<T>> for Label {
+/// A closed set written as its name, or null ([`Labelled`]).
+pub(crate) struct OptionalLabel;
+
+impl CodecType for OptionalLabel {
+    const TYPE: &'static str = "string";
+    fn column() -> Column {
+        Column::str()
+    }
+}
+
+impl<T: Labelled> Codec<Option<T>> for OptionalLabel {
     fn push(value: &Option<T>, column: &mut Column) {
         if let Column::Str(a) = column {
             a.push(value.map(T::label));
@@ -248,18 +255,11 @@ impl<T: Labelled> Codec<Option<T>> for Label {
 
 impl<T: Labelled> Codec<T> for Label {
     fn push(value: &T, column: &mut Column) {
-        <Label as Codec<Option<T>>>::push(&Some(*value), column)
+        <OptionalLabel as Codec<Option<T>>>::push(&Some(*value), column)
     }
     fn read(frame: &Frame, name: &str) -> Result<Vec<T>> {
-        let labels = <Label as Codec<Option<T>>>::read(frame, name)?;
+        let labels = <OptionalLabel as Codec<Option<T>>>::read(frame, name)?;
         required(frame, name, labels)
-    }
-}
-
-impl Labelled for crate::model::EntityKind {
-    const ALL: &'static [Self] = &crate::model::EntityKind::ALL;
-    fn label(self) -> &'static str {
-        self.name()
     }
 }
 

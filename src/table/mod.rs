@@ -1,6 +1,7 @@
 //! The Parquet layer: records → typed columns → Parquet (stage 1), the
 //! tables entrace computes (stage 2, declared once in [`declare`]), and the
 //! column reader stage 2 and the reports read them back with ([`read`]).
+pub(crate) mod case;
 pub(crate) mod chunk;
 pub(crate) mod column;
 pub(crate) mod declare;

@@ -8,8 +8,8 @@
 //! both `-` and `–`. Unknown activities keep their own name.
 
 use super::audit;
-use super::load::{Audit, HistoryItem, RiskDetection, RiskyUser, SignIn, Target};
-use crate::model::error_codes;
+use crate::records::{Audit, HistoryItem, RiskDetection, RiskyUser, SignIn, Target};
+use entrace_model::error_codes;
 
 /// The label of a sign-in.
 pub fn sign_in(s: &SignIn) -> String {

@@ -10,7 +10,7 @@
 //! JSON-encoded strings Graph writes (`"\"Global Administrator\""`,
 //! `["a","b"]`), decoded by [`values`].
 
-use super::load::{Audit, Target};
+use crate::records::{Audit, Target};
 
 /// An activity name lower-cased, trimmed, with every dash (U+2010…U+2015)
 /// made '-' and runs of white space made one space.

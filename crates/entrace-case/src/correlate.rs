@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::load::Tables;
+use crate::records::Tables;
 
 /// How long before or after a detection a sign-in from the same user and IP
 /// still counts as its sign-in, in ns (±5 min).
@@ -29,7 +29,7 @@ pub enum LinkBasis {
     UserIpTime,
 }
 
-impl crate::table::declare::Labelled for LinkBasis {
+impl entrace_model::Labelled for LinkBasis {
     const ALL: &'static [LinkBasis] = &[
         LinkBasis::RequestId,
         LinkBasis::CorrelationId,
@@ -183,7 +183,7 @@ fn nearest(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::load::{Audit, RiskDetection, SignIn};
+    use crate::records::{Audit, RiskDetection, SignIn};
 
     const MIN: i64 = 60 * 1_000_000_000;
 

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::load::Tables;
+use crate::records::Tables;
 
 /// How a record's user was determined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -28,7 +28,7 @@ pub enum IdentityBasis {
     UpnOnly,
 }
 
-impl crate::table::declare::Labelled for IdentityBasis {
+impl entrace_model::Labelled for IdentityBasis {
     const ALL: &'static [IdentityBasis] = &[
         IdentityBasis::ObjectId,
         IdentityBasis::Upn,

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::{user_key, Context};
 use super::finding::{Evidence, EvidenceRole, Finding, Severity};
-pub(crate) use crate::case::audit::{activity, property, property_text, succeeded, values};
-use crate::case::load::Audit;
-use crate::model::EntityKind;
+pub(crate) use entrace_case::audit::{activity, property, property_text, succeeded, values};
+use entrace_case::records::Audit;
+use entrace_model::EntityKind;
 
 /// One hour in ns.
 pub(crate) const HOUR_NS: i64 = 3600 * 1_000_000_000;

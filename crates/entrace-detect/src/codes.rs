@@ -19,7 +19,7 @@ pub const MFA_DENY: i32 = 500121;
 /// answered or fraud). Matching is on codes first; these texts only split a
 /// code, so an unknown wording is reported rather than guessed.
 pub fn unrecognised_texts(
-    sign_ins: &[crate::case::load::SignIn],
+    sign_ins: &[entrace_case::records::SignIn],
 ) -> std::collections::BTreeMap<i32, u64> {
     let mut out = std::collections::BTreeMap::new();
     for s in sign_ins {

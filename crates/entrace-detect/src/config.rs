@@ -19,7 +19,7 @@ use std::path::Path;
 
 use super::registry::{lookup, REGISTRY};
 use super::vocabulary::Vocabulary;
-use crate::error::{Error, Result};
+use entrace_model::error::{Error, Result};
 
 /// One tunable threshold of a detection.
 #[derive(Debug, Clone, Copy)]

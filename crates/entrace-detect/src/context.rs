@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use super::finding::{Evidence, EvidenceRole, Finding, Severity};
 use super::registry::Rule;
 use super::vocabulary::Vocabulary;
-use crate::case::correlate::Links;
-use crate::case::identity::{Identities, Resolved, Users};
-use crate::case::load::Tables;
-use crate::model::EntityKind;
+use entrace_case::correlate::Links;
+use entrace_case::identity::{Identities, Resolved, Users};
+use entrace_case::records::Tables;
+use entrace_model::EntityKind;
 
 /// Shared input of the detections.
 pub struct Context<'a> {

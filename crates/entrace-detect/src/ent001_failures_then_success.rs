@@ -30,7 +30,7 @@ use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
 use super::registry::{needs_sign_ins, Escalation, Rule};
-use crate::case::actions;
+use entrace_case::actions;
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {

@@ -33,7 +33,7 @@ use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
 use super::registry::{needs_sign_ins, Escalation, Rule};
-use crate::case::load::SignIn;
+use entrace_case::records::SignIn;
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {

@@ -37,7 +37,7 @@ use super::config::{Param, Params};
 use super::context::{user_key, Context};
 use super::finding::{EvidenceRole, Finding, Severity};
 use super::registry::{needs_audits, Escalation, Rule};
-use crate::case::load::Audit;
+use entrace_case::records::Audit;
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {
@@ -249,8 +249,8 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::load::SignIn;
-    use crate::detect::test_support::*;
+    use crate::test_support::*;
+    use entrace_case::records::SignIn;
 
     const DAY: i64 = 24 * HOUR;
 

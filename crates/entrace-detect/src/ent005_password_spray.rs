@@ -33,7 +33,7 @@ use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
 use super::registry::{Availability, Escalation, Rule};
-use crate::case::load::SignIn;
+use entrace_case::records::SignIn;
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {

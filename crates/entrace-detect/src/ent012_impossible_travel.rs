@@ -29,7 +29,7 @@ use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
 use super::registry::{Availability, Escalation, Rule};
 use super::vocabulary::Vocabulary;
-use crate::case::load::SignIn;
+use entrace_case::records::SignIn;
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {

@@ -47,7 +47,7 @@ use super::context::{user_key, Context};
 use super::finding::{Finding, Severity};
 use super::registry::{needs_audits, Escalation, Rule};
 use super::vocabulary::Vocabulary;
-use crate::case::load::Audit;
+use entrace_case::records::Audit;
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {
@@ -239,7 +239,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::test_support::*;
+    use crate::test_support::*;
 
     const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
 

@@ -50,7 +50,7 @@ use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
 use super::registry::{needs_audits, Escalation, Rule};
 use super::vocabulary::Vocabulary;
-use crate::case::load::{Audit, Target};
+use entrace_case::records::{Audit, Target};
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {
@@ -249,7 +249,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::test_support::*;
+    use crate::test_support::*;
 
     /// `who` consents to the app "Mail Sync" (sp-1) for `scopes`.
     fn consent_row(id: &str, time: i64, who: &str, admin: bool, scopes: &str) -> Audit {

@@ -43,7 +43,7 @@ use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
 use super::registry::{needs_audits, Escalation, Rule};
-use crate::case::load::Audit;
+use entrace_case::records::Audit;
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {
@@ -253,7 +253,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::test_support::*;
+    use crate::test_support::*;
 
     const K1: &str = "[KeyIdentifier=k-1,KeyType=Password,KeyUsage=Verify,DisplayName=old]";
     const K2: &str =

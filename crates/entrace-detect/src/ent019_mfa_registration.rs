@@ -161,8 +161,8 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::load::Audit;
-    use crate::detect::test_support::*;
+    use crate::test_support::*;
+    use entrace_case::records::Audit;
 
     /// Alice registers the Authenticator app at `time`, two rows of one operation.
     fn register(time: i64) -> Vec<Audit> {

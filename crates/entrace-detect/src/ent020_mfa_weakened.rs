@@ -43,7 +43,7 @@ use super::context::Context;
 use super::ent016_privileged_role::privileged_users;
 use super::finding::{EvidenceRole, Finding, Severity};
 use super::registry::{needs_audits, Escalation, Rule};
-use crate::case::load::Audit;
+use entrace_case::records::Audit;
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {
@@ -232,7 +232,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::test_support::*;
+    use crate::test_support::*;
 
     fn policy_update(id: &str, time: i64, old: &str, new: &str) -> Audit {
         let mut a = audit(

@@ -139,8 +139,8 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::load::Audit;
-    use crate::detect::test_support::*;
+    use crate::test_support::*;
+    use entrace_case::records::Audit;
 
     const ATTACKER: &str = "203.0.113.66";
     const HOME: &str = "198.51.100.4";
@@ -155,11 +155,11 @@ mod tests {
 
     /// ENT-001 medium for eve: five failures from the attacker at minutes
     /// 60–64, success at 65 (the attacker got in).
-    fn attack() -> Vec<crate::case::load::SignIn> {
+    fn attack() -> Vec<entrace_case::records::SignIn> {
         guessed("eve", ATTACKER, ATTACKER, 60, 5)
     }
 
-    fn run_with(audits: Vec<Audit>, signs: Vec<crate::case::load::SignIn>) -> Vec<Finding> {
+    fn run_with(audits: Vec<Audit>, signs: Vec<entrace_case::records::SignIn>) -> Vec<Finding> {
         let w = World::new(audits, signs);
         of(&w.run_chain(&["ENT-001", "ENT-021"]), "ENT-021")
             .into_iter()

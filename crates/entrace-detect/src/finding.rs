@@ -5,7 +5,7 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-use crate::model::EntityKind;
+use entrace_model::EntityKind;
 
 /// How urgent a finding is; ordered from the least urgent. Written as its
 /// lower-case name wherever it is written (findings.parquet, report.json).
@@ -63,7 +63,7 @@ impl Severity {
     }
 }
 
-impl crate::table::declare::Labelled for Severity {
+impl entrace_model::Labelled for Severity {
     const ALL: &'static [Severity] = &Severity::ALL;
     fn label(self) -> &'static str {
         self.as_str()

@@ -13,7 +13,6 @@ pub mod config;
 pub mod context;
 pub mod finding;
 pub mod registry;
-pub mod table;
 pub mod vocabulary;
 
 mod audit_common;

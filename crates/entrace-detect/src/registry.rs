@@ -31,7 +31,7 @@ pub enum Escalation {
 
 /// One rule (an entrace detection, `ENT-…`): its catalogue entry and its
 /// logic. Not to be confused with an Identity Protection
-/// [`RiskDetection`](crate::case::load::RiskDetection) record.
+/// [`RiskDetection`](entrace_case::records::RiskDetection) record.
 pub struct Rule {
     /// `ENT-001`, …
     pub id: &'static str,

@@ -4,9 +4,9 @@
 use super::config::Config;
 use super::context::Context;
 use super::finding::{Finding, Severity};
-use crate::case::correlate::correlate;
-use crate::case::identity::{observe_all, resolve_all};
-use crate::case::load::{RiskDetection, RiskyUser, SignIn, Tables};
+use entrace_case::correlate::correlate;
+use entrace_case::identity::{observe_all, resolve_all};
+use entrace_case::records::{RiskDetection, RiskyUser, SignIn, Tables};
 
 const MIN: i64 = 60 * 1_000_000_000;
 

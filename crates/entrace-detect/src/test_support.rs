@@ -6,9 +6,9 @@ use super::config::Config;
 use super::context::Context;
 use super::finding::{Finding, Severity};
 use super::registry::{lookup, Rule};
-use crate::case::correlate::{correlate, Links};
-use crate::case::identity::{observe_all, resolve_all, Identities, Resolved, Users};
-use crate::case::load::{Audit, SignIn, Tables, Target};
+use entrace_case::correlate::{correlate, Links};
+use entrace_case::identity::{observe_all, resolve_all, Identities, Resolved, Users};
+use entrace_case::records::{Audit, SignIn, Tables, Target};
 
 /// One minute in ns.
 pub(crate) const MIN: i64 = 60 * 1_000_000_000;
@@ -198,7 +198,7 @@ pub(crate) fn prior(
     sign_in_id: &str,
 ) -> Finding {
     use super::finding::{Evidence, EvidenceRole};
-    use crate::model::EntityKind;
+    use entrace_model::EntityKind;
     Finding {
         finding_id: String::new(),
         detection_id: id,

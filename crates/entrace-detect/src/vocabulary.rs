@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use entrace_model::error::{Error, Result};
 
 /// The vocabulary compiled into entrace.
 const BUILTIN: &str = include_str!("vocabulary.toml");
@@ -23,7 +23,7 @@ pub struct Vocabulary {
     pub sign_ins: SignIns,
     /// Application consent scopes.
     pub consent: Consent,
-    /// Audit activities, as [`crate::case::audit::activity_key`]s.
+    /// Audit activities, as [`entrace_case::audit::activity_key`]s.
     pub audit_activities: AuditActivities,
     /// Privileged built-in roles.
     pub privileged_roles: Vec<Role>,

@@ -24,6 +24,16 @@ pub mod time;
 
 use std::fmt;
 
+/// A closed set of values written as their names (`sign_in`, `request_id`…)
+/// in a table, and read back by name: link bases, identity bases,
+/// severities. The table layer writes any `Labelled` type as text.
+pub trait Labelled: Copy + 'static {
+    /// Every value.
+    const ALL: &'static [Self];
+    /// The name written in the table.
+    fn label(self) -> &'static str;
+}
+
 /// The type of one Graph property, as entrace stores it.
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
@@ -169,6 +179,13 @@ pub fn snake_case(name: &str) -> String {
         }
     }
     out
+}
+
+impl Labelled for EntityKind {
+    const ALL: &'static [Self] = &EntityKind::ALL;
+    fn label(self) -> &'static str {
+        self.name()
+    }
 }
 
 #[cfg(test)]

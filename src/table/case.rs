@@ -1,0 +1,457 @@
+//! The case (`entrace_case::records`) read from the stage 1 Parquet tables:
+//! only the columns stage 2 uses, each named once here and checked against
+//! the stage-1 declarations by a test.
+
+use std::path::Path;
+
+use crate::case::records::{
+    norm_id, Audit, HistoryItem, RiskDetection, RiskyUser, SignIn, Tables, Target,
+};
+use crate::error::Result;
+use crate::table::read::Frame;
+
+/// Empty strings become `None` (Graph writes `""` for unknown cities and states).
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.trim().is_empty())
+}
+
+fn zip_time(t: Vec<Option<i64>>) -> Vec<i64> {
+    // Stage 1 rejects records without an event time, so nulls do not occur in
+    // entrace tables; a foreign table's nulls sort first.
+    t.into_iter().map(|v| v.unwrap_or(i64::MIN)).collect()
+}
+
+/// Loads the five entity tables of an output directory.
+pub(crate) fn load(dir: &Path) -> Result<Tables> {
+    Ok(Tables {
+        sign_ins: load_sign_ins(dir)?,
+        audits: load_audits(dir)?,
+        detections: load_detections(dir)?,
+        risky_users: load_risky_users(dir)?,
+        history: load_history(dir)?,
+    })
+}
+
+/// The columns of `signins.parquet` stage 2 reads (checked against the
+/// stage-1 declarations by a test).
+pub(crate) const SIGNINS_COLUMNS: &[&str] = &[
+    "id",
+    "created_date_time",
+    "user_id",
+    "user_principal_name",
+    "user_display_name",
+    "app_display_name",
+    "ip_address",
+    "location_city",
+    "location_country_or_region",
+    "client_app_used",
+    "device_detail_browser",
+    "device_detail_operating_system",
+    "status_error_code",
+    "status_failure_reason",
+    "status_additional_details",
+    "correlation_id",
+    "session_id",
+    "risk_level_during_sign_in",
+    "risk_state",
+    "app_id",
+    "user_agent",
+    "autonomous_system_number",
+    "location_state",
+    "location_geo_coordinates_latitude",
+    "location_geo_coordinates_longitude",
+    "is_interactive",
+    "sign_in_event_types",
+    "risk_event_types",
+    "risk_event_types_v2",
+    "authentication_protocol",
+    "original_transfer_method",
+    "cross_tenant_access_type",
+    "home_tenant_id",
+    "resource_tenant_id",
+    "applied_conditional_access_policies",
+    "ingest_api_version",
+];
+
+/// The columns of `directory_audits.parquet` stage 2 reads (checked against the
+/// stage-1 declarations by a test).
+pub(crate) const DIRECTORY_AUDITS_COLUMNS: &[&str] = &[
+    "id",
+    "activity_date_time",
+    "activity_display_name",
+    "category",
+    "correlation_id",
+    "logged_by_service",
+    "result",
+    "result_reason",
+    "initiated_by_user_id",
+    "initiated_by_user_user_principal_name",
+    "initiated_by_user_ip_address",
+    "initiated_by_app_display_name",
+    "target_resources",
+];
+
+/// The columns of `risk_detections.parquet` stage 2 reads (checked against the
+/// stage-1 declarations by a test).
+pub(crate) const RISK_DETECTIONS_COLUMNS: &[&str] = &[
+    "id",
+    "activity_date_time",
+    "user_id",
+    "user_principal_name",
+    "risk_event_type",
+    "risk_level",
+    "risk_state",
+    "risk_detail",
+    "detection_timing_type",
+    "ip_address",
+    "location_city",
+    "location_country_or_region",
+    "request_id",
+    "correlation_id",
+    "source",
+    "mitre_technique_id",
+    "additional_info_parsed",
+];
+
+/// The columns of `risky_users.parquet` stage 2 reads (checked against the
+/// stage-1 declarations by a test).
+pub(crate) const RISKY_USERS_COLUMNS: &[&str] = &[
+    "id",
+    "risk_last_updated_date_time",
+    "user_principal_name",
+    "risk_level",
+    "risk_state",
+    "risk_detail",
+];
+
+/// The columns of `risky_user_history.parquet` stage 2 reads (checked against the
+/// stage-1 declarations by a test).
+pub(crate) const RISKY_USER_HISTORY_COLUMNS: &[&str] = &[
+    "id",
+    "risk_last_updated_date_time",
+    "user_id",
+    "user_principal_name",
+    "risk_level",
+    "risk_state",
+    "risk_detail",
+    "initiated_by",
+    "activity_risk_event_types",
+    "activity_event_types",
+];
+
+fn load_sign_ins(dir: &Path) -> Result<Vec<SignIn>> {
+    let f = Frame::read(dir, "signins", SIGNINS_COLUMNS)?;
+    let mut id = f.strs("id")?.into_iter();
+    let mut time = zip_time(f.times("created_date_time")?).into_iter();
+    let mut user_id = f.strs("user_id")?.into_iter();
+    let mut upn = f.strs("user_principal_name")?.into_iter();
+    let mut display = f.strs("user_display_name")?.into_iter();
+    let mut app = f.strs("app_display_name")?.into_iter();
+    let mut ip = f.strs("ip_address")?.into_iter();
+    let mut city = f.strs("location_city")?.into_iter();
+    let mut country = f.strs("location_country_or_region")?.into_iter();
+    let mut client = f.strs("client_app_used")?.into_iter();
+    let mut browser = f.strs("device_detail_browser")?.into_iter();
+    let mut os = f.strs("device_detail_operating_system")?.into_iter();
+    let mut code = f.ints("status_error_code")?.into_iter();
+    let mut reason = f.strs("status_failure_reason")?.into_iter();
+    let mut details = f.strs("status_additional_details")?.into_iter();
+    let mut corr = f.strs("correlation_id")?.into_iter();
+    let mut session = f.strs("session_id")?.into_iter();
+    let mut level = f.strs("risk_level_during_sign_in")?.into_iter();
+    let mut state = f.strs("risk_state")?.into_iter();
+    let mut app_id = f.strs("app_id")?.into_iter();
+    let mut ua = f.strs("user_agent")?.into_iter();
+    let mut asn = f.ints("autonomous_system_number")?.into_iter();
+    let mut loc_state = f.strs("location_state")?.into_iter();
+    let mut lat = f.floats("location_geo_coordinates_latitude")?.into_iter();
+    let mut lon = f.floats("location_geo_coordinates_longitude")?.into_iter();
+    let mut interactive = f.bools("is_interactive")?.into_iter();
+    let mut event_types = f.str_lists("sign_in_event_types")?.into_iter();
+    let mut risk_v1 = f.str_lists("risk_event_types")?.into_iter();
+    let mut risk_v2 = f.str_lists("risk_event_types_v2")?.into_iter();
+    let mut protocol = f.strs("authentication_protocol")?.into_iter();
+    let mut transfer = f.strs("original_transfer_method")?.into_iter();
+    let mut cross = f.strs("cross_tenant_access_type")?.into_iter();
+    let mut home = f.strs("home_tenant_id")?.into_iter();
+    let mut resource = f.strs("resource_tenant_id")?.into_iter();
+    let mut policies = f
+        .struct_lists(
+            "applied_conditional_access_policies",
+            &["display_name", "result"],
+            None,
+        )?
+        .into_iter();
+    let mut api = f.strs("ingest_api_version")?.into_iter();
+    let mut out = Vec::with_capacity(f.len());
+    for _ in 0..f.len() {
+        let mut risk_event_types = risk_v2.next().unwrap_or_default();
+        for t in risk_v1.next().unwrap_or_default() {
+            if !risk_event_types.contains(&t) && t != "none" {
+                risk_event_types.push(t);
+            }
+        }
+        let event_types = event_types.next().unwrap_or_default();
+        let is_interactive = interactive.next().flatten().or_else(|| {
+            (!event_types.is_empty()).then(|| event_types.iter().any(|t| t == "interactiveUser"))
+        });
+        let ca_policies_failed = policies
+            .next()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p.fields.get(1).cloned().flatten().as_deref() == Some("failure"))
+            .filter_map(|p| p.fields.into_iter().next().flatten())
+            .collect();
+        out.push(SignIn {
+            id: id.next().flatten().unwrap_or_default(),
+            time: time.next().unwrap_or_default(),
+            user_id: norm_id(user_id.next().flatten()),
+            upn: non_empty(upn.next().flatten()),
+            display_name: non_empty(display.next().flatten()),
+            app: non_empty(app.next().flatten()),
+            ip: non_empty(ip.next().flatten()),
+            city: non_empty(city.next().flatten()),
+            country: non_empty(country.next().flatten()),
+            client_app_used: non_empty(client.next().flatten()),
+            browser: non_empty(browser.next().flatten()),
+            os: non_empty(os.next().flatten()),
+            error_code: code.next().flatten().and_then(|c| i32::try_from(c).ok()),
+            failure_reason: non_empty(reason.next().flatten()),
+            additional_details: non_empty(details.next().flatten()),
+            correlation_id: norm_id(corr.next().flatten()),
+            session_id: norm_id(session.next().flatten()),
+            risk_level: non_empty(level.next().flatten()),
+            risk_state: non_empty(state.next().flatten()),
+            app_id: norm_id(app_id.next().flatten()),
+            user_agent: non_empty(ua.next().flatten()),
+            asn: asn.next().flatten().and_then(|a| i32::try_from(a).ok()),
+            state: non_empty(loc_state.next().flatten()),
+            latitude: lat.next().flatten(),
+            longitude: lon.next().flatten(),
+            is_interactive,
+            risk_event_types,
+            authentication_protocol: non_empty(protocol.next().flatten()),
+            original_transfer_method: non_empty(transfer.next().flatten()),
+            cross_tenant_access_type: non_empty(cross.next().flatten()),
+            home_tenant_id: norm_id(home.next().flatten()),
+            resource_tenant_id: norm_id(resource.next().flatten()),
+            ca_policies_failed,
+            api_version: non_empty(api.next().flatten()),
+        });
+    }
+    Ok(out)
+}
+
+fn load_audits(dir: &Path) -> Result<Vec<Audit>> {
+    let f = Frame::read(dir, "directory_audits", DIRECTORY_AUDITS_COLUMNS)?;
+    let mut id = f.strs("id")?.into_iter();
+    let mut time = zip_time(f.times("activity_date_time")?).into_iter();
+    let mut activity = f.strs("activity_display_name")?.into_iter();
+    let mut category = f.strs("category")?.into_iter();
+    let mut corr = f.strs("correlation_id")?.into_iter();
+    let mut service = f.strs("logged_by_service")?.into_iter();
+    let mut result = f.strs("result")?.into_iter();
+    let mut reason = f.strs("result_reason")?.into_iter();
+    let mut actor_id = f.strs("initiated_by_user_id")?.into_iter();
+    let mut actor_upn = f.strs("initiated_by_user_user_principal_name")?.into_iter();
+    let mut actor_ip = f.strs("initiated_by_user_ip_address")?.into_iter();
+    let mut actor_app = f.strs("initiated_by_app_display_name")?.into_iter();
+    let mut targets = f
+        .struct_lists(
+            "target_resources",
+            &["id", "display_name", "type", "user_principal_name"],
+            Some((
+                "modified_properties",
+                &["display_name", "old_value", "new_value"],
+            )),
+        )?
+        .into_iter();
+    let mut out = Vec::with_capacity(f.len());
+    for _ in 0..f.len() {
+        let targets = targets
+            .next()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                let mut fields = item.fields.into_iter();
+                Target {
+                    id: norm_id(fields.next().flatten()),
+                    display_name: non_empty(fields.next().flatten()),
+                    kind: non_empty(fields.next().flatten()),
+                    upn: non_empty(fields.next().flatten()),
+                    modified: item
+                        .nested
+                        .into_iter()
+                        .map(|m| {
+                            let mut v = m.fields.into_iter();
+                            (v.next().flatten(), v.next().flatten(), v.next().flatten())
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        out.push(Audit {
+            id: id.next().flatten().unwrap_or_default(),
+            time: time.next().unwrap_or_default(),
+            activity: non_empty(activity.next().flatten()),
+            category: non_empty(category.next().flatten()),
+            correlation_id: norm_id(corr.next().flatten()),
+            service: non_empty(service.next().flatten()),
+            result: non_empty(result.next().flatten()),
+            result_reason: non_empty(reason.next().flatten()),
+            actor_id: norm_id(actor_id.next().flatten()),
+            actor_upn: non_empty(actor_upn.next().flatten()),
+            actor_ip: non_empty(actor_ip.next().flatten()),
+            actor_app: non_empty(actor_app.next().flatten()),
+            targets,
+        });
+    }
+    Ok(out)
+}
+
+fn load_detections(dir: &Path) -> Result<Vec<RiskDetection>> {
+    let f = Frame::read(dir, "risk_detections", RISK_DETECTIONS_COLUMNS)?;
+    let mut id = f.strs("id")?.into_iter();
+    let mut time = zip_time(f.times("activity_date_time")?).into_iter();
+    let mut user_id = f.strs("user_id")?.into_iter();
+    let mut upn = f.strs("user_principal_name")?.into_iter();
+    let mut event = f.strs("risk_event_type")?.into_iter();
+    let mut level = f.strs("risk_level")?.into_iter();
+    let mut state = f.strs("risk_state")?.into_iter();
+    let mut detail = f.strs("risk_detail")?.into_iter();
+    let mut timing = f.strs("detection_timing_type")?.into_iter();
+    let mut ip = f.strs("ip_address")?.into_iter();
+    let mut city = f.strs("location_city")?.into_iter();
+    let mut country = f.strs("location_country_or_region")?.into_iter();
+    let mut request = f.strs("request_id")?.into_iter();
+    let mut corr = f.strs("correlation_id")?.into_iter();
+    let mut source = f.strs("source")?.into_iter();
+    let mut mitre_id = f.strs("mitre_technique_id")?.into_iter();
+    let mut info = f
+        .struct_lists("additional_info_parsed", &["key", "value"], None)?
+        .into_iter();
+    let mut out = Vec::with_capacity(f.len());
+    for _ in 0..f.len() {
+        let mut mitre: Vec<String> = Vec::new();
+        let from_info = info
+            .next()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|kv| {
+                let mut f = kv.fields.into_iter();
+                let key = f.next().flatten()?;
+                key.eq_ignore_ascii_case("mitreTechniques")
+                    .then(|| f.next().flatten())
+                    .flatten()
+            });
+        for list in from_info.chain(mitre_id.next().flatten()) {
+            for t in list.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                if !mitre.iter().any(|m| m == t) {
+                    mitre.push(t.to_owned());
+                }
+            }
+        }
+        out.push(RiskDetection {
+            id: id.next().flatten().unwrap_or_default(),
+            time: time.next().unwrap_or_default(),
+            user_id: norm_id(user_id.next().flatten()),
+            upn: non_empty(upn.next().flatten()),
+            event_type: non_empty(event.next().flatten()),
+            risk_level: non_empty(level.next().flatten()),
+            risk_state: non_empty(state.next().flatten()),
+            risk_detail: non_empty(detail.next().flatten()),
+            timing: non_empty(timing.next().flatten()),
+            ip: non_empty(ip.next().flatten()),
+            city: non_empty(city.next().flatten()),
+            country: non_empty(country.next().flatten()),
+            request_id: norm_id(request.next().flatten()),
+            correlation_id: norm_id(corr.next().flatten()),
+            source: non_empty(source.next().flatten()),
+            mitre,
+        });
+    }
+    Ok(out)
+}
+
+fn load_risky_users(dir: &Path) -> Result<Vec<RiskyUser>> {
+    let f = Frame::read(dir, "risky_users", RISKY_USERS_COLUMNS)?;
+    let mut id = f.strs("id")?.into_iter();
+    let mut time = zip_time(f.times("risk_last_updated_date_time")?).into_iter();
+    let mut upn = f.strs("user_principal_name")?.into_iter();
+    let mut level = f.strs("risk_level")?.into_iter();
+    let mut state = f.strs("risk_state")?.into_iter();
+    let mut detail = f.strs("risk_detail")?.into_iter();
+    let mut out = Vec::with_capacity(f.len());
+    for _ in 0..f.len() {
+        out.push(RiskyUser {
+            id: norm_id(id.next().flatten()).unwrap_or_default(),
+            time: time.next().unwrap_or_default(),
+            upn: non_empty(upn.next().flatten()),
+            risk_level: non_empty(level.next().flatten()),
+            risk_state: non_empty(state.next().flatten()),
+            risk_detail: non_empty(detail.next().flatten()),
+        });
+    }
+    Ok(out)
+}
+
+fn load_history(dir: &Path) -> Result<Vec<HistoryItem>> {
+    let f = Frame::read(dir, "risky_user_history", RISKY_USER_HISTORY_COLUMNS)?;
+    let mut id = f.strs("id")?.into_iter();
+    let mut time = zip_time(f.times("risk_last_updated_date_time")?).into_iter();
+    let mut user_id = f.strs("user_id")?.into_iter();
+    let mut upn = f.strs("user_principal_name")?.into_iter();
+    let mut level = f.strs("risk_level")?.into_iter();
+    let mut state = f.strs("risk_state")?.into_iter();
+    let mut detail = f.strs("risk_detail")?.into_iter();
+    let mut initiated = f.strs("initiated_by")?.into_iter();
+    let mut risk_events = f.str_lists("activity_risk_event_types")?.into_iter();
+    let mut events = f.str_lists("activity_event_types")?.into_iter();
+    let mut out = Vec::with_capacity(f.len());
+    for _ in 0..f.len() {
+        let mut event_types = risk_events.next().unwrap_or_default();
+        for e in events.next().unwrap_or_default() {
+            if !event_types.contains(&e) {
+                event_types.push(e);
+            }
+        }
+        out.push(HistoryItem {
+            id: id.next().flatten().unwrap_or_default(),
+            time: time.next().unwrap_or_default(),
+            user_id: norm_id(user_id.next().flatten()),
+            upn: non_empty(upn.next().flatten()),
+            risk_level: non_empty(level.next().flatten()),
+            risk_state: non_empty(state.next().flatten()),
+            risk_detail: non_empty(detail.next().flatten()),
+            initiated_by: norm_id(initiated.next().flatten()),
+            event_types,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::*;
+
+    #[test]
+    fn every_column_stage_2_reads_is_one_stage_1_writes() {
+        let written = crate::schema::columns();
+        for (table, wanted) in [
+            ("signins", SIGNINS_COLUMNS),
+            ("directory_audits", DIRECTORY_AUDITS_COLUMNS),
+            ("risk_detections", RISK_DETECTIONS_COLUMNS),
+            ("risky_users", RISKY_USERS_COLUMNS),
+            ("risky_user_history", RISKY_USER_HISTORY_COLUMNS),
+        ] {
+            for column in wanted {
+                assert!(
+                    written
+                        .iter()
+                        .any(|c| c.table == table && c.column == *column),
+                    "{table}.{column} is read by stage 2 but not declared by stage 1"
+                );
+            }
+        }
+    }
+}
