@@ -22,7 +22,7 @@ use super::window::{self, Stored, Stream, Text, WindowOptions};
 use super::{parse_whole, Parsed};
 use crate::error::Result;
 use crate::input::container::{expand_member, member_failed, zip_members, zip_method, Budget};
-use crate::input::{Leaf, LeafBytes};
+use crate::input::{Compression, Leaf, LeafBytes};
 use crate::parse::reject::Reason;
 
 /// Decompressed bytes of small members gathered before they are parsed
@@ -89,7 +89,7 @@ pub(super) fn process_zip(
         member: None,
         stored_size: 0,
         sha256: String::new(),
-        compression: "zip".into(),
+        compression: Compression::Zip,
         bytes: LeafBytes::Archive,
     };
     let opened = File::open(path)
@@ -201,7 +201,7 @@ mod tests {
                     l.path,
                     l.member,
                     s.kind.as_str(),
-                    l.compression,
+                    l.compression.name(),
                     l.stored_size,
                     l.sha256,
                     l.decompressed_size(),

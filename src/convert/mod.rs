@@ -165,7 +165,7 @@ fn parse_whole(path: &Path, file: usize, n: usize, mut leaf: Leaf, spill: &Path)
             let (parse, parts) = parse_leaf(&decoded);
             if parts.iter().flatten().any(|k| !k.is_empty()) {
                 let in_place =
-                    (leaf.member.is_none() && leaf.compression == "none").then_some(path);
+                    (leaf.member.is_none() && leaf.compression.is_none()).then_some(path);
                 let copy = spill.join(format!("{file}-{n}.txt"));
                 text = TextSource::for_stream(in_place, data, &decoded.text, &copy)?;
             }
@@ -374,7 +374,7 @@ fn input_entry(id: i32, p: &Processed, counts: Counts, entity: Option<String>) -
         size: p.leaf.stored_size,
         decompressed_size: p.leaf.decompressed_size(),
         sha256: p.leaf.sha256.clone(),
-        compression: p.leaf.compression.clone(),
+        compression: p.leaf.compression.name(),
         encoding: p.encoding.map(str::to_string),
         shape: Some(p.parse.shape.to_string()),
         entity,

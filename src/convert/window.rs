@@ -25,7 +25,7 @@ use super::{unreadable, Parsed, Processed};
 use crate::error::{Error, Result};
 use crate::input::container::{Budget, Limit, LimitExceeded};
 use crate::input::encoding::Encoding;
-use crate::input::{Leaf, LeafBytes, StreamKind};
+use crate::input::{Compression, Leaf, LeafBytes, StreamKind};
 use crate::parse::reject::Reason;
 use crate::parse::scan::Scan;
 use crate::parse::{parse_leaf, parse_scanned, parse_window, KeySet, LeafParse};
@@ -88,7 +88,7 @@ pub(super) fn process_windowed(
         member: None,
         stored_size: size,
         sha256: String::new(),
-        compression: "none".into(),
+        compression: Compression::None,
         bytes: LeafBytes::Consumed(0),
     };
     let limit = match text.compression() {
@@ -129,7 +129,7 @@ pub(super) fn window_stream<R: Read + Send>(
         limit,
     } = stream;
     if let Some(c) = text.compression() {
-        leaf.compression = c.into();
+        leaf.compression = c;
     }
     let counted = Counted {
         text,
@@ -520,7 +520,7 @@ mod tests {
         assert_eq!(rows(&parsed.keys), rows(&whole_keys));
         assert_eq!(parsed.stream.parse.read, whole.read);
         let leaf = &parsed.stream.leaf;
-        assert_eq!(leaf.compression, "gzip");
+        assert_eq!(leaf.compression, Compression::Gzip);
         assert_eq!(leaf.stored_size, stored.len() as u64);
         assert_eq!(leaf.decompressed_size(), Some(text.len() as u64));
         assert_eq!(leaf.sha256, hex::encode(Sha256::digest(&stored)));
@@ -639,7 +639,14 @@ mod tests {
                     assert_eq!(parsed.stream.encoding, Some("utf-16le-bom"));
                     let leaf = &parsed.stream.leaf;
                     assert_eq!(leaf.decompressed_size(), Some(stored.len() as u64));
-                    assert_eq!(leaf.compression, if compressed { "gzip" } else { "none" });
+                    assert_eq!(
+                        leaf.compression,
+                        if compressed {
+                            Compression::Gzip
+                        } else {
+                            Compression::None
+                        }
+                    );
                     // The second pass reads the transcoded text.
                     let TextSource::Spilled(copy) = &parsed.text else {
                         panic!("{:?}", parsed.text)

@@ -169,7 +169,7 @@ fn detections(m: &Manifest) -> Detections {
                 DetectionRun {
                     id: d.id.into(),
                     name: d.name.into(),
-                    status: s.map_or_else(|| "not run".into(), |s| s.status.as_str().into()),
+                    status: s.map(|s| s.status),
                     reason: s.and_then(|s| s.reason.clone()),
                     findings: s.map_or(0, |s| s.findings as u64),
                 }

@@ -571,7 +571,7 @@ fn detections(o: &mut String, r: &Report) {
             &[
                 d.id.clone(),
                 md(&d.name),
-                d.status.clone(),
+                d.status_name().to_string(),
                 d.findings.to_string(),
                 md(&thresholds),
                 opt(&d.reason),

@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::detect::RunStatus;
+
 pub use crate::analyze::coverage::{BrokenChain, Gap, Overlap};
 pub use crate::detect::finding::Severity;
 
@@ -445,10 +447,26 @@ pub struct DetectionRun {
     pub id: String,
     /// Name.
     pub name: String,
-    /// `ran`, `partial` or `skipped`.
-    pub status: String,
+    /// Ran, partial or skipped; `None` when the analysis has no status for
+    /// it (written `not run`).
+    #[serde(serialize_with = "serialize_status")]
+    pub status: Option<RunStatus>,
     /// Why it was partial or skipped.
     pub reason: Option<String>,
     /// Findings it produced.
     pub findings: u64,
+}
+
+impl DetectionRun {
+    /// `ran`, `partial`, `skipped` or `not run`, as every report writes it.
+    pub fn status_name(&self) -> &'static str {
+        self.status.map_or("not run", RunStatus::as_str)
+    }
+}
+
+fn serialize_status<S: serde::Serializer>(
+    status: &Option<RunStatus>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(status.map_or("not run", RunStatus::as_str))
 }

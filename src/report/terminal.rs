@@ -11,6 +11,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 
 use super::model::Report;
+use crate::detect::RunStatus;
 use crate::text::escape_control;
 
 /// Findings listed in the summary.
@@ -174,7 +175,7 @@ pub fn write_summary(
         .detections
         .status
         .iter()
-        .filter(|d| d.status == "skipped")
+        .filter(|d| d.status == Some(RunStatus::Skipped))
         .map(|d| d.id.as_str())
         .collect();
     if !skipped.is_empty() {

@@ -19,6 +19,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::parse::reject::Reason;
+use crate::Compression;
 
 /// How deep zips inside zips are opened.
 pub const MAX_NESTING: usize = 3;
@@ -122,8 +123,8 @@ pub struct Leaf {
     /// SHA-256 of the bytes as stored on disk for files, of the extracted
     /// content for archive members.
     pub sha256: String,
-    /// `none`, `gzip`, `zstd`, `zip`, or a zip method for members (`deflated`).
-    pub compression: String,
+    /// How it is stored.
+    pub compression: Compression,
     /// What was read; taken by the parser, which leaves [`LeafBytes::Consumed`].
     pub bytes: LeafBytes,
 }
@@ -183,7 +184,7 @@ pub fn open_evidence(path: &Path, limit: u64) -> Vec<Leaf> {
                 member: None,
                 stored_size: 0,
                 sha256: String::new(),
-                compression: "none".into(),
+                compression: Compression::None,
                 bytes: LeafBytes::Failed(Reason::IoError, format!("cannot read file: {e}")),
             }]
         }
@@ -217,28 +218,28 @@ fn expand(
     out: &mut Vec<Leaf>,
 ) {
     let limit = budget.limit;
-    let leaf = |compression: &str, bytes: LeafBytes| Leaf {
+    let leaf = |compression: Compression, bytes: LeafBytes| Leaf {
         path: path.to_string(),
         member: member.clone(),
         stored_size,
         sha256: sha256.clone(),
-        compression: compression.to_string(),
+        compression,
         bytes,
     };
     match sniff(&bytes) {
         Magic::Gzip => {
             let decoder = flate2::read::MultiGzDecoder::new(Cursor::new(bytes));
-            out.push(leaf("gzip", read_limited(decoder, budget)));
+            out.push(leaf(Compression::Gzip, read_limited(decoder, budget)));
         }
         Magic::Zstd => match zstd::stream::read::Decoder::new(Cursor::new(bytes)) {
-            Ok(decoder) => out.push(leaf("zstd", read_limited(decoder, budget))),
+            Ok(decoder) => out.push(leaf(Compression::Zstd, read_limited(decoder, budget))),
             Err(e) => out.push(leaf(
-                "zstd",
+                Compression::Zstd,
                 LeafBytes::Failed(Reason::DecompressFailed, format!("zstd: {e}")),
             )),
         },
         Magic::Zip if depth < MAX_NESTING => {
-            out.push(leaf("zip", LeafBytes::Archive));
+            out.push(leaf(Compression::Zip, LeafBytes::Archive));
             expand_zip(path, member.as_deref(), bytes, budget, depth, out);
         }
         Magic::Zip | Magic::Plain => {
@@ -247,9 +248,12 @@ fn expand(
                     "{} bytes exceed the limit of {limit} bytes (--max-decompressed-size)",
                     bytes.len()
                 );
-                out.push(leaf("none", LeafBytes::Failed(Reason::LimitExceeded, msg)));
+                out.push(leaf(
+                    Compression::None,
+                    LeafBytes::Failed(Reason::LimitExceeded, msg),
+                ));
             } else {
-                out.push(leaf("none", LeafBytes::Data(bytes)));
+                out.push(leaf(Compression::None, LeafBytes::Data(bytes)));
             }
         }
     }
@@ -299,9 +303,9 @@ pub fn zip_members<R: Read + std::io::Seek>(archive: &zip::ZipArchive<R>) -> Vec
     members
 }
 
-/// The `method` of a zip member for the sources table (`deflated`, `stored`).
-pub fn zip_method<R: Read>(file: &zip::read::ZipFile<'_, R>) -> String {
-    file.compression().to_string().to_ascii_lowercase()
+/// How a zip member is stored, by its method.
+pub fn zip_method<R: Read>(file: &zip::read::ZipFile<'_, R>) -> Compression {
+    Compression::ZipMethod(file.compression())
 }
 
 /// The leaf of a member that cannot even be opened.
@@ -311,7 +315,7 @@ pub fn member_failed(path: &str, member: String, e: &zip::result::ZipError) -> L
         member: Some(member),
         stored_size: 0,
         sha256: String::new(),
-        compression: "unknown".into(),
+        compression: Compression::Unknown,
         bytes: LeafBytes::Failed(
             Reason::DecompressFailed,
             format!("cannot open zip member: {e}"),
@@ -348,7 +352,7 @@ pub fn expand_member<R: Read>(
             );
             // A plain member keeps the zip method as its compression.
             if let Some(l) = out.get_mut(before) {
-                if l.compression == "none" {
+                if l.compression.is_none() {
                     l.compression = method;
                 }
             }

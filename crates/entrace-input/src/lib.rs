@@ -22,6 +22,45 @@ pub mod walk;
 pub use container::{open_evidence, Leaf, LeafBytes};
 pub use walk::discover;
 
+/// How a stream is stored, as sources.parquet's `compression` and the
+/// manifest name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Stored plain.
+    None,
+    /// gzip (every member of a multi-member file is read).
+    Gzip,
+    /// Zstandard.
+    Zstd,
+    /// A zip archive (its members are sources of their own).
+    Zip,
+    /// A plain zip member, stored with this zip method (`stored`,
+    /// `deflated`, or one entrace cannot read, as the zip crate names it).
+    ZipMethod(zip::CompressionMethod),
+    /// A zip member that could not even be opened.
+    Unknown,
+}
+
+impl Compression {
+    /// The name written in sources.parquet: `none`, `gzip`, `zstd`, `zip`,
+    /// a zip method in lower case, or `unknown`.
+    pub fn name(self) -> String {
+        match self {
+            Compression::None => "none".into(),
+            Compression::Gzip => "gzip".into(),
+            Compression::Zstd => "zstd".into(),
+            Compression::Zip => "zip".into(),
+            Compression::ZipMethod(method) => method.to_string().to_ascii_lowercase(),
+            Compression::Unknown => "unknown".into(),
+        }
+    }
+
+    /// Whether the stream is stored plain (a file entrace can read in place).
+    pub fn is_none(self) -> bool {
+        self == Compression::None
+    }
+}
+
 /// What a source is: an evidence file, an archive (whose members are sources
 /// of their own), or one of those members.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -51,5 +90,30 @@ impl StreamKind {
             Some(_) => StreamKind::Member,
             None => StreamKind::File,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Compression;
+
+    #[test]
+    fn compression_names_are_those_sources_parquet_has_always_written() {
+        let names: Vec<String> = [
+            Compression::None,
+            Compression::Gzip,
+            Compression::Zstd,
+            Compression::Zip,
+            Compression::ZipMethod(zip::CompressionMethod::Stored),
+            Compression::ZipMethod(zip::CompressionMethod::Deflated),
+            Compression::Unknown,
+        ]
+        .into_iter()
+        .map(Compression::name)
+        .collect();
+        assert_eq!(
+            names,
+            ["none", "gzip", "zstd", "zip", "stored", "deflated", "unknown"]
+        );
     }
 }

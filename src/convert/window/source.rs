@@ -15,6 +15,7 @@ use crate::input::container::{Limit, LimitExceeded};
 use crate::input::encoding::{
     sniff, utf16_offset, utf16_window, utf8_window, Decoded, Encoding, Utf16Stream,
 };
+use crate::input::Compression;
 
 /// A stream as stored, with the SHA-256 of every byte read.
 pub(crate) struct Stored<R> {
@@ -78,12 +79,12 @@ impl<R: Read> Text<R> {
         })
     }
 
-    /// `compression` of the sources table, or `None` when stored plain.
-    pub(crate) fn compression(&self) -> Option<&'static str> {
+    /// How the stream is stored, or `None` when stored plain.
+    pub(crate) fn compression(&self) -> Option<Compression> {
         match self {
             Text::Plain(_) => None,
-            Text::Gzip(_) => Some("gzip"),
-            Text::Zstd(_) => Some("zstd"),
+            Text::Gzip(_) => Some(Compression::Gzip),
+            Text::Zstd(_) => Some(Compression::Zstd),
         }
     }
 
