@@ -21,6 +21,15 @@ fn zip_time(t: Vec<Option<i64>>) -> Vec<i64> {
     t.into_iter().map(|v| v.unwrap_or(i64::MIN)).collect()
 }
 
+/// The fields stage 2 reads of `signins.applied_conditional_access_policies`.
+const POLICY_FIELDS: &[&str] = &["display_name", "result"];
+/// The fields stage 2 reads of `directory_audits.target_resources`.
+const TARGET_FIELDS: &[&str] = &["id", "display_name", "type", "user_principal_name"];
+/// The fields stage 2 reads of each target's `modified_properties`.
+const MODIFIED_PROPERTY_FIELDS: &[&str] = &["display_name", "old_value", "new_value"];
+/// The fields stage 2 reads of `risk_detections.additional_info_parsed`.
+const ADDITIONAL_INFO_FIELDS: &[&str] = &["key", "value"];
+
 /// Loads the five entity tables of an output directory.
 pub(crate) fn load(dir: &Path) -> Result<Tables> {
     Ok(Tables {
@@ -176,11 +185,7 @@ fn load_sign_ins(dir: &Path) -> Result<Vec<SignIn>> {
     let mut home = f.strs("home_tenant_id")?.into_iter();
     let mut resource = f.strs("resource_tenant_id")?.into_iter();
     let mut policies = f
-        .struct_lists(
-            "applied_conditional_access_policies",
-            &["display_name", "result"],
-            None,
-        )?
+        .struct_lists("applied_conditional_access_policies", POLICY_FIELDS, None)?
         .into_iter();
     let mut api = f.strs("ingest_api_version")?.into_iter();
     let mut out = Vec::with_capacity(f.len());
@@ -259,11 +264,8 @@ fn load_audits(dir: &Path) -> Result<Vec<Audit>> {
     let mut targets = f
         .struct_lists(
             "target_resources",
-            &["id", "display_name", "type", "user_principal_name"],
-            Some((
-                "modified_properties",
-                &["display_name", "old_value", "new_value"],
-            )),
+            TARGET_FIELDS,
+            Some(("modified_properties", MODIFIED_PROPERTY_FIELDS)),
         )?
         .into_iter();
     let mut out = Vec::with_capacity(f.len());
@@ -328,7 +330,7 @@ fn load_detections(dir: &Path) -> Result<Vec<RiskDetection>> {
     let mut source = f.strs("source")?.into_iter();
     let mut mitre_id = f.strs("mitre_technique_id")?.into_iter();
     let mut info = f
-        .struct_lists("additional_info_parsed", &["key", "value"], None)?
+        .struct_lists("additional_info_parsed", ADDITIONAL_INFO_FIELDS, None)?
         .into_iter();
     let mut out = Vec::with_capacity(f.len());
     for _ in 0..f.len() {
@@ -453,5 +455,79 @@ mod column_tests {
                 );
             }
         }
+    }
+
+    /// The `name: type` fields of a `list<struct<…>>` type as `entrace
+    /// schema` prints it, split at the top level only.
+    fn struct_fields(dtype: &str) -> Vec<(String, String)> {
+        let inner = dtype
+            .strip_prefix("list<struct<")
+            .and_then(|t| t.strip_suffix(">>"))
+            .unwrap_or_else(|| panic!("{dtype} is not a list<struct<…>>"));
+        let (mut fields, mut depth, mut start) = (Vec::new(), 0usize, 0);
+        for (i, c) in inner.char_indices() {
+            match c {
+                '<' => depth += 1,
+                '>' => depth -= 1,
+                ',' if depth == 0 => {
+                    fields.push(&inner[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        fields.push(&inner[start..]);
+        fields
+            .into_iter()
+            .map(|f| {
+                let (name, dtype) = f.trim().split_once(": ").unwrap();
+                (name.to_string(), dtype.to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_struct_field_stage_2_reads_is_one_stage_1_writes() {
+        let written = crate::schema::columns();
+        let dtype = |table: &str, column: &str| {
+            written
+                .iter()
+                .find(|c| c.table == table && c.column == column)
+                .map(|c| c.dtype.to_string())
+                .unwrap_or_else(|| panic!("{table}.{column} is not declared"))
+        };
+        let check = |what: &str, fields: &[(String, String)], wanted: &[&str]| {
+            for name in wanted {
+                assert!(
+                    fields.iter().any(|(n, t)| n == name && t == "string"),
+                    "{what}.{name} is read by stage 2 as text but not written so by stage 1"
+                );
+            }
+        };
+        for (table, column, wanted) in [
+            (
+                "signins",
+                "applied_conditional_access_policies",
+                POLICY_FIELDS,
+            ),
+            ("directory_audits", "target_resources", TARGET_FIELDS),
+            (
+                "risk_detections",
+                "additional_info_parsed",
+                ADDITIONAL_INFO_FIELDS,
+            ),
+        ] {
+            check(column, &struct_fields(&dtype(table, column)), wanted);
+        }
+        let targets = struct_fields(&dtype("directory_audits", "target_resources"));
+        let (_, modified) = targets
+            .iter()
+            .find(|(n, _)| n == "modified_properties")
+            .expect("target_resources has modified_properties");
+        check(
+            "modified_properties",
+            &struct_fields(modified),
+            MODIFIED_PROPERTY_FIELDS,
+        );
     }
 }
