@@ -1,8 +1,8 @@
 //! Every table opens with defaults in the clients analysts use: pyarrow,
 //! pandas (both dtype backends), polars, DuckDB and PySpark, the pinned
 //! releases of `tests/interop/requirements.txt`, installed by `.ci/setup`.
-//! `tests/interop/check.py` does the checking; it also runs the README's
-//! notebook recipes. Here: the run it checks, and its verdict.
+//! `tests/interop/check.py` does the checking; it also runs the notebook
+//! recipes of `docs/notebooks.md`. Here: the run it checks, and its verdict.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -42,22 +42,10 @@ fn every_table_opens_with_defaults_in_pyarrow_pandas_polars_duckdb_and_spark() {
     let (code, out, stderr) = w.run("out", &[fixture("sample-evidence"), fixture("broken")], &[]);
     assert_eq!(code, 1, "{stderr}"); // 1: records were rejected
     let m = manifest(&out);
-    let rows: Vec<(&str, i64)> = [
-        "signins",
-        "directory_audits",
-        "risk_detections",
-        "risky_users",
-        "risky_user_history",
-        "rejects",
-        "sources",
-        "timeline",
-        "per_user",
-        "findings",
-        "coverage",
-    ]
-    .into_iter()
-    .map(|t| (t, m["tables"][t]["rows"].as_i64().unwrap()))
-    .collect();
+    let rows: Vec<(&str, i64)> = TABLES
+        .into_iter()
+        .map(|t| (t, m["tables"][t]["rows"].as_i64().unwrap()))
+        .collect();
     assert_eq!(
         rows,
         [
@@ -86,8 +74,8 @@ fn every_table_opens_with_defaults_in_pyarrow_pandas_polars_duckdb_and_spark() {
         .arg(&out)
         .arg("--schema")
         .arg(&schema)
-        .arg("--readme")
-        .arg(root.join("README.md"))
+        .arg("--recipes")
+        .arg(root.join("docs/notebooks.md"))
         .arg("--workdir")
         .arg(w.out("recipes"));
     if spark {

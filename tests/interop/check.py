@@ -1,7 +1,7 @@
 """Opens every table of an `entrace run` output in the clients analysts use,
 with their defaults, and checks what each one sees.
 
-    python check.py OUT_DIR --schema SCHEMA_JSON --readme README.md [--spark]
+    python check.py OUT_DIR --schema SCHEMA_JSON --recipes docs/notebooks.md [--spark]
 
 For every table and every client (pyarrow, pandas with both dtype backends,
 polars, DuckDB and, with --spark, PySpark in local mode, session time zone
@@ -19,7 +19,7 @@ compared with the timestamps written in each record's `ingest_raw` text, parsed
 here from the Graph strings (7 fractional digits, offsets, `/Date(ms)/`), and
 the timeline's times with the events of the tables it cites.
 
-Then the README's notebook recipes (the ```python blocks of its "Notebook
+Then the notebook recipes of docs/notebooks.md (the ```python blocks of its "Notebook
 recipes" section) run against the output, each in a fresh namespace, and
 must give the same answer in every client.
 
@@ -334,7 +334,7 @@ def recipes(readme: Path) -> list[tuple[str, str]]:
     """(client, code) of each ```python block of the Notebook recipes section."""
     text = readme.read_text(encoding="utf-8")
     section = re.search(r"^## Notebook recipes\n(.*?)(?=^## )", text, re.S | re.M)
-    assert section, "README has no '## Notebook recipes' section"
+    assert section, f"{readme} has no '## Notebook recipes' section"
     blocks = re.findall(r"```python\n(.*?)```", section.group(1), re.S)
     out = []
     for code in blocks:
@@ -391,7 +391,7 @@ def run_recipes(readme: Path, out: Path, spark_too: bool) -> None:
 
         def run(code=code, client=client):
             ns: dict = {}
-            exec(compile(code, f"README recipe ({client})", "exec"), ns)
+            exec(compile(code, f"notebook recipe ({client})", "exec"), ns)
             answers[client] = {k: plain(ns[k]) for k in ("by_code", "next_events")}
 
         check(f"recipe {client}", run)
@@ -419,7 +419,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--schema", type=Path, required=True, help="entrace schema --format json")
-    ap.add_argument("--readme", type=Path, required=True)
+    ap.add_argument("--recipes", type=Path, required=True)
     ap.add_argument("--spark", action="store_true", help="also check PySpark (needs a JRE)")
     ap.add_argument("--workdir", type=Path, help="where the recipes run (default: OUT/../.recipes)")
     args = ap.parse_args()
@@ -436,7 +436,7 @@ def main() -> int:
     if link.is_symlink() or link.exists():
         link.unlink()
     link.symlink_to(out)
-    readme = args.readme.resolve()
+    readme = args.recipes.resolve()
     os.chdir(workdir)
     spark = None
     if args.spark:
@@ -475,7 +475,7 @@ def main() -> int:
         if spark is not None:
             check(f"spark    {table}", lambda: check_spark(spark, path, rows, ts, lists, key))
     check("timeline times are the events' own", lambda: check_timeline_times(out))
-    check("README recipes", lambda: run_recipes(readme, out, spark is not None))
+    check("notebook recipes", lambda: run_recipes(readme, out, spark is not None))
     versions = {
         "python": sys.version.split()[0],
         "pyarrow": pa.__version__,
