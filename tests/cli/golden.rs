@@ -17,21 +17,6 @@ use sha2::{Digest, Sha256};
 
 use crate::util::*;
 
-/// The tables `entrace run` writes.
-const TABLES: [&str; 11] = [
-    "signins",
-    "directory_audits",
-    "risk_detections",
-    "risky_users",
-    "risky_user_history",
-    "rejects",
-    "sources",
-    "timeline",
-    "per_user",
-    "findings",
-    "coverage",
-];
-
 /// A cell as JSON: nested lists and structs in full, timestamps as their
 /// integer with the unit, so no formatting can hide a difference.
 fn cell(v: AnyValue<'_>) -> serde_json::Value {

@@ -11,19 +11,7 @@ fn schema_lists_every_written_column_with_its_type() {
     let cols = cols.as_array().unwrap();
     let w = Workdir::new();
     let (_, out, _) = w.run("o", &[fixture("sample-evidence")], &[]);
-    for table in [
-        "signins",
-        "directory_audits",
-        "risk_detections",
-        "risky_users",
-        "risky_user_history",
-        "rejects",
-        "sources",
-        "timeline",
-        "per_user",
-        "findings",
-        "coverage",
-    ] {
+    for table in TABLES {
         let df = read_table(&out, table);
         let documented: Vec<&str> = cols
             .iter()

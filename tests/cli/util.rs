@@ -198,3 +198,18 @@ pub fn timeline(out: &Path, args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&o.stderr).into_owned(),
     )
 }
+
+/// The tables `entrace run` writes.
+pub const TABLES: [&str; 11] = [
+    "signins",
+    "directory_audits",
+    "risk_detections",
+    "risky_users",
+    "risky_user_history",
+    "rejects",
+    "sources",
+    "timeline",
+    "per_user",
+    "findings",
+    "coverage",
+];
