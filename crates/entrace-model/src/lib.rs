@@ -1,7 +1,7 @@
 //! The Graph vocabulary: which entities exist and which properties each one
 //! has, the sign-in error codes, Graph timestamps ([`time`]), the
-//! [`error::Error`] every layer of entrace returns, and how attacker-controlled
-//! text is shown safely ([`text`]).
+//! [`error::Error`] every layer of entrace returns, how attacker-controlled
+//! text is shown safely ([`text`]), and the one severity scale ([`Severity`]).
 //!
 //! Every entity module declares its properties once, as a tree of [`Field`]s.
 //! That one declaration drives the Parquet column builders, the column names,
@@ -18,9 +18,12 @@ pub mod error_codes;
 pub mod fuzz_checks;
 pub mod risk_detection;
 pub mod risky_user;
+pub mod severity;
 pub mod sign_in;
 pub mod text;
 pub mod time;
+
+pub use severity::Severity;
 
 use std::fmt;
 
