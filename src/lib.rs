@@ -37,6 +37,6 @@ pub(crate) mod output;
 pub use entrace_input::parse;
 pub mod report;
 pub mod schema;
-pub(crate) mod table;
+pub mod table;
 pub use entrace_model::text;
 pub mod verify;

@@ -184,17 +184,17 @@ fn run_timeline(args: TimelineArgs) -> entrace::error::Result<ExitCode> {
     };
     if !args
         .out_dir
-        .join(entrace::analyze::table::Timeline::FILE)
+        .join(entrace::table::stage2::timeline::Timeline::FILE)
         .is_file()
     {
         return Err(Error::Usage(format!(
             "{} has no {}: run `entrace analyze {}` first",
             args.out_dir.display(),
-            entrace::analyze::table::Timeline::FILE,
+            entrace::table::stage2::timeline::Timeline::FILE,
             args.out_dir.display()
         )));
     }
-    let rows = entrace::analyze::table::Timeline::read(&args.out_dir)?;
+    let rows = entrace::table::stage2::timeline::Timeline::read(&args.out_dir)?;
     let picked = view::select(&rows, &selection)?;
     let stdout = std::io::stdout();
     let result = match args.format {

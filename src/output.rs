@@ -7,7 +7,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use polars::prelude::DataFrame;
+use crate::table::frame::Table;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -94,8 +94,8 @@ impl OutputDir {
     }
 
     /// Writes a Parquet table (zstd) and returns the file's SHA-256.
-    pub(crate) fn write_parquet(&self, name: &str, df: &DataFrame) -> Result<String> {
-        write_parquet(&self.path(name), df)
+    pub(crate) fn write_parquet(&self, name: &str, table: &Table) -> Result<String> {
+        write_parquet(&self.path(name), table)
     }
 
     /// Writes bytes to `name`.
@@ -137,8 +137,8 @@ pub(crate) fn sha256_file(path: &Path) -> Result<String> {
 
 /// Writes a Parquet table to `path` (see [`parquet`]) and returns the
 /// file's SHA-256.
-pub(crate) fn write_parquet(path: &Path, df: &DataFrame) -> Result<String> {
-    parquet::write_table(path, df)
+pub(crate) fn write_parquet(path: &Path, table: &Table) -> Result<String> {
+    parquet::write_table(path, &table.0)
 }
 
 /// A buffered file writer that hashes what it writes, so an output's SHA-256

@@ -3,13 +3,14 @@
 
 use serde::Serialize;
 
-use crate::analyze::coverage::CoverageTable;
-use crate::analyze::findings::Findings;
-use crate::analyze::table::{PerUser, Timeline};
 use crate::model::{snake_case, EntityKind, Field, Kind};
 use crate::table::chunk::INGEST_COLUMNS;
 use crate::table::column::{ns_companion, NS_DOC, NS_TYPE, TIMESTAMP_TYPE};
 use crate::table::layout::type_name;
+use crate::table::stage2::coverage::CoverageTable;
+use crate::table::stage2::findings::Findings;
+use crate::table::stage2::per_user::PerUser;
+use crate::table::stage2::timeline::Timeline;
 
 /// One column of one table.
 #[derive(Debug, Clone, Serialize)]

@@ -18,7 +18,6 @@ pub mod coverage;
 pub mod findings;
 pub mod per_user;
 pub mod session;
-pub mod table;
 pub mod timeline;
 
 use std::collections::BTreeMap;
@@ -32,6 +31,10 @@ use crate::error::Result;
 use crate::manifest::{Manifest, TableEntry};
 use crate::model::error_codes;
 use crate::output::{replace_file, write_parquet};
+use crate::table::stage2::coverage::CoverageTable;
+use crate::table::stage2::findings::Findings;
+use crate::table::stage2::per_user::{PerUser, UserSummary};
+use crate::table::stage2::timeline::{Timeline, TimelineRow};
 use crate::{case, detect};
 
 /// What stage 2 found, stored under `analysis` in manifest.json.
@@ -89,9 +92,9 @@ pub struct AnalyzeOutcome {
 /// The timeline and the per-user summary of a set of tables, in memory.
 pub struct Analysis {
     /// Sorted timeline rows.
-    pub timeline: Vec<timeline::TimelineRow>,
+    pub timeline: Vec<TimelineRow>,
     /// One summary per user, in timeline order.
-    pub users: Vec<per_user::UserSummary>,
+    pub users: Vec<UserSummary>,
     /// Findings, sorted by first seen.
     pub findings: Vec<detect::finding::Finding>,
     /// Counts for the manifest.
@@ -165,23 +168,15 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
     let mut analysis = build(&tables, config);
     let covered = coverage::coverage(dir, &tables)?;
 
-    let timeline_df = table::Timeline::frame(&analysis.timeline)?;
-    let timeline_sha = replace_file(dir, table::Timeline::FILE, |p| {
-        write_parquet(p, &timeline_df)
-    })?;
-    let per_user_df = table::PerUser::frame(&analysis.users)?;
-    let per_user_sha = replace_file(dir, table::PerUser::FILE, |p| {
-        write_parquet(p, &per_user_df)
-    })?;
+    let timeline_df = Timeline::frame(&analysis.timeline)?;
+    let timeline_sha = replace_file(dir, Timeline::FILE, |p| write_parquet(p, &timeline_df))?;
+    let per_user_df = PerUser::frame(&analysis.users)?;
+    let per_user_sha = replace_file(dir, PerUser::FILE, |p| write_parquet(p, &per_user_df))?;
     let findings_df = crate::analyze::findings::findings_frame(&analysis.findings)?;
-    let findings_sha = replace_file(dir, crate::analyze::findings::Findings::FILE, |p| {
-        write_parquet(p, &findings_df)
-    })?;
+    let findings_sha = replace_file(dir, Findings::FILE, |p| write_parquet(p, &findings_df))?;
 
-    let coverage_df = coverage::CoverageTable::frame(&covered.buckets)?;
-    let coverage_sha = replace_file(dir, coverage::CoverageTable::FILE, |p| {
-        write_parquet(p, &coverage_df)
-    })?;
+    let coverage_df = CoverageTable::frame(&covered.buckets)?;
+    let coverage_sha = replace_file(dir, CoverageTable::FILE, |p| write_parquet(p, &coverage_df))?;
 
     let entry = |file: &str, rows: usize, sha256: String| TableEntry {
         file: file.to_string(),
@@ -192,27 +187,19 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
     for (name, e) in [
         (
             "timeline",
-            entry(table::Timeline::FILE, analysis.timeline.len(), timeline_sha),
+            entry(Timeline::FILE, analysis.timeline.len(), timeline_sha),
         ),
         (
             "per_user",
-            entry(table::PerUser::FILE, analysis.users.len(), per_user_sha),
+            entry(PerUser::FILE, analysis.users.len(), per_user_sha),
         ),
         (
             "findings",
-            entry(
-                crate::analyze::findings::Findings::FILE,
-                analysis.findings.len(),
-                findings_sha,
-            ),
+            entry(Findings::FILE, analysis.findings.len(), findings_sha),
         ),
         (
             "coverage",
-            entry(
-                coverage::CoverageTable::FILE,
-                covered.buckets.len(),
-                coverage_sha,
-            ),
+            entry(CoverageTable::FILE, covered.buckets.len(), coverage_sha),
         ),
     ] {
         manifest.tables.insert(name.to_string(), e);

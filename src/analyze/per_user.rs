@@ -6,70 +6,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::timeline::{Role, TimelineRow};
 use crate::case::identity::Identities;
 use crate::case::records::RiskDetection;
-use crate::detect::finding::{Finding, Severity};
+use crate::detect::finding::Finding;
 use crate::model::EntityKind;
-
-/// One user's summary.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UserSummary {
-    /// Object id, `None` for UPN-only users.
-    pub user_id: Option<String>,
-    /// Latest UPN seen.
-    pub user_principal_name: Option<String>,
-    /// Every UPN seen (lower-cased).
-    pub user_principal_names: Vec<String>,
-    /// Earliest timeline event (UTC ns).
-    pub first_seen: i64,
-    /// Latest timeline event (UTC ns).
-    pub last_seen: i64,
-    /// Timeline rows.
-    pub events: u64,
-    /// Sign-ins.
-    pub sign_ins: u64,
-    /// Successful sign-ins.
-    pub sign_ins_success: u64,
-    /// Interrupted sign-ins (MFA prompt, KMSI, …).
-    pub sign_ins_interrupted: u64,
-    /// Failed sign-ins.
-    pub sign_ins_failure: u64,
-    /// Blocked sign-ins.
-    pub sign_ins_blocked: u64,
-    /// Latest successful sign-in.
-    pub last_success: Option<i64>,
-    /// Distinct sign-in IP addresses: the length of `ip_addresses`.
-    pub distinct_ips: u64,
-    /// Distinct sign-in IP addresses, sorted.
-    pub ip_addresses: Vec<String>,
-    /// Distinct sign-in countries, sorted.
-    pub countries: Vec<String>,
-    /// Distinct sign-in applications, sorted.
-    pub apps: Vec<String>,
-    /// Distinct sign-in sessions.
-    pub sessions: u64,
-    /// Audit records the user initiated (including self-service).
-    pub audits_as_actor: u64,
-    /// Audit records targeting the user (including self-service).
-    pub audits_as_target: u64,
-    /// Risk detections.
-    pub risk_detections: u64,
-    /// Distinct risk event types of those detections, sorted.
-    pub risk_detection_types: Vec<String>,
-    /// Highest level among the detections (high > medium > low > other).
-    pub max_detection_level: Option<String>,
-    /// Risk state at export (riskyUser, else the latest history item).
-    pub risk_state: Option<String>,
-    /// Risk level at export.
-    pub risk_level: Option<String>,
-    /// When that state was last updated.
-    pub risk_last_updated: Option<i64>,
-    /// Findings about the user.
-    pub findings: u64,
-    /// Highest severity among them.
-    pub max_finding_severity: Option<Severity>,
-}
+use crate::table::stage2::per_user::UserSummary;
+use crate::table::stage2::timeline::{Role, TimelineRow};
 
 fn level_rank(level: &str) -> u8 {
     match level.to_ascii_lowercase().as_str() {

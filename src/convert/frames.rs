@@ -2,8 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use polars::prelude::DataFrame;
-
 use super::{
     entity_key, input_entry, table_entry, time_span, ConvertOptions, Processed, SourceCounts,
 };
@@ -16,7 +14,7 @@ use crate::model::EntityKind;
 use crate::output::OutputDir;
 use crate::parse::keys::RowKeys;
 use crate::table::dedup::plan;
-use crate::table::frame::FrameBuilder;
+use crate::table::frame::{FrameBuilder, Table};
 use crate::table::rebuild::Rebuild;
 use crate::table::texts::Texts;
 
@@ -160,7 +158,7 @@ pub(super) fn write_all(
         "rejects".into(),
         crate::manifest::TableEntry {
             file: REJECTS_FILE.into(),
-            rows: rejects.height() as u64,
+            rows: rejects.rows() as u64,
             conversion: Some(ConversionCounts::default()),
             sha256: rejects_sha,
         },
@@ -171,7 +169,7 @@ pub(super) fn write_all(
         "sources".into(),
         crate::manifest::TableEntry {
             file: SOURCES_FILE.into(),
-            rows: sources.height() as u64,
+            rows: sources.rows() as u64,
             conversion: Some(ConversionCounts::default()),
             sha256: sources_sha,
         },
@@ -214,7 +212,7 @@ pub(super) fn write_all(
     Ok(manifest)
 }
 
-fn rejects_frame(processed: &[Processed]) -> Result<DataFrame> {
+fn rejects_frame(processed: &[Processed]) -> Result<Table> {
     let mut rows = Vec::new();
     for (id, p) in processed.iter().enumerate() {
         let mut sorted: Vec<_> = p.parse.rejects.iter().collect();
@@ -244,10 +242,7 @@ fn rejects_frame(processed: &[Processed]) -> Result<DataFrame> {
         .finish()
 }
 
-fn sources_frame(
-    processed: &[Processed],
-    inputs: &[crate::manifest::InputEntry],
-) -> Result<DataFrame> {
+fn sources_frame(processed: &[Processed], inputs: &[crate::manifest::InputEntry]) -> Result<Table> {
     let warnings = processed.iter().map(|p| {
         let mut w: Vec<&str> = p.parse.warnings.iter().map(String::as_str).collect();
         if let crate::input::LeafBytes::Failed(_, m) = &p.leaf.bytes {

@@ -10,14 +10,14 @@ use super::model::*;
 use super::stats;
 use super::tables::{display_names, read_coverage_days, read_findings, read_people};
 use super::users::{user_sections, users_at_risk};
-use crate::analyze::findings::FindingRecord;
-use crate::analyze::table::Timeline;
-use crate::analyze::timeline::TimelineRow;
 use crate::detect::registry::REGISTRY;
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::model::time::format_timestamp;
 use crate::model::EntityKind;
+use crate::table::stage2::findings::FindingRecord;
+use crate::table::stage2::timeline::Timeline;
+use crate::table::stage2::timeline::TimelineRow;
 
 /// Entries in each "top" list and in the risk ranking.
 pub const TOP_N: usize = 10;

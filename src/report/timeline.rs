@@ -10,11 +10,11 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::analyze::table::Timeline;
-use crate::analyze::timeline::TimelineRow;
 use crate::error::{Error, Result};
 use crate::model::time::format_timestamp;
 use crate::model::EntityKind;
+use crate::table::stage2::timeline::Timeline;
+use crate::table::stage2::timeline::TimelineRow;
 use crate::text::{csv_safe, escape_control};
 
 /// Which rows to show.

@@ -293,8 +293,8 @@ macro_rules! declare_table {
                 )),*
             ];
 
-            /// `rows` as the table's DataFrame.
-            pub fn frame(rows: &[$row]) -> $crate::error::Result<polars::prelude::DataFrame> {
+            /// `rows` as the table, ready to write.
+            pub fn frame(rows: &[$row]) -> $crate::error::Result<$crate::table::frame::Table> {
                 use $crate::table::declare::{Codec, CodecType};
                 let mut __b = $crate::table::frame::FrameBuilder::new($table, rows.len());
                 $(

@@ -9,6 +9,18 @@ use polars_arrow::array::MutableBinaryViewArray;
 use super::column::Column;
 use crate::error::{Error, Result};
 
+/// One table in memory, built and ready to write
+/// ([`crate::output::write_parquet`]); what it holds is the table layer's
+/// business.
+pub struct Table(pub(crate) DataFrame);
+
+impl Table {
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.0.height()
+    }
+}
+
 /// Columns of one table under construction.
 pub(crate) struct FrameBuilder {
     table: &'static str,
@@ -104,7 +116,9 @@ impl FrameBuilder {
     }
 
     /// The finished table.
-    pub(crate) fn finish(self) -> Result<DataFrame> {
-        DataFrame::new(self.height, self.columns).map_err(|e| Error::table(self.table, e))
+    pub(crate) fn finish(self) -> Result<Table> {
+        DataFrame::new(self.height, self.columns)
+            .map(Table)
+            .map_err(|e| Error::table(self.table, e))
     }
 }

@@ -11,4 +11,5 @@ pub(crate) mod frame;
 pub(crate) mod layout;
 pub(crate) mod read;
 pub(crate) mod rebuild;
+pub mod stage2;
 pub(crate) mod texts;

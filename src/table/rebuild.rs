@@ -169,7 +169,7 @@ impl Rebuild<'_> {
             // No rows: the table is still written, with its full schema.
             None => {
                 let empty = TableChunk::new(self.kind, self.keep_raw).finish(0)?;
-                crate::output::write_parquet(path, &empty)
+                crate::output::parquet::write_table(path, &empty)
             }
         }
     }

@@ -1,0 +1,103 @@
+//! The tables stage 2 computes, each declared once with its row type:
+//! [`timeline::Timeline`], [`per_user::PerUser`], [`findings::Findings`] and
+//! [`coverage::CoverageTable`]. The analysis builds the rows, the reports and
+//! `entrace timeline` read them back, and `entrace schema` documents them, all
+//! from these declarations.
+
+pub mod coverage;
+pub mod findings;
+pub mod per_user;
+pub mod timeline;
+
+#[cfg(test)]
+mod tests {
+    use super::per_user::*;
+    use super::timeline::*;
+    use crate::case::correlate::LinkBasis;
+    use crate::case::identity::IdentityBasis;
+    use crate::detect::finding::Severity;
+    use crate::model::EntityKind;
+
+    fn row(i: i64) -> TimelineRow {
+        TimelineRow {
+            user_id: (i % 2 == 0).then(|| format!("u-{i}")),
+            user_principal_name: Some(format!("user{i}@contoso.example")),
+            time: 1_742_234_070_123_456_700 + i,
+            entity: EntityKind::ALL[i as usize % 5],
+            record_id: format!("r-{i}"),
+            role: [Role::Subject, Role::Actor, Role::Target, Role::SelfService][i as usize % 4],
+            action: "smart lockout (50053)".into(),
+            result: (i != 1).then(|| "failure".into()),
+            error_code: (i == 0).then_some(50053),
+            ip_address: None,
+            country: Some("JP".into()),
+            city: Some("東京".into()),
+            app: None,
+            client: None,
+            risk_level: None,
+            correlation_id: None,
+            session_key: Some("sid:x".into()),
+            linked_record_ids: (0..i).map(|k| format!("l-{k}")).collect(),
+            link_basis: [
+                None,
+                Some(LinkBasis::RequestId),
+                Some(LinkBasis::UserIpTime),
+            ][i as usize % 3],
+            identity_basis: IdentityBasis::ObjectId,
+            detail: Some("a \"quoted\" <b>reason</b>".into()),
+            finding_ids: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn declared_tables_read_back_what_they_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows: Vec<TimelineRow> = (0..7).map(row).collect();
+        crate::output::write_parquet(
+            &dir.path().join(Timeline::FILE),
+            &Timeline::frame(&rows).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(Timeline::read(dir.path()).unwrap(), rows);
+
+        let users = vec![
+            UserSummary {
+                user_id: Some("u-1".into()),
+                last_success: Some(5),
+                sign_ins_blocked: 3,
+                distinct_ips: 2,
+                ip_addresses: vec!["198.51.100.1".into(), "203.0.113.9".into()],
+                max_finding_severity: Some(Severity::High),
+                ..UserSummary::default()
+            },
+            UserSummary::default(),
+        ];
+        crate::output::write_parquet(
+            &dir.path().join(PerUser::FILE),
+            &PerUser::frame(&users).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(PerUser::read(dir.path()).unwrap(), users);
+        // The columns are the declared ones, each timestamp with its pair.
+        let names: Vec<&str> = Timeline::COLUMNS.iter().map(|c| c.0).collect();
+        assert_eq!(
+            names[..4],
+            ["user_id", "user_principal_name", "time", "entity"]
+        );
+    }
+
+    #[test]
+    fn a_table_of_another_shape_is_an_error_naming_file_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rows = vec![row(0)];
+        rows[0].action = "x".into();
+        let mut df = Timeline::frame(&rows).unwrap();
+        use polars::prelude::{IntoColumn, NamedFrom, Series};
+        df.0.replace("role", Series::new("role".into(), ["owner"]).into_column())
+            .unwrap();
+        crate::output::write_parquet(&dir.path().join(Timeline::FILE), &df).unwrap();
+        let err = Timeline::read(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("timeline.parquet: column role"), "{err}");
+        assert!(err.contains("unknown value \"owner\""), "{err}");
+    }
+}
