@@ -45,7 +45,7 @@ pub struct Built {
 /// Builds the tables of one stream exactly as the converter does, in memory:
 /// the first pass (decode, scan, simd-json on a reused scratch buffer, entity
 /// and identity checks, keys), de-duplication, and the second pass (parse
-/// again in table order, column builders, polars frames).
+/// again in table order, column builders, the table in memory).
 ///
 /// # Errors
 /// [`crate::error::Error`] when a frame cannot be assembled (an internal error).
@@ -79,9 +79,9 @@ pub fn build_columns(bytes: &[u8], keep_raw: bool) -> Result<Built> {
             texts: &texts,
             keep_raw,
         };
-        let df = rebuild.build(&plan.kept)?.finish(0)?;
-        built.rows += df.height();
-        built.columns += df.width();
+        let table = rebuild.table(&plan.kept, 0)?;
+        built.rows += table.rows();
+        built.columns += table.columns();
     }
     Ok(built)
 }

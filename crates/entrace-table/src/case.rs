@@ -4,11 +4,11 @@
 
 use std::path::Path;
 
-use crate::case::records::{
+use crate::read::Frame;
+use entrace_case::records::{
     norm_id, Audit, HistoryItem, RiskDetection, RiskyUser, SignIn, Tables, Target,
 };
-use crate::error::Result;
-use crate::table::read::Frame;
+use entrace_model::error::Result;
 
 /// Empty strings become `None` (Graph writes `""` for unknown cities and states).
 fn non_empty(v: Option<String>) -> Option<String> {
@@ -31,7 +31,7 @@ const MODIFIED_PROPERTY_FIELDS: &[&str] = &["display_name", "old_value", "new_va
 const ADDITIONAL_INFO_FIELDS: &[&str] = &["key", "value"];
 
 /// Loads the five entity tables of an output directory.
-pub(crate) fn load(dir: &Path) -> Result<Tables> {
+pub fn load(dir: &Path) -> Result<Tables> {
     Ok(Tables {
         sign_ins: load_sign_ins(dir)?,
         audits: load_audits(dir)?,

@@ -4,15 +4,15 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use crate::json::Value;
+use entrace_input::json::Value;
 use polars::prelude::{DataFrame, IntoColumn, NamedFrom, Series};
 use polars_arrow::array::{MutableBinaryViewArray, MutablePrimitiveArray};
 
 use super::column::Column;
 use super::fill::{fill_object, FillCtx};
 use super::layout::{build_columns, ObjectPlan};
-use crate::error::{Error, Result};
-use crate::model::EntityKind;
+use entrace_model::error::{Error, Result};
+use entrace_model::EntityKind;
 
 /// The plan of every entity, built once.
 pub(crate) fn plan(kind: EntityKind) -> &'static ObjectPlan {

@@ -17,7 +17,7 @@ use polars_arrow::array::{MutableBooleanArray, MutablePrimitiveArray};
 
 use super::column::{Column, TIMESTAMP_TYPE};
 use super::read::Frame;
-use crate::error::{Error, Result};
+use entrace_model::error::{Error, Result};
 
 /// What a codec writes, whatever the field's Rust type.
 pub(crate) trait CodecType {
@@ -35,7 +35,7 @@ pub(crate) trait Codec<T>: CodecType {
     fn read(frame: &Frame, name: &str) -> Result<Vec<T>>;
 }
 
-pub(crate) use crate::model::Labelled;
+pub(crate) use entrace_model::Labelled;
 
 fn missing(frame: &Frame, name: &str) -> Error {
     frame.err(name, "a null in a column that is never null")
@@ -288,15 +288,15 @@ macro_rules! declare_table {
             pub const COLUMNS: &'static [(&'static str, &'static str, &'static str)] = &[
                 $((
                     stringify!($field),
-                    <$codec as $crate::table::declare::CodecType>::TYPE,
+                    <$codec as $crate::declare::CodecType>::TYPE,
                     $doc,
                 )),*
             ];
 
             /// `rows` as the table, ready to write.
-            pub fn frame(rows: &[$row]) -> $crate::error::Result<$crate::table::frame::Table> {
-                use $crate::table::declare::{Codec, CodecType};
-                let mut __b = $crate::table::frame::FrameBuilder::new($table, rows.len());
+            pub fn frame(rows: &[$row]) -> entrace_model::error::Result<$crate::frame::Table> {
+                use $crate::declare::{Codec, CodecType};
+                let mut __b = $crate::frame::FrameBuilder::new($table, rows.len());
                 $(
                     let mut __c = <$codec as CodecType>::column();
                     for __r in rows {
@@ -308,9 +308,9 @@ macro_rules! declare_table {
             }
 
             /// The table's rows, read back from `dir`.
-            pub fn read(dir: &std::path::Path) -> $crate::error::Result<Vec<$row>> {
-                use $crate::table::declare::Codec;
-                let __f = $crate::table::read::Frame::read(dir, $table, &[$(stringify!($field)),*])?;
+            pub fn read(dir: &std::path::Path) -> entrace_model::error::Result<Vec<$row>> {
+                use $crate::declare::Codec;
+                let __f = $crate::read::Frame::read(dir, $table, &[$(stringify!($field)),*])?;
                 $(
                     let mut $field = <$codec as Codec<_>>::read(&__f, stringify!($field))?.into_iter();
                 )*

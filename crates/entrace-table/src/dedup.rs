@@ -1,6 +1,6 @@
 //! Which rows one entity's table keeps, and in what order: drop duplicate
 //! ids, then sort by a total key, so the output is the same for any thread
-//! count or input order. Works on the keys alone (see [`super::keys`]).
+//! count or input order. Works on the keys alone (see [`entrace_input::parse::keys`]).
 //!
 //! Duplicates (same `id`): the copy with the newest last-updated time wins when
 //! the entity has one; otherwise the first copy in (source id, byte offset)
@@ -12,29 +12,29 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use crate::parse::keys::{RowKeys, NO_TIME};
+use entrace_input::parse::keys::{RowKeys, NO_TIME};
 
 /// A row: (key block, row within the block).
-pub(crate) type RowRef = (u32, u32);
+pub type RowRef = (u32, u32);
 
 /// Which rows of one entity the table keeps, in table order, and what was
 /// dropped.
-pub(crate) struct Plan {
+pub struct Plan {
     /// Kept rows in (time, id) order.
-    pub(crate) kept: Vec<RowRef>,
+    pub kept: Vec<RowRef>,
     /// Rows kept per source id.
-    pub(crate) written: BTreeMap<i32, u64>,
+    pub written: BTreeMap<i32, u64>,
     /// Copies dropped per source id.
-    pub(crate) duplicates: BTreeMap<i32, u64>,
+    pub duplicates: BTreeMap<i32, u64>,
     /// Dropped copies whose content differed from the kept copy.
-    pub(crate) conflicting: u64,
+    pub conflicting: u64,
     /// Earliest and latest event time among kept rows.
-    pub(crate) span: Option<(i64, i64)>,
+    pub span: Option<(i64, i64)>,
 }
 
 /// De-duplicates the rows of one entity (key `blocks`, whose stream numbers
 /// `sources` maps to source ids) and puts the kept rows in table order.
-pub(crate) fn plan(blocks: &[RowKeys], sources: &[i32]) -> Plan {
+pub fn plan(blocks: &[RowKeys], sources: &[i32]) -> Plan {
     let keys = |r: RowRef| (&blocks[r.0 as usize], r.1 as usize);
     let source = |k: &RowKeys, i: usize| sources[k.stream[i] as usize];
     let mut rows: Vec<RowRef> = Vec::new();

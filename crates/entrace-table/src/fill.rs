@@ -8,13 +8,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::json::{describe, encode, is_null, node, timestamp_of, Node, Value};
+use entrace_input::json::{describe, encode, is_null, node, timestamp_of, Node, Value};
 use simd_json::prelude::*;
 
 use super::column::Column;
 use super::layout::ObjectPlan;
-use crate::model::Kind;
-use crate::text::excerpt;
+use entrace_model::text::excerpt;
+use entrace_model::Kind;
 
 /// Per-record problems and per-table drift counts collected while filling.
 pub(crate) struct FillCtx<'a> {

@@ -1,28 +1,33 @@
 //! A small builder for tables entrace computes (rejects, sources, timeline,
 //! per_user): one call per column, in file order, each from an iterator of
-//! values. Typing lives in [`Column`], so every table writes timestamps as
+//! values. Typing lives in `column::Column`, so every table writes timestamps as
 //! the µs + `_ns` pair and lists as large lists.
 
 use polars::prelude::{DataFrame, IntoColumn, NamedFrom, Series};
 use polars_arrow::array::MutableBinaryViewArray;
 
 use super::column::Column;
-use crate::error::{Error, Result};
+use entrace_model::error::{Error, Result};
 
 /// One table in memory, built and ready to write
 /// ([`crate::output::write_parquet`]); what it holds is the table layer's
 /// business.
-pub struct Table(pub(crate) DataFrame);
+pub struct Table(pub DataFrame);
 
 impl Table {
     /// Number of rows.
     pub fn rows(&self) -> usize {
         self.0.height()
     }
+
+    /// Number of columns.
+    pub fn columns(&self) -> usize {
+        self.0.width()
+    }
 }
 
 /// Columns of one table under construction.
-pub(crate) struct FrameBuilder {
+pub struct FrameBuilder {
     table: &'static str,
     height: usize,
     columns: Vec<polars::prelude::Column>,
@@ -30,7 +35,7 @@ pub(crate) struct FrameBuilder {
 
 impl FrameBuilder {
     /// A table of `height` rows called `table` (used in error messages).
-    pub(crate) fn new(table: &'static str, height: usize) -> Self {
+    pub fn new(table: &'static str, height: usize) -> Self {
         FrameBuilder {
             table,
             height,
@@ -47,7 +52,7 @@ impl FrameBuilder {
     }
 
     /// A text column.
-    pub(crate) fn str<S: AsRef<str>>(
+    pub fn str<S: AsRef<str>>(
         mut self,
         name: &str,
         values: impl IntoIterator<Item = Option<S>>,
@@ -61,7 +66,7 @@ impl FrameBuilder {
     }
 
     /// A 32-bit integer column.
-    pub(crate) fn i32(
+    pub fn i32(
         mut self,
         name: &str,
         values: impl IntoIterator<Item = Option<i32>>,
@@ -73,7 +78,7 @@ impl FrameBuilder {
     }
 
     /// A 64-bit integer column.
-    pub(crate) fn i64(
+    pub fn i64(
         mut self,
         name: &str,
         values: impl IntoIterator<Item = Option<i64>>,
@@ -84,12 +89,8 @@ impl FrameBuilder {
         Ok(self)
     }
 
-    /// A list<string> column.
-    pub(crate) fn str_list<L, S>(
-        mut self,
-        name: &str,
-        values: impl IntoIterator<Item = L>,
-    ) -> Result<Self>
+    /// A `list<string>` column.
+    pub fn str_list<L, S>(mut self, name: &str, values: impl IntoIterator<Item = L>) -> Result<Self>
     where
         L: IntoIterator<Item = S>,
         S: AsRef<str>,
@@ -116,7 +117,7 @@ impl FrameBuilder {
     }
 
     /// The finished table.
-    pub(crate) fn finish(self) -> Result<Table> {
+    pub fn finish(self) -> Result<Table> {
         DataFrame::new(self.height, self.columns)
             .map(Table)
             .map_err(|e| Error::table(self.table, e))

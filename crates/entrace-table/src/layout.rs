@@ -1,7 +1,7 @@
 //! From an entity's [`Field`] tree to its column layout and key lookup tables.
 //!
 //! Objects are flattened into `parent_child` columns; collections of objects
-//! become list<struct> columns whose struct is laid out the same way, so the
+//! become `list<struct>` columns whose struct is laid out the same way, so the
 //! rule "objects flatten, lists stay lists" holds at every depth.
 //!
 //! Invariants: the columns produced by [`build_columns`] and the offsets in
@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use polars_arrow::array::{MutableBooleanArray, MutablePrimitiveArray};
 
 use super::column::{ns_companion, Column, NS_TYPE, TIMESTAMP_TYPE};
-use crate::model::{snake_case, Field, Kind};
+use entrace_model::{snake_case, Field, Kind};
 
 /// Lookup and layout of one JSON object level.
 pub(crate) struct ObjectPlan {
@@ -181,7 +181,7 @@ fn struct_members(fields: &[Field], prefix: &str, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::EntityKind;
+    use entrace_model::EntityKind;
 
     #[test]
     fn plan_offsets_match_the_built_columns() {

@@ -7,15 +7,15 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::table::frame::Table;
+use crate::frame::Table;
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use entrace_model::error::{Error, Result};
 
-pub(crate) mod parquet;
+pub mod parquet;
 
 /// An output directory being written.
-pub(crate) struct OutputDir {
+pub struct OutputDir {
     final_path: PathBuf,
     tmp: PathBuf,
 }
@@ -35,7 +35,7 @@ fn absolute(path: &Path) -> PathBuf {
 
 impl OutputDir {
     /// Checks the rules and creates the temporary directory.
-    pub(crate) fn prepare(out: &Path, evidence: &[PathBuf], force: bool) -> Result<Self> {
+    pub fn prepare(out: &Path, evidence: &[PathBuf], force: bool) -> Result<Self> {
         let out_abs = absolute(out);
         for e in evidence {
             let e_abs = absolute(e);
@@ -89,23 +89,23 @@ impl OutputDir {
     }
 
     /// Path of `name` inside the temporary directory.
-    pub(crate) fn path(&self, name: &str) -> PathBuf {
+    pub fn path(&self, name: &str) -> PathBuf {
         self.tmp.join(name)
     }
 
     /// Writes a Parquet table (zstd) and returns the file's SHA-256.
-    pub(crate) fn write_parquet(&self, name: &str, table: &Table) -> Result<String> {
+    pub fn write_parquet(&self, name: &str, table: &Table) -> Result<String> {
         write_parquet(&self.path(name), table)
     }
 
     /// Writes bytes to `name`.
-    pub(crate) fn write_bytes(&self, name: &str, bytes: &[u8]) -> Result<()> {
+    pub fn write_bytes(&self, name: &str, bytes: &[u8]) -> Result<()> {
         let path = self.path(name);
         std::fs::write(&path, bytes).map_err(|e| Error::io(&path, "cannot write", e))
     }
 
     /// Moves the finished directory into place, replacing an old one.
-    pub(crate) fn commit(self) -> Result<PathBuf> {
+    pub fn commit(self) -> Result<PathBuf> {
         let old = self.tmp.with_extension("old");
         if self.final_path.exists() {
             std::fs::rename(&self.final_path, &old)
@@ -121,13 +121,13 @@ impl OutputDir {
     }
 
     /// Removes the temporary directory after a failure.
-    pub(crate) fn abandon(self) {
+    pub fn abandon(self) {
         let _ = std::fs::remove_dir_all(&self.tmp);
     }
 }
 
 /// SHA-256 of a file, hex.
-pub(crate) fn sha256_file(path: &Path) -> Result<String> {
+pub fn sha256_file(path: &Path) -> Result<String> {
     let err = |e| Error::io(path, "cannot read back", e);
     let mut file = File::open(path).map_err(err)?;
     let mut hasher = Sha256::new();
@@ -137,7 +137,7 @@ pub(crate) fn sha256_file(path: &Path) -> Result<String> {
 
 /// Writes a Parquet table to `path` (see [`parquet`]) and returns the
 /// file's SHA-256.
-pub(crate) fn write_parquet(path: &Path, table: &Table) -> Result<String> {
+pub fn write_parquet(path: &Path, table: &Table) -> Result<String> {
     parquet::write_table(path, &table.0)
 }
 
@@ -146,14 +146,14 @@ pub(crate) fn write_parquet(path: &Path, table: &Table) -> Result<String> {
 /// one file: writers that take ownership (polars') get a clone, and the
 /// caller keeps one to [`finish`](HashingSink::finish).
 #[derive(Clone)]
-pub(crate) struct HashingSink {
+pub struct HashingSink {
     path: PathBuf,
     state: Arc<Mutex<(BufWriter<File>, Sha256)>>,
 }
 
 impl HashingSink {
     /// Creates (or truncates) the file at `path`.
-    pub(crate) fn create(path: &Path) -> Result<Self> {
+    pub fn create(path: &Path) -> Result<Self> {
         let file = File::create(path).map_err(|e| Error::io(path, "cannot create", e))?;
         Ok(HashingSink {
             path: path.to_path_buf(),
@@ -171,7 +171,7 @@ impl HashingSink {
     }
 
     /// Flushes the file and returns the SHA-256 (hex) of everything written.
-    pub(crate) fn finish(self) -> Result<String> {
+    pub fn finish(self) -> Result<String> {
         let err = |e| Error::io(&self.path, "cannot write", e);
         let mut state = self.lock().map_err(err)?;
         state.0.flush().map_err(err)?;
@@ -194,7 +194,7 @@ impl Write for HashingSink {
 
 /// Replaces `dir/name` with `write`'s output: written beside it under a
 /// temporary name, then renamed, so readers never see half a file.
-pub(crate) fn replace_file<T>(
+pub fn replace_file<T>(
     dir: &Path,
     name: &str,
     write: impl FnOnce(&Path) -> Result<T>,

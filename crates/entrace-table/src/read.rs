@@ -9,29 +9,29 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::{Column, DataFrame, DataType, ParquetReader, SerReader, Series};
 
-use crate::error::{Error, Result};
-use crate::table::column::ns_companion;
+use crate::column::ns_companion;
+use entrace_model::error::{Error, Result};
 
 /// Some columns of one Parquet table.
-pub(crate) struct Frame {
+pub struct Frame {
     df: DataFrame,
     path: PathBuf,
 }
 
-/// One struct item of a list<struct> cell: its fields by name (text fields
-/// only, in the order asked for) and, for one nested list<struct> field, its items.
+/// One struct item of a `list<struct>` cell: its fields by name (text fields
+/// only, in the order asked for) and, for one nested `list<struct>` field, its items.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Item {
+pub struct Item {
     /// The requested text fields, `None` when null.
-    pub(crate) fields: Vec<Option<String>>,
+    pub fields: Vec<Option<String>>,
     /// Items of the nested list field, if one was asked for.
-    pub(crate) nested: Vec<Item>,
+    pub nested: Vec<Item>,
 }
 
 impl Frame {
     /// Reads `columns` of `<dir>/<table>.parquet`, and the exact `_ns`
     /// companion of each that is a timestamp.
-    pub(crate) fn read(dir: &Path, table: &str, columns: &[&str]) -> Result<Frame> {
+    pub fn read(dir: &Path, table: &str, columns: &[&str]) -> Result<Frame> {
         let path = dir.join(format!("{table}.parquet"));
         let err = |e| Error::table(path.display().to_string(), e);
         let file = File::open(&path).map_err(|e| Error::io(&path, "cannot open table", e))?;
@@ -50,8 +50,13 @@ impl Frame {
     }
 
     /// Number of rows.
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.df.height()
+    }
+
+    /// Whether the table has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     fn column(&self, name: &str) -> Result<&Column> {
@@ -59,24 +64,24 @@ impl Frame {
     }
 
     /// An error about `column` of this table, naming the file.
-    pub(crate) fn err(&self, column: &str, e: impl std::fmt::Display) -> Error {
+    pub fn err(&self, column: &str, e: impl std::fmt::Display) -> Error {
         Error::table(format!("{}: column {column}", self.path.display()), e)
     }
 
     /// A text column.
-    pub(crate) fn strs(&self, name: &str) -> Result<Vec<Option<String>>> {
+    pub fn strs(&self, name: &str) -> Result<Vec<Option<String>>> {
         let ca = self.column(name)?.str().map_err(|e| self.err(name, e))?;
         Ok(ca.iter().map(|v| v.map(str::to_owned)).collect())
     }
 
     /// A timestamp column as UTC nanoseconds, exact: read from its `_ns`
     /// companion.
-    pub(crate) fn times(&self, name: &str) -> Result<Vec<Option<i64>>> {
+    pub fn times(&self, name: &str) -> Result<Vec<Option<i64>>> {
         self.ints(&ns_companion(name))
     }
 
     /// An integer, boolean-free numeric or timestamp column as i64.
-    pub(crate) fn ints(&self, name: &str) -> Result<Vec<Option<i64>>> {
+    pub fn ints(&self, name: &str) -> Result<Vec<Option<i64>>> {
         let s = self
             .column(name)?
             .as_materialized_series()
@@ -87,19 +92,19 @@ impl Frame {
     }
 
     /// A float column.
-    pub(crate) fn floats(&self, name: &str) -> Result<Vec<Option<f64>>> {
+    pub fn floats(&self, name: &str) -> Result<Vec<Option<f64>>> {
         let ca = self.column(name)?.f64().map_err(|e| self.err(name, e))?;
         Ok(ca.iter().collect())
     }
 
     /// A boolean column.
-    pub(crate) fn bools(&self, name: &str) -> Result<Vec<Option<bool>>> {
+    pub fn bools(&self, name: &str) -> Result<Vec<Option<bool>>> {
         let ca = self.column(name)?.bool().map_err(|e| self.err(name, e))?;
         Ok(ca.iter().collect())
     }
 
-    /// A list<string> column; a null list reads as empty, null items are skipped.
-    pub(crate) fn str_lists(&self, name: &str) -> Result<Vec<Vec<String>>> {
+    /// A `list<string>` column; a null list reads as empty, null items are skipped.
+    pub fn str_lists(&self, name: &str) -> Result<Vec<Vec<String>>> {
         let ca = self.column(name)?.list().map_err(|e| self.err(name, e))?;
         let mut out = Vec::with_capacity(ca.len());
         for cell in (0..ca.len()).map(|i| ca.get_as_series(i)) {
@@ -113,10 +118,10 @@ impl Frame {
         Ok(out)
     }
 
-    /// A list<struct> column: per row, the items with the text `fields` asked
-    /// for and, when `nested` is given, the items of that nested list<struct>
+    /// A `list<struct>` column: per row, the items with the text `fields` asked
+    /// for and, when `nested` is given, the items of that nested `list<struct>`
     /// field with its own text fields.
-    pub(crate) fn struct_lists(
+    pub fn struct_lists(
         &self,
         name: &str,
         fields: &[&str],
@@ -133,13 +138,9 @@ impl Frame {
         Ok(out)
     }
 
-    /// One timestamp field of a list<struct> column, per row and item, as
+    /// One timestamp field of a `list<struct>` column, per row and item, as
     /// exact UTC nanoseconds (from the field's `_ns` companion).
-    pub(crate) fn struct_list_times(
-        &self,
-        name: &str,
-        field: &str,
-    ) -> Result<Vec<Vec<Option<i64>>>> {
+    pub fn struct_list_times(&self, name: &str, field: &str) -> Result<Vec<Vec<Option<i64>>>> {
         let ca = self.column(name)?.list().map_err(|e| self.err(name, e))?;
         let mut out = Vec::with_capacity(ca.len());
         for cell in (0..ca.len()).map(|i| ca.get_as_series(i)) {

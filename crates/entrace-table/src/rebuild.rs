@@ -19,14 +19,14 @@ use rayon::prelude::*;
 use super::chunk::TableChunk;
 use super::dedup::RowRef;
 use super::texts::{SpanRequest, Texts};
-use crate::error::{Error, Result};
-use crate::json::content_hash;
-use crate::model::EntityKind;
 use crate::output::parquet::TableFile;
-use crate::parse::keys::RowKeys;
+use entrace_input::json::content_hash;
+use entrace_input::parse::keys::RowKeys;
+use entrace_model::error::{Error, Result};
+use entrace_model::EntityKind;
 
 /// Rows per batch, and per Parquet row group, of the entity tables.
-pub(crate) const BATCH_ROWS: usize = 32 * 1024;
+pub const BATCH_ROWS: usize = 32 * 1024;
 
 /// Rows of a batch built by one task: the same pieces for every thread
 /// count, several per thread so an uneven piece does not idle the others.
@@ -34,38 +34,33 @@ const PIECE_ROWS: usize = 4096;
 
 /// What writing one entity's table produced besides the file.
 #[derive(Debug, Default)]
-pub(crate) struct Written {
+pub struct Written {
     /// SHA-256 of the table file.
-    pub(crate) sha256: String,
+    pub sha256: String,
     /// Unknown keys by Graph path, over the rows written.
-    pub(crate) drift: BTreeMap<String, u64>,
+    pub drift: BTreeMap<String, u64>,
     /// Rows written with at least one issue.
-    pub(crate) rows_with_issues: u64,
+    pub rows_with_issues: u64,
 }
 
 /// The inputs of the second pass for one entity.
-pub(crate) struct Rebuild<'a> {
+pub struct Rebuild<'a> {
     /// The entity.
-    pub(crate) kind: EntityKind,
+    pub kind: EntityKind,
     /// Its key blocks, as [`RowRef`]s index them.
-    pub(crate) blocks: &'a [RowKeys],
+    pub blocks: &'a [RowKeys],
     /// Source id of every stream number.
-    pub(crate) sources: &'a [i32],
+    pub sources: &'a [i32],
     /// Where every stream's text is.
-    pub(crate) texts: &'a Texts,
+    pub texts: &'a Texts,
     /// Whether to fill `ingest_raw`.
-    pub(crate) keep_raw: bool,
+    pub keep_raw: bool,
 }
 
 impl Rebuild<'_> {
     /// Writes rows `kept`, in that order, as the Parquet table at `path`,
     /// building batches with the threads of `pool`.
-    pub(crate) fn write(
-        &self,
-        kept: &[RowRef],
-        pool: &rayon::ThreadPool,
-        path: &Path,
-    ) -> Result<Written> {
+    pub fn write(&self, kept: &[RowRef], pool: &rayon::ThreadPool, path: &Path) -> Result<Written> {
         self.write_in_batches(kept, pool, path, BATCH_ROWS)
     }
 
@@ -174,6 +169,13 @@ impl Rebuild<'_> {
         }
     }
 
+    /// Rows `rows` (in that order) read back, parsed and built into one
+    /// table of source `source_id`, in memory (what [`Rebuild::write`] does
+    /// per batch, without the file).
+    pub fn table(&self, rows: &[RowRef], source_id: i32) -> Result<crate::frame::Table> {
+        Ok(crate::frame::Table(self.build(rows)?.finish(source_id)?))
+    }
+
     /// Rows `rows` (in that order) read back, parsed and pushed into builders.
     pub(crate) fn build(&self, rows: &[RowRef]) -> Result<TableChunk> {
         let key = |&(b, i): &RowRef| (&self.blocks[b as usize], i as usize);
@@ -202,7 +204,7 @@ impl Rebuild<'_> {
             };
             scratch.clear();
             scratch.extend_from_slice(span);
-            let tape = crate::json::parse(&mut scratch, &mut buffers)
+            let tape = entrace_input::json::parse(&mut scratch, &mut buffers)
                 .map_err(|_| changed("no longer parses"))?;
             let value = tape.as_value();
             if content_hash(value) != k.hash[i] {
@@ -219,10 +221,10 @@ impl Rebuild<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::encoding::decode;
-    use crate::parse::parse_leaf;
-    use crate::table::dedup::plan;
-    use crate::table::texts::TextSource;
+    use crate::dedup::plan;
+    use crate::texts::TextSource;
+    use entrace_input::encoding::decode;
+    use entrace_input::parse::parse_leaf;
     use polars::prelude::{ParquetReader, SerReader};
 
     /// Sign-in key blocks and texts of JSON Lines `sources`, one stream each.

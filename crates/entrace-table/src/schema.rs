@@ -3,14 +3,14 @@
 
 use serde::Serialize;
 
-use crate::model::{snake_case, EntityKind, Field, Kind};
-use crate::table::chunk::INGEST_COLUMNS;
-use crate::table::column::{ns_companion, NS_DOC, NS_TYPE, TIMESTAMP_TYPE};
-use crate::table::layout::type_name;
-use crate::table::stage2::coverage::CoverageTable;
-use crate::table::stage2::findings::Findings;
-use crate::table::stage2::per_user::PerUser;
-use crate::table::stage2::timeline::Timeline;
+use crate::chunk::INGEST_COLUMNS;
+use crate::column::{ns_companion, NS_DOC, NS_TYPE, TIMESTAMP_TYPE};
+use crate::layout::type_name;
+use crate::stage2::coverage::CoverageTable;
+use crate::stage2::findings::Findings;
+use crate::stage2::per_user::PerUser;
+use crate::stage2::timeline::Timeline;
+use entrace_model::{snake_case, EntityKind, Field, Kind};
 
 /// One column of one table.
 #[derive(Debug, Clone, Serialize)]

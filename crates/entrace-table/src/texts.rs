@@ -1,6 +1,6 @@
 //! Where the converter reads a kept record's text again for its second pass.
 //!
-//! The first pass keeps only keys (see [`super::keys`]); the second reads
+//! The first pass keeps only keys (see [`entrace_input::parse::keys`]); the second reads
 //! each kept record's bytes back, in the order of the final table. A plain
 //! UTF-8 evidence file is read in place (read-only, at the record's offset);
 //! text that had to be decompressed or transcoded was written once to the
@@ -11,7 +11,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use entrace_model::error::{Error, Result};
 
 /// Spans closer than this are read with one call, the gap included.
 const COALESCE_GAP: u64 = 64 << 10;
@@ -20,7 +20,7 @@ const COALESCE_MAX: u64 = 8 << 20;
 
 /// Where one stream's decoded text is.
 #[derive(Debug, Clone)]
-pub(crate) enum TextSource {
+pub enum TextSource {
     /// A plain evidence file: byte `i` of the text is byte `base + i` of the file.
     Evidence {
         /// The evidence file.
@@ -40,7 +40,7 @@ impl TextSource {
     /// Where the text of `bytes`, decoded as `text`, can be read again:
     /// in place when `text` is a slice of the evidence file's own bytes,
     /// else from a copy written to `spill`.
-    pub(crate) fn for_stream(
+    pub fn for_stream(
         evidence: Option<&Path>,
         bytes: &[u8],
         text: &[u8],
@@ -62,22 +62,22 @@ impl TextSource {
 
 /// The text sources of every stream, by stream number.
 #[derive(Debug, Default)]
-pub(crate) struct Texts {
+pub struct Texts {
     sources: Vec<TextSource>,
 }
 
 /// One span to read: (stream, start, length).
-pub(crate) type SpanRequest = (u32, u64, u64);
+pub type SpanRequest = (u32, u64, u64);
 
 impl Texts {
     /// Registers the next stream's source and returns its number.
-    pub(crate) fn push(&mut self, source: TextSource) -> u32 {
+    pub fn push(&mut self, source: TextSource) -> u32 {
         self.sources.push(source);
         (self.sources.len() - 1) as u32
     }
 
     /// The file stream `stream` is read from, for messages.
-    pub(crate) fn path_of(&self, stream: u32) -> PathBuf {
+    pub fn path_of(&self, stream: u32) -> PathBuf {
         match self.sources.get(stream as usize) {
             Some(TextSource::Evidence { path, .. } | TextSource::Spilled(path)) => path.clone(),
             _ => PathBuf::from(format!("<stream {stream}>")),
@@ -87,7 +87,7 @@ impl Texts {
     /// Reads every span of `wanted` into one buffer and returns it with the
     /// range of each span in it, in the order asked. Spans of one file are
     /// read in file order, and nearby spans with one call.
-    pub(crate) fn read(&self, wanted: &[SpanRequest]) -> Result<(Vec<u8>, Vec<Range<usize>>)> {
+    pub fn read(&self, wanted: &[SpanRequest]) -> Result<(Vec<u8>, Vec<Range<usize>>)> {
         let mut order: Vec<usize> = (0..wanted.len()).collect();
         order.sort_unstable_by_key(|&i| (wanted[i].0, wanted[i].1));
         let mut buf = Vec::with_capacity(wanted.iter().map(|w| w.2 as usize).sum());

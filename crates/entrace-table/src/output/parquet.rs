@@ -7,9 +7,9 @@
 //! which Spark refuses. This writer declares the portable Arrow form of each
 //! column ([`CompatLevel::oldest`]: `large_string`, `large_list`) and refuses,
 //! before writing a byte, any type a common reader does not open with its
-//! defaults ([`portable`]). Timestamps arrive here already in microseconds
-//! with an exact nanosecond companion (see `table::column`). The declared
-//! types change no value of the data pages (see [`TableFile::write`]).
+//! defaults (`portable`). Timestamps arrive here already in microseconds
+//! with an exact nanosecond companion (see `column`). The declared
+//! types change no value of the data pages (see `TableFile::write`).
 //!
 //! Pages are encoded and zstd-compressed on every core, one column per task,
 //! and written in column order, so a file's bytes do not depend on the number
@@ -27,7 +27,7 @@ use polars_parquet::write::{
 use rayon::prelude::*;
 
 use super::HashingSink;
-use crate::error::{Error, Result};
+use entrace_model::error::{Error, Result};
 
 /// Rows per row group when a whole table is written at once.
 pub(crate) const ROW_GROUP_ROWS: usize = 256 * 1024;
@@ -211,9 +211,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         // Sign-ins with text, lists of text, lists of structs with
         // timestamps, nulls and the raw text.
-        let kind = crate::model::EntityKind::SignIn;
-        let mut chunk = crate::table::chunk::TableChunk::new(kind, true);
-        for (i, record) in crate::parse::sample_sign_ins().iter().enumerate() {
+        let kind = entrace_model::EntityKind::SignIn;
+        let mut chunk = crate::chunk::TableChunk::new(kind, true);
+        for (i, record) in entrace_input::parse::sample_sign_ins().iter().enumerate() {
             let raw = record.to_string();
             let mut bytes = raw.clone().into_bytes();
             let tape = simd_json::to_tape(&mut bytes).unwrap();

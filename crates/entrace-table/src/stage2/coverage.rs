@@ -1,8 +1,8 @@
 //! `coverage.parquet`: per entity table, every hour and every UTC day of its
 //! span with its row count, and whether it is part of a gap.
 
-use crate::model::Labelled;
-use crate::table::declare::{declare_table, Bool, Int64, Label, Text, Time};
+use crate::declare::{declare_table, Bool, Int64, Label, Text, Time};
+use entrace_model::Labelled;
 
 /// How long a coverage bucket is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

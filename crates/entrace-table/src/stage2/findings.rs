@@ -1,16 +1,16 @@
 //! `findings.parquet`: one row per finding, with its evidence as a list of
 //! structs (table, record id, time, role), declared once ([`Findings`]).
 
-use crate::error::Result;
-use crate::model::Severity;
-use crate::table::column::Column;
-use crate::table::declare::{declare_table, Codec, CodecType, Int64, Label, Text, TextList, Time};
-use crate::table::read::Frame;
+use crate::column::Column;
+use crate::declare::{declare_table, Codec, CodecType, Int64, Label, Text, TextList, Time};
+use crate::read::Frame;
+use entrace_model::error::Result;
+use entrace_model::Severity;
 
-/// One row of findings.parquet: a [`Finding`] as written and read back.
+/// One row of findings.parquet: an `entrace_detect::finding::Finding` as written and read back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FindingRecord {
-    /// See [`Finding::finding_id`].
+    /// See `entrace_detect::finding::Finding::finding_id`.
     pub finding_id: String,
     /// The rule's id.
     pub detection_id: String,
@@ -32,7 +32,7 @@ pub struct FindingRecord {
     pub last_seen: i64,
     /// One sentence with the numbers.
     pub summary: String,
-    /// The records cited, capped at [`super::finding::EVIDENCE_CAP`].
+    /// The records cited, capped at `entrace_detect::finding::EVIDENCE_CAP`.
     pub evidence: Vec<EvidenceItem>,
     /// How many records it cites.
     pub evidence_count: u64,

@@ -13,10 +13,10 @@ pub mod timeline;
 mod tests {
     use super::per_user::*;
     use super::timeline::*;
-    use crate::case::correlate::LinkBasis;
-    use crate::case::identity::IdentityBasis;
-    use crate::detect::finding::Severity;
-    use crate::model::EntityKind;
+    use entrace_case::correlate::LinkBasis;
+    use entrace_case::identity::IdentityBasis;
+    use entrace_model::EntityKind;
+    use entrace_model::Severity;
 
     fn row(i: i64) -> TimelineRow {
         TimelineRow {

@@ -1,7 +1,7 @@
 //! `per_user.parquet`: one row per user in the timeline, in timeline order.
 
-use crate::model::Severity;
-use crate::table::declare::{declare_table, Int64, OptionalLabel, Text, TextList, Time};
+use crate::declare::{declare_table, Int64, OptionalLabel, Text, TextList, Time};
+use entrace_model::Severity;
 
 /// One user's summary.
 #[derive(Debug, Clone, Default, PartialEq)]

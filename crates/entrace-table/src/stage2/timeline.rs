@@ -2,10 +2,10 @@
 //! per user role for audits), sorted by (user, time, entity, flow step,
 //! record id, role). The analysis builds the rows; this is their shape.
 
-use crate::case::correlate::LinkBasis;
-use crate::case::identity::IdentityBasis;
-use crate::model::{EntityKind, Labelled};
-use crate::table::declare::{declare_table, Int32, Label, OptionalLabel, Text, TextList, Time};
+use crate::declare::{declare_table, Int32, Label, OptionalLabel, Text, TextList, Time};
+use entrace_case::correlate::LinkBasis;
+use entrace_case::identity::IdentityBasis;
+use entrace_model::{EntityKind, Labelled};
 
 /// What a user is to the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
