@@ -9,14 +9,16 @@
 //! its tables and `analysis`, the reports add `reports`, and `verify` and the
 //! reports read it.
 
+pub mod analysis;
+
 use std::collections::BTreeMap;
 use std::ops::AddAssign;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::AnalysisSummary;
 use crate::error::{Error, Result};
+use analysis::AnalysisSummary;
 
 /// File name of the manifest inside an output directory.
 pub const MANIFEST_FILE: &str = "manifest.json";

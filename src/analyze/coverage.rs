@@ -9,10 +9,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
 use crate::case::records::Tables;
 use crate::error::Result;
+use crate::manifest::analysis::{BrokenChain, CoverageSummary, Gap, Overlap, TableSpan};
 use crate::model::time::format_timestamp;
 use crate::table::read::Frame;
 use crate::table::stage2::coverage::{Bucket, Granularity};
@@ -38,88 +37,6 @@ pub fn gap_threshold_hours(table: &str) -> Option<i64> {
         "directory_audits" => Some(96),
         _ => None,
     }
-}
-
-/// A run of empty hours inside a table's span.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Gap {
-    /// Table name.
-    pub table: String,
-    /// First empty hour.
-    pub from: String,
-    /// End of the last empty hour (exclusive).
-    pub to: String,
-    /// Length in hours.
-    pub hours: i64,
-}
-
-/// Span and emptiness of one table.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
-pub struct TableSpan {
-    /// Rows.
-    pub records: u64,
-    /// Earliest event.
-    pub first: Option<String>,
-    /// Latest event.
-    pub last: Option<String>,
-    /// Hours from the first to the last event's hour, inclusive.
-    pub hours_in_span: i64,
-    /// Of which without a record.
-    pub empty_hours: i64,
-    /// UTC days in the span.
-    pub days_in_span: i64,
-    /// Of which without a record.
-    pub empty_days: i64,
-    /// Shortest run of empty hours reported as a gap (none for risk tables).
-    pub gap_threshold_hours: Option<i64>,
-}
-
-/// A source whose records were already read from an earlier one.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Overlap {
-    /// Evidence path.
-    pub path: String,
-    /// Archive member.
-    pub member: Option<String>,
-    /// Records read from it.
-    pub read: u64,
-    /// Of which duplicates of earlier records.
-    pub duplicates: u64,
-}
-
-/// A collection of Graph pages whose last page still points to a next one:
-/// the export stopped before the end (throttling, a timeout, a crash).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct BrokenChain {
-    /// The directory (or archive and folder) holding the pages.
-    pub collection: String,
-    /// Entity of the pages.
-    pub entity: Option<String>,
-    /// Page envelopes in the collection.
-    pub pages: u64,
-    /// The last page file, in path order.
-    pub last_file: String,
-}
-
-/// The coverage summary recorded in the manifest (`analysis.coverage`).
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
-pub struct CoverageSummary {
-    /// Per table.
-    pub tables: BTreeMap<String, TableSpan>,
-    /// Gaps, by table then time.
-    pub gaps: Vec<Gap>,
-    /// Sign-ins per event type (v1.0 rows without types count as interactiveUser).
-    pub sign_in_event_types: BTreeMap<String, u64>,
-    /// Event types with no sign-in at all.
-    pub missing_sign_in_event_types: Vec<String>,
-    /// Per table, rows per API version (`v1.0`, `beta`, `unknown`).
-    pub api_versions: BTreeMap<String, BTreeMap<String, u64>>,
-    /// Per `table.column`, values `hidden` (no Entra ID P2 licence).
-    pub hidden_values: BTreeMap<String, u64>,
-    /// Sources that repeat records of earlier ones (overlapping exports).
-    pub overlapping_sources: Vec<Overlap>,
-    /// Page collections whose `@odata.nextLink` chain has no end.
-    pub broken_next_link_chains: Vec<BrokenChain>,
 }
 
 /// Coverage of `dir`'s tables.

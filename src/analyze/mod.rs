@@ -24,10 +24,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
 use crate::case::{actions, correlate, identity};
 use crate::error::Result;
+use crate::manifest::analysis::{AnalysisSummary, DetectionsReport};
 use crate::manifest::{Manifest, TableEntry};
 use crate::model::error_codes;
 use crate::output::{replace_file, write_parquet};
@@ -36,47 +35,6 @@ use crate::table::stage2::findings::Findings;
 use crate::table::stage2::per_user::{PerUser, UserSummary};
 use crate::table::stage2::timeline::{Timeline, TimelineRow};
 use crate::{case, detect};
-
-/// What stage 2 found, stored under `analysis` in manifest.json.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AnalysisSummary {
-    /// Users with a row in per_user.parquet (object ids plus UPN-only names).
-    pub users: usize,
-    /// Identity resolution.
-    pub identity: identity::IdentityReport,
-    /// Links found between records.
-    pub correlation: correlate::CorrelationReport,
-    /// Sign-in sessions by the key that formed them.
-    pub sessions: session::SessionReport,
-    /// Timeline counts.
-    pub timeline: timeline::TimelineReport,
-    /// Sign-in error codes missing from entrace's table, with their counts
-    /// (labelled "unrecognised error"; worth a look).
-    pub unrecognised_error_codes: BTreeMap<i32, u64>,
-    /// What the detections did.
-    pub detections: DetectionsReport,
-    /// What the evidence covers and lacks (written by [`analyze`], after the
-    /// tables: `None` from [`build`] alone).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub coverage: Option<coverage::CoverageSummary>,
-}
-
-/// The detections part of the analysis summary.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DetectionsReport {
-    /// Effective thresholds of every detection (defaults, TOML, `--set`).
-    pub thresholds: serde_json::Value,
-    /// The vocabularies the rules matched on (built in, or as `--config`
-    /// replaced them).
-    pub vocabulary: detect::vocabulary::Vocabulary,
-    /// Per detection: ran, partial or skipped (with why) and its finding count.
-    pub status: BTreeMap<String, detect::DetectionStatus>,
-    /// Findings per severity.
-    pub findings_by_severity: BTreeMap<String, usize>,
-    /// Failure texts a detection needed to read but did not recognise, per
-    /// error code (texts are localised and reworded over time).
-    pub unrecognised_failure_texts: BTreeMap<i32, u64>,
-}
 
 /// The result of [`analyze`].
 #[derive(Debug)]

@@ -10,23 +10,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::case::records::SignIn;
+use crate::manifest::analysis::SessionReport;
 
 /// Gap after which a heuristic (user + IP + client) session ends, in ns.
 pub const HEURISTIC_GAP_NS: i64 = 30 * 60 * 1_000_000_000;
-
-/// Sessions by the key that formed them, for the manifest.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct SessionReport {
-    /// Sessions keyed by a `sessionId`.
-    pub by_session_id: u64,
-    /// Sessions keyed by a `correlationId` (no `sessionId` in them).
-    pub by_correlation_id: u64,
-    /// Sessions formed by user + IP + client within 30 minutes.
-    pub by_user_ip_client: u64,
-}
 
 /// Minimal union-find over sign-in indexes.
 struct Groups(Vec<usize>);

@@ -4,26 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::case::actions;
 use crate::case::correlate::{LinkBasis, Links};
 use crate::case::identity::{Identities, Resolved, Users};
 use crate::case::records::{Audit, Tables, Target};
+use crate::manifest::analysis::TimelineReport;
 use crate::model::error_codes;
 use crate::model::EntityKind;
 use crate::table::stage2::timeline::{Role, TimelineRow};
-
-/// Counts for the manifest.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct TimelineReport {
-    /// Rows written.
-    pub rows: usize,
-    /// Rows per entity.
-    pub rows_by_entity: BTreeMap<String, usize>,
-    /// Records that name no user at all (no id, no UPN), per entity.
-    pub records_without_user: BTreeMap<String, usize>,
-}
 
 /// Everything the row builder needs, resolved once.
 pub struct Context<'a> {

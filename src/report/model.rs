@@ -16,8 +16,8 @@ use serde::Serialize;
 
 use crate::detect::RunStatus;
 
-pub use crate::analyze::coverage::{BrokenChain, Gap, Overlap};
 pub use crate::detect::finding::Severity;
+pub use crate::manifest::analysis::{BrokenChain, Gap, Overlap};
 
 /// Version of the `report.json` schema.
 pub const SCHEMA_VERSION: u32 = 1;
