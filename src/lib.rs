@@ -18,25 +18,28 @@
 //! Graph's 100 ns kept exactly in the `_ns` companions; bad input never aborts the run
 //! unless `--strict`; attacker-controlled text is escaped wherever it is shown.
 //!
-//! The library entry point is [`convert::convert`]; the column reference is
-//! [`schema::columns`].
+//! Each stage is a crate of the workspace (see `docs/architecture.md`),
+//! re-exported here under one name for the integration tests and the
+//! benches; the binary in `main.rs` is a thin shell over them. The entry
+//! points are [`convert::convert`], [`analyze::analyze`] and
+//! [`report::write`]; the column reference is [`schema::columns`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod analyze;
-pub mod bench;
+pub use entrace_analyze as analyze;
 pub use entrace_case as case;
-pub mod convert;
+pub use entrace_convert as convert;
+pub use entrace_convert::bench;
 pub use entrace_detect as detect;
 pub use entrace_input as input;
 pub use entrace_input::json;
-pub use entrace_model::error;
-pub mod manifest;
 pub use entrace_input::parse;
+pub use entrace_manifest as manifest;
+pub use entrace_manifest::verify;
 pub use entrace_model as model;
-pub use entrace_table::output;
-pub mod report;
+pub use entrace_model::error;
 pub use entrace_model::text;
+pub use entrace_report as report;
 pub use entrace_table as table;
+pub use entrace_table::output;
 pub use entrace_table::schema;
-pub mod verify;

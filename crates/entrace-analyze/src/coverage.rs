@@ -9,12 +9,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::case::records::Tables;
-use crate::error::Result;
-use crate::manifest::analysis::{BrokenChain, CoverageSummary, Gap, Overlap, TableSpan};
-use crate::model::time::format_timestamp;
-use crate::table::read::Frame;
-use crate::table::stage2::coverage::{Bucket, Granularity};
+use entrace_case::records::Tables;
+use entrace_manifest::analysis::{BrokenChain, CoverageSummary, Gap, Overlap, TableSpan};
+use entrace_model::error::Result;
+use entrace_model::time::format_timestamp;
+use entrace_table::read::Frame;
+use entrace_table::stage2::coverage::{Bucket, Granularity};
 
 const HOUR_NS: i64 = 3600 * 1_000_000_000;
 const DAY_NS: i64 = 24 * HOUR_NS;

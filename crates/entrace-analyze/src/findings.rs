@@ -1,9 +1,9 @@
-//! Findings as `findings.parquet` rows ([`crate::table::stage2::findings`]).
+//! Findings as `findings.parquet` rows ([`entrace_table::stage2::findings`]).
 
-use crate::detect::finding::Finding;
-use crate::error::Result;
-use crate::table::frame::Table;
-use crate::table::stage2::findings::{EvidenceItem, FindingRecord, Findings};
+use entrace_detect::finding::Finding;
+use entrace_model::error::Result;
+use entrace_table::frame::Table;
+use entrace_table::stage2::findings::{EvidenceItem, FindingRecord, Findings};
 
 /// A finding as findings.parquet holds it.
 pub fn record(f: &Finding) -> FindingRecord {

@@ -9,10 +9,12 @@
 //! ```
 //!
 //! What the evidence says (records, identities, links, audit meaning) is
-//! [`crate::case`]'s, which the timeline and the detections both read; this
+//! [`entrace_case`]'s, which the timeline and the detections both read; this
 //! module drives stage 2 and owns the timeline, the per-user summaries and
 //! coverage. Everything is keyed and sorted deterministically, so the same
 //! tables give byte-identical outputs. Nothing here reads JSON evidence.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod coverage;
 pub mod findings;
@@ -24,17 +26,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::case::{actions, correlate, identity};
-use crate::error::Result;
-use crate::manifest::analysis::{AnalysisSummary, DetectionsReport};
-use crate::manifest::{Manifest, TableEntry};
-use crate::model::error_codes;
-use crate::output::{replace_file, write_parquet};
-use crate::table::stage2::coverage::CoverageTable;
-use crate::table::stage2::findings::Findings;
-use crate::table::stage2::per_user::{PerUser, UserSummary};
-use crate::table::stage2::timeline::{Timeline, TimelineRow};
-use crate::{case, detect};
+use entrace_case as case;
+use entrace_case::{actions, correlate, identity};
+use entrace_detect as detect;
+use entrace_manifest::analysis::{AnalysisSummary, DetectionsReport};
+use entrace_manifest::{Manifest, TableEntry};
+use entrace_model::error::Result;
+use entrace_model::error_codes;
+use entrace_table::output::{replace_file, write_parquet};
+use entrace_table::stage2::coverage::CoverageTable;
+use entrace_table::stage2::findings::Findings;
+use entrace_table::stage2::per_user::{PerUser, UserSummary};
+use entrace_table::stage2::timeline::{Timeline, TimelineRow};
 
 /// The result of [`analyze`].
 #[derive(Debug)]
@@ -122,7 +125,7 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
     let started = Instant::now();
     let mut manifest = Manifest::read(dir)?;
 
-    let tables = crate::table::case::load(dir)?;
+    let tables = entrace_table::case::load(dir)?;
     let mut analysis = build(&tables, config);
     let covered = coverage::coverage(dir, &tables)?;
 
@@ -130,7 +133,7 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
     let timeline_sha = replace_file(dir, Timeline::FILE, |p| write_parquet(p, &timeline_df))?;
     let per_user_df = PerUser::frame(&analysis.users)?;
     let per_user_sha = replace_file(dir, PerUser::FILE, |p| write_parquet(p, &per_user_df))?;
-    let findings_df = crate::analyze::findings::findings_frame(&analysis.findings)?;
+    let findings_df = crate::findings::findings_frame(&analysis.findings)?;
     let findings_sha = replace_file(dir, Findings::FILE, |p| write_parquet(p, &findings_df))?;
 
     let coverage_df = CoverageTable::frame(&covered.buckets)?;

@@ -6,12 +6,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::case::identity::Identities;
-use crate::case::records::RiskDetection;
-use crate::detect::finding::Finding;
-use crate::model::EntityKind;
-use crate::table::stage2::per_user::UserSummary;
-use crate::table::stage2::timeline::{Role, TimelineRow};
+use entrace_case::identity::Identities;
+use entrace_case::records::RiskDetection;
+use entrace_detect::finding::Finding;
+use entrace_model::EntityKind;
+use entrace_table::stage2::per_user::UserSummary;
+use entrace_table::stage2::timeline::{Role, TimelineRow};
 
 fn level_rank(level: &str) -> u8 {
     match level.to_ascii_lowercase().as_str() {

@@ -10,8 +10,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::case::records::SignIn;
-use crate::manifest::analysis::SessionReport;
+use entrace_case::records::SignIn;
+use entrace_manifest::analysis::SessionReport;
 
 /// Gap after which a heuristic (user + IP + client) session ends, in ns.
 pub const HEURISTIC_GAP_NS: i64 = 30 * 60 * 1_000_000_000;

@@ -4,14 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use crate::case::actions;
-use crate::case::correlate::{LinkBasis, Links};
-use crate::case::identity::{Identities, Resolved, Users};
-use crate::case::records::{Audit, Tables, Target};
-use crate::manifest::analysis::TimelineReport;
-use crate::model::error_codes;
-use crate::model::EntityKind;
-use crate::table::stage2::timeline::{Role, TimelineRow};
+use entrace_case::actions;
+use entrace_case::correlate::{LinkBasis, Links};
+use entrace_case::identity::{Identities, Resolved, Users};
+use entrace_case::records::{Audit, Tables, Target};
+use entrace_manifest::analysis::TimelineReport;
+use entrace_model::error_codes;
+use entrace_model::EntityKind;
+use entrace_table::stage2::timeline::{Role, TimelineRow};
 
 /// Everything the row builder needs, resolved once.
 pub struct Context<'a> {
@@ -173,7 +173,7 @@ pub fn build(ctx: &Context<'_>) -> (Vec<TimelineRow>, TimelineReport) {
 }
 
 /// Adds to every row the ids of the findings that cite its record.
-pub fn annotate(rows: &mut [TimelineRow], findings: &[crate::detect::finding::Finding]) {
+pub fn annotate(rows: &mut [TimelineRow], findings: &[entrace_detect::finding::Finding]) {
     let mut cited: BTreeMap<(EntityKind, &str), Vec<&str>> = BTreeMap::new();
     for f in findings {
         for e in &f.evidence {

@@ -7,9 +7,9 @@
 //! and read in windows like a large file ([`super::window`]); the others are
 //! read whole and parsed in parallel in batches of about [`BATCH_BYTES`].
 //! Gzip, zstd and zips nested in a member are opened in memory, as for any
-//! stream read whole ([`crate::input::container`]). The decompression limits
+//! stream read whole ([`entrace_input::container`]). The decompression limits
 //! are the same as for an archive read whole: `--max-decompressed-size` per
-//! stream, and [`crate::input::container::MAX_RATIO`] times the archive's
+//! stream, and [`entrace_input::container::MAX_RATIO`] times the archive's
 //! size for all its streams together.
 
 use std::fs::File;
@@ -20,10 +20,10 @@ use rayon::prelude::*;
 
 use super::window::{self, Stored, Stream, Text, WindowOptions};
 use super::{parse_whole, Parsed};
-use crate::error::Result;
-use crate::input::container::{expand_member, member_failed, zip_members, zip_method, Budget};
-use crate::input::{Compression, Leaf, LeafBytes};
-use crate::parse::reject::Reason;
+use entrace_input::container::{expand_member, member_failed, zip_members, zip_method, Budget};
+use entrace_input::parse::reject::Reason;
+use entrace_input::{Compression, Leaf, LeafBytes};
+use entrace_model::error::Result;
 
 /// Decompressed bytes of small members gathered before they are parsed
 /// together.
@@ -174,7 +174,7 @@ mod tests {
     use std::io::Write;
 
     use super::*;
-    use crate::convert::window::tests_support::{crlf_pretty_array, rows, utf16le_bom, WINDOWED};
+    use crate::window::tests_support::{crlf_pretty_array, rows, utf16le_bom, WINDOWED};
 
     fn zip_of(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
         let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -219,7 +219,7 @@ mod tests {
 
     #[test]
     fn large_members_are_read_in_windows_and_give_what_reading_them_whole_gives() {
-        let records = crate::parse::sample_sign_ins();
+        let records = entrace_input::parse::sample_sign_ins();
         let lines: Vec<String> = records.iter().map(|r| r.to_string()).collect();
         let jsonl = lines.join("\n") + "\n";
         let array = crlf_pretty_array(&records);

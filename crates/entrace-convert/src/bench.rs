@@ -3,19 +3,19 @@
 //!
 //! These are thin wrappers over the crate's internal functions, not a stable
 //! API: each does exactly what the converter does for that stage and nothing
-//! more. Not here: files, archives, Parquet (use [`crate::convert`]).
+//! more. Not here: files, archives, Parquet (use [`crate`]).
 
 use std::ops::Range;
 
-use crate::error::Result;
-use crate::input::encoding::decode;
-use crate::model::EntityKind;
-use crate::parse::keys::RowKeys;
-use crate::parse::parse_leaf;
-use crate::parse::scan::{scan, Piece};
-use crate::table::dedup::plan;
-use crate::table::rebuild::Rebuild;
-use crate::table::texts::{TextSource, Texts};
+use entrace_input::encoding::decode;
+use entrace_input::parse::keys::RowKeys;
+use entrace_input::parse::parse_leaf;
+use entrace_input::parse::scan::{scan, Piece};
+use entrace_model::error::Result;
+use entrace_model::EntityKind;
+use entrace_table::dedup::plan;
+use entrace_table::rebuild::Rebuild;
+use entrace_table::texts::{TextSource, Texts};
 
 /// Record-boundary scanning: the byte range of every record candidate in one
 /// stream (Graph pages, bare arrays, JSON Lines, concatenated JSON), found by
@@ -48,7 +48,7 @@ pub struct Built {
 /// again in table order, column builders, the table in memory).
 ///
 /// # Errors
-/// [`crate::error::Error`] when a frame cannot be assembled (an internal error).
+/// [`entrace_model::error::Error`] when a frame cannot be assembled (an internal error).
 pub fn build_columns(bytes: &[u8], keep_raw: bool) -> Result<Built> {
     let decoded = decode(bytes);
     let (parsed, sets) = parse_leaf(&decoded);

@@ -5,18 +5,18 @@ use std::collections::BTreeMap;
 use super::{
     entity_key, input_entry, table_entry, time_span, ConvertOptions, Processed, SourceCounts,
 };
-use crate::error::{Error, Result};
-use crate::input::StreamKind;
-use crate::manifest::{
+use entrace_input::parse::keys::RowKeys;
+use entrace_input::StreamKind;
+use entrace_manifest::{
     ConversionCounts, Counts, Manifest, RunOptions, RunTimes, TableEntry, Tool, MANIFEST_VERSION,
 };
-use crate::model::EntityKind;
-use crate::output::OutputDir;
-use crate::parse::keys::RowKeys;
-use crate::table::dedup::plan;
-use crate::table::frame::{FrameBuilder, Table};
-use crate::table::rebuild::Rebuild;
-use crate::table::texts::Texts;
+use entrace_model::error::{Error, Result};
+use entrace_model::EntityKind;
+use entrace_table::dedup::plan;
+use entrace_table::frame::{FrameBuilder, Table};
+use entrace_table::output::OutputDir;
+use entrace_table::rebuild::Rebuild;
+use entrace_table::texts::Texts;
 
 /// File names of the stage 1 side tables.
 pub const REJECTS_FILE: &str = "rejects.parquet";
@@ -136,7 +136,7 @@ pub(super) fn write_all(
                 .read
                 .keys()
                 .copied()
-                .filter(|e| *e != crate::parse::UNKNOWN)
+                .filter(|e| *e != entrace_input::parse::UNKNOWN)
                 .collect();
             let entity = match names.as_slice() {
                 [] => None,
@@ -156,7 +156,7 @@ pub(super) fn write_all(
     let rejects_sha = out.write_parquet(REJECTS_FILE, &rejects)?;
     tables.insert(
         "rejects".into(),
-        crate::manifest::TableEntry {
+        entrace_manifest::TableEntry {
             file: REJECTS_FILE.into(),
             rows: rejects.rows() as u64,
             conversion: Some(ConversionCounts::default()),
@@ -167,7 +167,7 @@ pub(super) fn write_all(
     let sources_sha = out.write_parquet(SOURCES_FILE, &sources)?;
     tables.insert(
         "sources".into(),
-        crate::manifest::TableEntry {
+        entrace_manifest::TableEntry {
             file: SOURCES_FILE.into(),
             rows: sources.rows() as u64,
             conversion: Some(ConversionCounts::default()),
@@ -208,7 +208,7 @@ pub(super) fn write_all(
         analysis: None,
         reports: None,
     };
-    out.write_bytes(crate::manifest::MANIFEST_FILE, &manifest.to_json()?)?;
+    out.write_bytes(entrace_manifest::MANIFEST_FILE, &manifest.to_json()?)?;
     Ok(manifest)
 }
 
@@ -242,16 +242,19 @@ fn rejects_frame(processed: &[Processed]) -> Result<Table> {
         .finish()
 }
 
-fn sources_frame(processed: &[Processed], inputs: &[crate::manifest::InputEntry]) -> Result<Table> {
+fn sources_frame(
+    processed: &[Processed],
+    inputs: &[entrace_manifest::InputEntry],
+) -> Result<Table> {
     let warnings = processed.iter().map(|p| {
         let mut w: Vec<&str> = p.parse.warnings.iter().map(String::as_str).collect();
-        if let crate::input::LeafBytes::Failed(_, m) = &p.leaf.bytes {
+        if let entrace_input::LeafBytes::Failed(_, m) = &p.leaf.bytes {
             w.push(m.as_str());
         }
         w
     });
     let u =
-        |f: fn(&crate::manifest::InputEntry) -> u64| inputs.iter().map(move |i| Some(f(i) as i64));
+        |f: fn(&entrace_manifest::InputEntry) -> u64| inputs.iter().map(move |i| Some(f(i) as i64));
     FrameBuilder::new("sources", inputs.len())
         .i32("source_id", inputs.iter().map(|i| Some(i.source_id)))?
         .str("path", inputs.iter().map(|i| Some(&i.path)))?
@@ -341,7 +344,7 @@ pub fn narrate(m: &Manifest, elapsed: std::time::Duration, out_dir: &std::path::
         );
     }
     for w in m.warnings.iter().take(5) {
-        let _ = writeln!(s, "warning: {}", crate::text::escape(w));
+        let _ = writeln!(s, "warning: {}", entrace_model::text::escape(w));
     }
     if m.warnings.len() > 5 {
         let _ = writeln!(

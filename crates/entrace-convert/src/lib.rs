@@ -11,8 +11,11 @@
 //! Memory holds the streams being parsed in pass 1, the keys of every
 //! record, and one batch of rows in pass 2: it does not grow with the
 //! evidence beyond the keys (about 80 bytes a record).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod archive;
+pub mod bench;
 mod frames;
 mod window;
 
@@ -23,18 +26,18 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
-use crate::input::encoding::decode;
-use crate::input::{discover, open_evidence, Leaf, LeafBytes, StreamKind};
-use crate::manifest::{ConversionCounts, Counts, InputEntry, Manifest, TableEntry};
+use entrace_input::encoding::decode;
+use entrace_input::{discover, open_evidence, Leaf, LeafBytes, StreamKind};
+use entrace_manifest::{ConversionCounts, Counts, InputEntry, Manifest, TableEntry};
+use entrace_model::error::{Error, Result};
 
-use crate::model::time::format_timestamp;
-use crate::model::EntityKind;
-use crate::output::OutputDir;
-use crate::parse::keys::RowKeys;
-use crate::parse::reject::{Locator, Reason, Reject};
-use crate::parse::{parse_leaf, KeySet, LeafParse, UNKNOWN};
-use crate::table::texts::{TextSource, Texts};
+use entrace_input::parse::keys::RowKeys;
+use entrace_input::parse::reject::{Locator, Reason, Reject};
+use entrace_input::parse::{parse_leaf, KeySet, LeafParse, UNKNOWN};
+use entrace_model::time::format_timestamp;
+use entrace_model::EntityKind;
+use entrace_table::output::OutputDir;
+use entrace_table::texts::{TextSource, Texts};
 use window::WindowOptions;
 
 /// Default `--max-decompressed-size`: 4 GiB per stream.

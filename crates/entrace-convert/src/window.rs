@@ -22,14 +22,14 @@ mod source;
 use self::source::{CopyFailed, Counted, WindowMap, WindowText};
 pub(super) use self::source::{Stored, Text};
 use super::{unreadable, Parsed, Processed};
-use crate::error::{Error, Result};
-use crate::input::container::{Budget, Limit, LimitExceeded};
-use crate::input::encoding::Encoding;
-use crate::input::{Compression, Leaf, LeafBytes, StreamKind};
-use crate::parse::reject::Reason;
-use crate::parse::scan::Scan;
-use crate::parse::{parse_leaf, parse_scanned, parse_window, KeySet, LeafParse};
-use crate::table::texts::TextSource;
+use entrace_input::container::{Budget, Limit, LimitExceeded};
+use entrace_input::encoding::Encoding;
+use entrace_input::parse::reject::Reason;
+use entrace_input::parse::scan::Scan;
+use entrace_input::parse::{parse_leaf, parse_scanned, parse_window, KeySet, LeafParse};
+use entrace_input::{Compression, Leaf, LeafBytes, StreamKind};
+use entrace_model::error::{Error, Result};
+use entrace_table::texts::TextSource;
 
 /// Plain files at least this large are read in windows when they can be;
 /// compressed files always are.
@@ -431,19 +431,19 @@ impl Windows {
 /// What the tests of other modules use.
 #[cfg(test)]
 pub(super) mod tests_support {
-    pub(in crate::convert) use super::lines::tests::rows;
+    pub(crate) use super::lines::tests::rows;
 
     thread_local! {
         /// Streams this thread read in windows.
-        pub(in crate::convert) static WINDOWED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+        pub(in crate) static WINDOWED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
         /// The longest window text this thread parsed (the pipeline's
         /// thread: run it in a pool of one to read this).
-        pub(in crate::convert) static LARGEST: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+        pub(in crate) static LARGEST: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     }
 
     /// UTF-16LE with a BOM, as Windows PowerShell writes; U+E000 stands
     /// for a lone high surrogate.
-    pub(in crate::convert) fn utf16le_bom(text: &str) -> Vec<u8> {
+    pub(crate) fn utf16le_bom(text: &str) -> Vec<u8> {
         let mut out = vec![0xFF, 0xFE];
         for unit in text.encode_utf16() {
             let unit = if unit == 0xE000 { 0xD800 } else { unit };
@@ -454,7 +454,7 @@ pub(super) mod tests_support {
 
     /// `records` as one JSON array, pretty-printed with CRLF line ends and
     /// indented elements, as `ConvertTo-Json` writes it.
-    pub(in crate::convert) fn crlf_pretty_array(records: &[serde_json::Value]) -> String {
+    pub(crate) fn crlf_pretty_array(records: &[serde_json::Value]) -> String {
         let pretty: Vec<String> = records
             .iter()
             .map(|r| {
@@ -483,12 +483,12 @@ pub(super) fn windowed(path: &Path, min: u64, window: usize) -> Option<Parsed> {
 mod tests {
     use super::tests_support::{crlf_pretty_array, rows, utf16le_bom};
     use super::*;
-    use crate::input::encoding::decode;
-    use crate::parse::parse_leaf;
+    use entrace_input::encoding::decode;
+    use entrace_input::parse::parse_leaf;
     use sha2::{Digest, Sha256};
 
     fn jsonl() -> String {
-        let lines: Vec<String> = crate::parse::sample_sign_ins()
+        let lines: Vec<String> = entrace_input::parse::sample_sign_ins()
             .iter()
             .map(|r| r.to_string())
             .collect();
@@ -590,7 +590,7 @@ mod tests {
 
     #[test]
     fn utf16_files_are_transcoded_window_by_window_with_offsets_of_the_file() {
-        let records: Vec<serde_json::Value> = crate::parse::sample_sign_ins()
+        let records: Vec<serde_json::Value> = entrace_input::parse::sample_sign_ins()
             .into_iter()
             .enumerate()
             .map(|(i, mut r)| {
@@ -683,7 +683,7 @@ mod tests {
         // the first value, between values (both sides of a comma), and
         // before the page's end.
         let run = COUNTED_RUN as usize + 1000;
-        let records: Vec<String> = crate::parse::sample_sign_ins()
+        let records: Vec<String> = entrace_input::parse::sample_sign_ins()
             .iter()
             .map(|r| r.to_string())
             .collect();

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::case::correlate::CorrelationReport;
-use crate::case::identity::IdentityReport;
-use crate::detect::vocabulary::Vocabulary;
-use crate::detect::DetectionStatus;
+use entrace_case::correlate::CorrelationReport;
+use entrace_case::identity::IdentityReport;
+use entrace_detect::vocabulary::Vocabulary;
+use entrace_detect::DetectionStatus;
 
 /// What stage 2 found, stored under `analysis` in manifest.json.
 #[derive(Debug, Clone, Serialize, Deserialize)]

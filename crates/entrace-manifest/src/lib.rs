@@ -8,8 +8,11 @@
 //! [`Manifest::read`] and [`Manifest::write`]: stage 1 writes it, stage 2 adds
 //! its tables and `analysis`, the reports add `reports`, and `verify` and the
 //! reports read it.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod analysis;
+pub mod verify;
 
 use std::collections::BTreeMap;
 use std::ops::AddAssign;
@@ -17,8 +20,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
 use analysis::AnalysisSummary;
+use entrace_model::error::{Error, Result};
 
 /// File name of the manifest inside an output directory.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -101,7 +104,7 @@ pub struct InputEntry {
     /// Archive member, if any.
     pub member: Option<String>,
     /// `file`, `archive` or `member`.
-    pub kind: crate::input::StreamKind,
+    pub kind: entrace_input::StreamKind,
     /// Bytes as stored.
     pub size: u64,
     /// Bytes after decompression.
@@ -265,7 +268,7 @@ impl Manifest {
     /// Writes the manifest into `dir`, replacing the old one atomically.
     pub fn write(&self, dir: &Path) -> Result<()> {
         let bytes = self.to_json()?;
-        crate::output::replace_file(dir, MANIFEST_FILE, |p| {
+        entrace_table::output::replace_file(dir, MANIFEST_FILE, |p| {
             std::fs::write(p, &bytes).map_err(|e| Error::io(p, "cannot write", e))
         })
     }

@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 
 use sha2::Digest;
 
-use crate::error::{Error, Result};
-use crate::input::{discover, open_evidence};
-use crate::manifest::{Manifest, MANIFEST_FILE};
-use crate::output::sha256_file;
+use crate::{Manifest, MANIFEST_FILE};
+use entrace_input::{discover, open_evidence};
+use entrace_model::error::{Error, Result};
+use entrace_table::output::sha256_file;
 
 /// What is wrong with one file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::model::Completeness;
-use crate::manifest::Manifest;
+use entrace_manifest::Manifest;
 
 /// Gaps spelled out one by one before the rest are summarised.
 const GAPS_LISTED: usize = 5;

@@ -10,14 +10,14 @@ use super::model::*;
 use super::stats;
 use super::tables::{display_names, read_coverage_days, read_findings, read_people};
 use super::users::{user_sections, users_at_risk};
-use crate::detect::registry::REGISTRY;
-use crate::error::{Error, Result};
-use crate::manifest::Manifest;
-use crate::model::time::format_timestamp;
-use crate::model::EntityKind;
-use crate::table::stage2::findings::FindingRecord;
-use crate::table::stage2::timeline::Timeline;
-use crate::table::stage2::timeline::TimelineRow;
+use entrace_detect::registry::REGISTRY;
+use entrace_manifest::Manifest;
+use entrace_model::error::{Error, Result};
+use entrace_model::time::format_timestamp;
+use entrace_model::EntityKind;
+use entrace_table::stage2::findings::FindingRecord;
+use entrace_table::stage2::timeline::Timeline;
+use entrace_table::stage2::timeline::TimelineRow;
 
 /// Entries in each "top" list and in the risk ranking.
 pub const TOP_N: usize = 10;
@@ -32,7 +32,7 @@ pub fn gather(dir: &Path) -> Result<Report> {
             dir.display()
         )));
     }
-    let tables = crate::table::case::load(dir)?;
+    let tables = entrace_table::case::load(dir)?;
     let timeline = Timeline::read(dir)?;
     let findings = read_findings(dir)?;
     let people = read_people(dir)?;

@@ -18,8 +18,8 @@ use super::model::{
     DetectionRun, EvidenceRow, Report, ReportFinding, UserRisk, UserSection, ValueCount,
 };
 use super::svg::{self, Chart};
-use crate::error::{Error, Result};
-use crate::model::EntityKind;
+use entrace_model::error::{Error, Result};
+use entrace_model::EntityKind;
 
 const TEMPLATE: &str = include_str!("templates/report.html");
 const CSS: &str = include_str!("templates/report.css");

@@ -5,6 +5,8 @@
 //! ([`markdown`]), `report.json` (serde) and `report.html` ([`html`]), and
 //! [`terminal`] prints the summary. [`timeline`] is the `entrace timeline`
 //! view of one user's rows.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod completeness;
 pub mod gather;
@@ -22,9 +24,9 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
-use crate::manifest::{Manifest, ReportFile, Reports};
-use crate::output::replace_file;
+use entrace_manifest::{Manifest, ReportFile, Reports};
+use entrace_model::error::{Error, Result};
+use entrace_table::output::replace_file;
 use model::Report;
 
 /// A written report format.

@@ -9,7 +9,7 @@
 use std::fmt::Write;
 
 use super::model::{Report, ReportFinding, UserSection};
-use crate::text::escape_control;
+use entrace_model::text::escape_control;
 
 /// Escapes evidence text for a Markdown table cell or paragraph.
 pub fn md(text: &str) -> String {

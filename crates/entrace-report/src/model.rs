@@ -14,10 +14,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::detect::RunStatus;
+use entrace_detect::RunStatus;
 
-pub use crate::detect::finding::Severity;
-pub use crate::manifest::analysis::{BrokenChain, Gap, Overlap};
+pub use entrace_detect::finding::Severity;
+pub use entrace_manifest::analysis::{BrokenChain, Gap, Overlap};
 
 /// Version of the `report.json` schema.
 pub const SCHEMA_VERSION: u32 = 1;

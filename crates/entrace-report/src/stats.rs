@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{ErrorCodeCount, ReportFinding, ResultBucket, SeverityBucket, Top, ValueCount};
-use crate::case::records::SignIn;
-use crate::model::error_codes::{self, Outcome};
-use crate::model::time::{format_timestamp, parse_timestamp};
+use entrace_case::records::SignIn;
+use entrace_model::error_codes::{self, Outcome};
+use entrace_model::time::{format_timestamp, parse_timestamp};
 
 const HOUR_NS: i64 = 3600 * 1_000_000_000;
 const DAY_NS: i64 = 24 * HOUR_NS;

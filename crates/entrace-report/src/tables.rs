@@ -7,11 +7,11 @@ use std::path::Path;
 
 use super::model::CoverageDay;
 use super::stats::day;
-use crate::case::records::Tables;
-use crate::error::Result;
-use crate::table::stage2::coverage::{CoverageTable, Granularity};
-use crate::table::stage2::findings::{FindingRecord, Findings};
-use crate::table::stage2::per_user::PerUser;
+use entrace_case::records::Tables;
+use entrace_model::error::Result;
+use entrace_table::stage2::coverage::{CoverageTable, Granularity};
+use entrace_table::stage2::findings::{FindingRecord, Findings};
+use entrace_table::stage2::per_user::PerUser;
 
 /// The findings of `dir` (findings.parquet), as written.
 pub(super) fn read_findings(dir: &Path) -> Result<Vec<FindingRecord>> {

@@ -11,8 +11,8 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 
 use super::model::Report;
-use crate::detect::RunStatus;
-use crate::text::escape_control;
+use entrace_detect::RunStatus;
+use entrace_model::text::escape_control;
 
 /// Findings listed in the summary.
 pub const TOP_FINDINGS: usize = 10;

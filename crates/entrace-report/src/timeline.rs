@@ -10,12 +10,12 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::error::{Error, Result};
-use crate::model::time::format_timestamp;
-use crate::model::EntityKind;
-use crate::table::stage2::timeline::Timeline;
-use crate::table::stage2::timeline::TimelineRow;
-use crate::text::{csv_safe, escape_control};
+use entrace_model::error::{Error, Result};
+use entrace_model::text::{csv_safe, escape_control};
+use entrace_model::time::format_timestamp;
+use entrace_model::EntityKind;
+use entrace_table::stage2::timeline::Timeline;
+use entrace_table::stage2::timeline::TimelineRow;
 
 /// Which rows to show.
 #[derive(Debug, Clone, Default)]

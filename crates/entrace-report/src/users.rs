@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use super::gather::{user_key, TOP_N};
 use super::model::{ReportFinding, Severity, TimelineEntry, UserRisk, UserSection};
 use super::tables::Person;
-use crate::model::time::{format_timestamp, parse_timestamp};
-use crate::table::stage2::timeline::TimelineRow;
+use entrace_model::time::{format_timestamp, parse_timestamp};
+use entrace_table::stage2::timeline::TimelineRow;
 
 /// Minutes of timeline shown before and after each finding in a user section.
 pub const WINDOW_MINUTES: u64 = 60;

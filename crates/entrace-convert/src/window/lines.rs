@@ -12,7 +12,7 @@ use std::io::Read;
 
 use super::source::WindowText;
 use super::{is_space, pipeline, Job, JobParse, Lead, Windows};
-use crate::parse::scan::{scan, Damage, Piece, Scan};
+use entrace_input::parse::scan::{scan, Damage, Piece, Scan};
 
 /// One past the newline(s) of the last boundary between two top-level
 /// values in `b`: a `{` that starts a line after a line ending with `}`.
@@ -234,8 +234,8 @@ impl Cutter {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::parse::parse_leaf;
-    use crate::parse::KeySet;
+    use entrace_input::parse::parse_leaf;
+    use entrace_input::parse::KeySet;
     use sha2::{Digest, Sha256};
 
     #[test]
@@ -278,9 +278,9 @@ pub(super) mod tests {
         assert_eq!(merged_shape(&["graph_page", "json_lines"]), "mixed");
     }
 
-    pub(in crate::convert) type KeyRow = (usize, String, u64, u64, u64, (u64, u64));
+    pub(crate) type KeyRow = (usize, String, u64, u64, u64, (u64, u64));
 
-    pub(in crate::convert) fn rows(sets: &[KeySet]) -> Vec<KeyRow> {
+    pub(crate) fn rows(sets: &[KeySet]) -> Vec<KeyRow> {
         let mut out = Vec::new();
         for set in sets {
             for (k, keys) in set.iter().enumerate() {
@@ -306,7 +306,7 @@ pub(super) mod tests {
         // JSON Lines with CRLF and blank lines, a cut record, a wrong type
         // and a duplicate key.
         let mut text = String::new();
-        for (i, r) in crate::parse::sample_sign_ins().iter().enumerate() {
+        for (i, r) in entrace_input::parse::sample_sign_ins().iter().enumerate() {
             text.push_str(&r.to_string());
             text.push_str(if i % 3 == 0 { "\r\n" } else { "\n" });
             match i {
@@ -322,7 +322,7 @@ pub(super) mod tests {
         std::fs::write(&path, &text).unwrap();
 
         let (whole_parse, whole_keys) =
-            parse_leaf(&crate::input::encoding::decode(text.as_bytes()));
+            parse_leaf(&entrace_input::encoding::decode(text.as_bytes()));
         // Windows of about three records, and of one byte (one value each).
         for window in [3000, 200] {
             let parsed = super::super::windowed(&path, 0, window).unwrap();

@@ -11,11 +11,11 @@ use std::io::{BufReader, BufWriter, Chain, Cursor, Read, Write};
 
 use sha2::{Digest, Sha256};
 
-use crate::input::container::{Limit, LimitExceeded};
-use crate::input::encoding::{
+use entrace_input::container::{Limit, LimitExceeded};
+use entrace_input::encoding::{
     sniff, utf16_offset, utf16_window, utf8_window, Decoded, Encoding, Utf16Stream,
 };
-use crate::input::Compression;
+use entrace_input::Compression;
 
 /// A stream as stored, with the SHA-256 of every byte read.
 pub(crate) struct Stored<R> {
