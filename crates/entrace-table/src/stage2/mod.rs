@@ -100,4 +100,90 @@ mod tests {
         assert!(err.contains("timeline.parquet: column role"), "{err}");
         assert!(err.contains("unknown value \"owner\""), "{err}");
     }
+
+    /// Seven timeline rows written as two row groups (rows 0–2 and 3–6), the
+    /// times of the second group an hour after the first.
+    fn two_row_groups(dir: &std::path::Path) -> Vec<TimelineRow> {
+        const HOUR: i64 = 3_600_000_000_000;
+        let rows: Vec<TimelineRow> = (0..7)
+            .map(|i| {
+                let mut r = row(i);
+                r.time += if i < 3 { 0 } else { HOUR };
+                r
+            })
+            .collect();
+        let df = Timeline::frame(&rows).unwrap().0;
+        let path = dir.join(Timeline::FILE);
+        let mut file = crate::output::parquet::TableFile::create(&path, df.schema()).unwrap();
+        file.write(df.slice(0, 3)).unwrap();
+        file.write(df.slice(3, 4)).unwrap();
+        file.finish().unwrap();
+        rows
+    }
+
+    #[test]
+    fn the_reader_reads_row_groups_alone_and_prunes_them_by_time() {
+        use crate::read::TableReader;
+        let dir = tempfile::tempdir().unwrap();
+        let rows = two_row_groups(dir.path());
+        let reader = TableReader::open(dir.path(), "timeline", &["record_id", "time"]).unwrap();
+        assert_eq!((reader.rows(), reader.row_group_count()), (7, 2));
+        let second = reader.read_row_group(1).unwrap();
+        assert_eq!(
+            second.strs("record_id").unwrap(),
+            ["r-3", "r-4", "r-5", "r-6"].map(|s| Some(s.to_string()))
+        );
+        // The `_ns` companion was read with its column, exactly.
+        let times: Vec<Option<i64>> = rows[3..].iter().map(|r| Some(r.time)).collect();
+        assert_eq!(second.times("time").unwrap(), times);
+        // A column outside the projection is an error, not a silent empty.
+        let err = second.strs("action").unwrap_err().to_string();
+        assert!(err.contains("timeline.parquet: column action"), "{err}");
+
+        let first_hour = (rows[0].time, rows[0].time + 3_600_000_000_000);
+        assert_eq!(
+            reader.row_groups_overlapping("time", first_hour.0, first_hour.1),
+            [0]
+        );
+        let last = rows[6].time;
+        assert_eq!(reader.row_groups_overlapping("time", last, last + 1), [1]);
+        assert_eq!(
+            reader.row_groups_overlapping("time", i64::MIN, i64::MAX),
+            [0, 1]
+        );
+        assert!(reader
+            .row_groups_overlapping("time", last + 1, i64::MAX)
+            .is_empty());
+        // Whole and by groups read the same rows.
+        let whole = reader.read().unwrap();
+        let parts = reader.read_groups(vec![0, 1]).unwrap();
+        assert_eq!(
+            whole.strs("record_id").unwrap(),
+            parts.strs("record_id").unwrap()
+        );
+        assert_eq!(whole.len(), 7);
+    }
+
+    #[test]
+    fn a_missing_column_or_a_column_of_another_type_names_file_and_column() {
+        use crate::read::{Frame, TableReader};
+        let dir = tempfile::tempdir().unwrap();
+        two_row_groups(dir.path());
+        let err = TableReader::open(dir.path(), "timeline", &["user_id", "no_such_column"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("timeline.parquet: column no_such_column"),
+            "{err}"
+        );
+        assert!(err.contains("not in the table"), "{err}");
+        let f = Frame::read(dir.path(), "timeline", &["error_code", "action"]).unwrap();
+        let err = f.strs("error_code").unwrap_err().to_string();
+        assert!(err.contains("column error_code"), "{err}");
+        assert!(err.contains("expected a text column, found Int32"), "{err}");
+        let err = f.ints("action").unwrap_err().to_string();
+        assert!(err.contains("expected an integer column"), "{err}");
+        assert_eq!(f.ints("error_code").unwrap()[0], Some(50053));
+    }
 }
