@@ -256,6 +256,16 @@ pub struct AnalyzeArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Worker threads (default: one per core).
+    #[arg(
+        short = 'j',
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        help_heading = "Parallelism"
+    )]
+    pub threads: usize,
+
     /// Detection thresholds.
     #[command(flatten)]
     pub detect: DetectArgs,

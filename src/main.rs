@@ -43,8 +43,10 @@ fn run(cli: Cli) -> entrace::error::Result<ExitCode> {
         Command::Convert(args) => run_convert(args, None),
         Command::Analyze(args) => {
             let config = detection_config(&args.detect)?;
-            entrace::analyze::analyze(&args.out_dir, &config)?;
-            report(&args.out_dir, &args.report, args.quiet)?;
+            in_pool(args.threads, || {
+                entrace::analyze::analyze(&args.out_dir, &config)?;
+                report(&args.out_dir, &args.report, args.quiet)
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => {
@@ -130,6 +132,19 @@ fn report(out_dir: &std::path::Path, args: &ReportArgs, quiet: bool) -> entrace:
     }
 }
 
+/// Runs stage 2 (`f`) on `threads` worker threads (0: one per core), as
+/// `-j` asks; stage 1 builds its own pool from the same option.
+fn in_pool<T: Send>(
+    threads: usize,
+    f: impl FnOnce() -> entrace::error::Result<T> + Send,
+) -> entrace::error::Result<T> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start worker threads: {e}")))?
+        .install(f)
+}
+
 fn run_convert(
     args: ConvertArgs,
     analyze_with: Option<(&Config, &ReportArgs)>,
@@ -152,7 +167,7 @@ fn run_convert(
             narrate(&outcome.manifest, outcome.elapsed, &outcome.out_dir)
         ),
         None => {}
-        Some((config, reports)) => {
+        Some((config, reports)) => in_pool(args.threads, || {
             let analysed = entrace::analyze::analyze(&outcome.out_dir, config)?;
             if !args.quiet {
                 eprintln!(
@@ -161,8 +176,8 @@ fn run_convert(
                     analysed.elapsed.as_secs_f64()
                 );
             }
-            report(&outcome.out_dir, reports, args.quiet)?;
-        }
+            report(&outcome.out_dir, reports, args.quiet)
+        })?,
     }
     Ok(if outcome.rejected() > 0 {
         ExitCode::from(1)

@@ -142,4 +142,13 @@ fn thread_count_and_input_order_do_not_change_a_byte() {
         v
     };
     assert_eq!(report(&one), report(&four));
+    // Stage 2 again on its own, on three threads (`analyze -j`): the same
+    // bytes as the runs that analysed on one and on four.
+    let out = entrace(&["analyze", one.to_str().unwrap(), "-j", "3", "-q"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stage_2_files(&one), stage_2_files(&four));
 }

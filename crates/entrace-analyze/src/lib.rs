@@ -126,18 +126,38 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
     let mut manifest = Manifest::read(dir)?;
 
     let tables = entrace_table::case::load(dir)?;
-    let mut analysis = build(&tables, config);
-    let covered = coverage::coverage(dir, &tables)?;
+    let (mut analysis, covered) = rayon::join(
+        || build(&tables, config),
+        || coverage::coverage(dir, &tables),
+    );
+    let covered = covered?;
+    drop(tables);
 
-    let timeline_df = Timeline::frame(&analysis.timeline)?;
-    let timeline_sha = replace_file(dir, Timeline::FILE, |p| write_parquet(p, &timeline_df))?;
-    let per_user_df = PerUser::frame(&analysis.users)?;
-    let per_user_sha = replace_file(dir, PerUser::FILE, |p| write_parquet(p, &per_user_df))?;
-    let findings_df = crate::findings::findings_frame(&analysis.findings)?;
-    let findings_sha = replace_file(dir, Findings::FILE, |p| write_parquet(p, &findings_df))?;
-
-    let coverage_df = CoverageTable::frame(&covered.buckets)?;
-    let coverage_sha = replace_file(dir, CoverageTable::FILE, |p| write_parquet(p, &coverage_df))?;
+    // The four tables are independent: written on every core of the pool.
+    let write = |file: &str, table: Result<entrace_table::frame::Table>| {
+        replace_file(dir, file, |p| write_parquet(p, &table?))
+    };
+    let ((timeline_sha, per_user_sha), (findings_sha, coverage_sha)) = rayon::join(
+        || {
+            rayon::join(
+                || write(Timeline::FILE, Timeline::frame(&analysis.timeline)),
+                || write(PerUser::FILE, PerUser::frame(&analysis.users)),
+            )
+        },
+        || {
+            rayon::join(
+                || {
+                    write(
+                        Findings::FILE,
+                        crate::findings::findings_frame(&analysis.findings),
+                    )
+                },
+                || write(CoverageTable::FILE, CoverageTable::frame(&covered.buckets)),
+            )
+        },
+    );
+    let (timeline_sha, per_user_sha, findings_sha, coverage_sha) =
+        (timeline_sha?, per_user_sha?, findings_sha?, coverage_sha?);
 
     let entry = |file: &str, rows: usize, sha256: String| TableEntry {
         file: file.to_string(),

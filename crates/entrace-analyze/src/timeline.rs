@@ -29,6 +29,22 @@ pub struct Context<'a> {
     pub clients: &'a [String],
 }
 
+/// `rows` in timeline order ([`TimelineRow::sort_key`]), sorted on every
+/// core with each row's lower-cased UPN computed once. The sort is stable,
+/// so the order is the same for any thread count.
+fn sorted(rows: Vec<TimelineRow>) -> Vec<TimelineRow> {
+    use rayon::prelude::*;
+    let lowered: Vec<Option<String>> = rows.par_iter().map(TimelineRow::upn_lower).collect();
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.par_sort_by(|&a, &b| {
+        rows[a]
+            .sort_key(lowered[a].as_deref())
+            .cmp(&rows[b].sort_key(lowered[b].as_deref()))
+    });
+    let mut slots: Vec<Option<TimelineRow>> = rows.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
 /// Builds the sorted timeline.
 pub fn build(ctx: &Context<'_>) -> (Vec<TimelineRow>, TimelineReport) {
     let mut rows = Vec::new();
@@ -161,7 +177,7 @@ pub fn build(ctx: &Context<'_>) -> (Vec<TimelineRow>, TimelineReport) {
         ));
     }
 
-    rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let rows = sorted(rows);
     report.rows = rows.len();
     for r in &rows {
         *report

@@ -36,6 +36,7 @@ use entrace_case::actions;
 pub static DETECTION: Rule = Rule {
     id: "ENT-001",
     escalation: Escalation::RaisedByPersistence,
+    reads_findings: false,
     name: "Credential failures followed by success",
     severities: "low–high",
     mitre: &["T1110.001", "T1078.004"],

@@ -39,6 +39,7 @@ use entrace_case::records::SignIn;
 pub static DETECTION: Rule = Rule {
     id: "ENT-002",
     escalation: Escalation::RaisedByPersistence,
+    reads_findings: false,
     name: "Smart lockout then success from another client",
     severities: "medium–high",
     mitre: &["T1110.001", "T1078.004"],

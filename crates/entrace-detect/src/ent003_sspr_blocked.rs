@@ -43,6 +43,7 @@ use entrace_case::records::Audit;
 pub static DETECTION: Rule = Rule {
     id: "ENT-003",
     escalation: Escalation::None,
+    reads_findings: true,
     name: "Self-service password reset blocked for 24 h",
     severities: "medium–high",
     mitre: &["T1110", "T1098"],

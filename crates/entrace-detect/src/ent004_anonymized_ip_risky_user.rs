@@ -37,6 +37,7 @@ use super::registry::{needs_sign_ins, Escalation, Rule};
 pub static DETECTION: Rule = Rule {
     id: "ENT-004",
     escalation: Escalation::RaisedByPersistence,
+    reads_findings: false,
     name: "Anonymized-IP sign-in, user became risky",
     severities: "low–high",
     mitre: &["T1090.003", "T1078.004"],

@@ -39,6 +39,7 @@ use entrace_case::records::SignIn;
 pub static DETECTION: Rule = Rule {
     id: "ENT-005",
     escalation: Escalation::RaisedByPersistence,
+    reads_findings: false,
     name: "Password spray from a source",
     severities: "medium–high",
     mitre: &["T1110.003"],

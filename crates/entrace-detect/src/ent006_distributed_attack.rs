@@ -31,6 +31,7 @@ use super::registry::{needs_sign_ins, Escalation, Rule};
 pub static DETECTION: Rule = Rule {
     id: "ENT-006",
     escalation: Escalation::RaisedByPersistence,
+    reads_findings: false,
     name: "Distributed attack on one account",
     severities: "medium–high",
     mitre: &["T1110.001", "T1110.004"],

@@ -28,6 +28,7 @@ use super::registry::{needs_sign_ins, Escalation, Rule};
 pub static DETECTION: Rule = Rule {
     id: "ENT-007",
     escalation: Escalation::RaisedByPersistence,
+    reads_findings: false,
     name: "High-rate brute force on one account",
     severities: "medium–high",
     mitre: &["T1110.001"],

@@ -33,6 +33,7 @@ use super::registry::{needs_sign_ins, Escalation, Rule};
 pub static DETECTION: Rule = Rule {
     id: "ENT-008",
     escalation: Escalation::RaisedByPersistence,
+    reads_findings: false,
     name: "MFA fatigue or push denial",
     severities: "low–high",
     mitre: &["T1621", "T1078.004"],

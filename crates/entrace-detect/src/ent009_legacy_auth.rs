@@ -32,6 +32,7 @@ use entrace_case::records::SignIn;
 pub static DETECTION: Rule = Rule {
     id: "ENT-009",
     escalation: Escalation::RaisedByPersistence,
+    reads_findings: false,
     name: "Legacy protocol or ROPC sign-in",
     severities: "low–medium",
     mitre: &["T1078.004", "T1110.003"],

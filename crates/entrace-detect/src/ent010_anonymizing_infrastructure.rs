@@ -33,6 +33,7 @@ use super::registry::{needs_sign_ins, Escalation, Rule};
 pub static DETECTION: Rule = Rule {
     id: "ENT-010",
     escalation: Escalation::RaisedByPersistence,
+    reads_findings: false,
     name: "Sign-in from anonymizing infrastructure",
     severities: "low–high",
     mitre: &["T1090.003", "T1078.004"],

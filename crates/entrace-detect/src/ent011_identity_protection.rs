@@ -34,6 +34,7 @@ use super::registry::{needs_risk_detections, Escalation, Rule};
 pub static DETECTION: Rule = Rule {
     id: "ENT-011",
     escalation: Escalation::None,
+    reads_findings: false,
     name: "Identity Protection detection",
     severities: "info–high",
     mitre: &[],

@@ -35,6 +35,7 @@ use entrace_case::records::SignIn;
 pub static DETECTION: Rule = Rule {
     id: "ENT-012",
     escalation: Escalation::RaisedByPersistence,
+    reads_findings: false,
     name: "Impossible travel",
     severities: "medium–high",
     mitre: &["T1078.004"],

@@ -35,6 +35,7 @@ use super::registry::{needs_sign_ins, Escalation, Rule};
 pub static DETECTION: Rule = Rule {
     id: "ENT-013",
     escalation: Escalation::RaisedByPersistence,
+    reads_findings: false,
     name: "New country for user",
     severities: "info–medium",
     mitre: &["T1078.004"],

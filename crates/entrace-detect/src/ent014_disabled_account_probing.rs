@@ -33,6 +33,7 @@ use super::registry::{needs_sign_ins, Escalation, Rule};
 pub static DETECTION: Rule = Rule {
     id: "ENT-014",
     escalation: Escalation::None,
+    reads_findings: false,
     name: "Disabled-account probing",
     severities: "low–medium",
     mitre: &["T1078"],

@@ -29,6 +29,7 @@ use super::registry::{needs_sign_ins, Escalation, Rule};
 pub static DETECTION: Rule = Rule {
     id: "ENT-015",
     escalation: Escalation::None,
+    reads_findings: false,
     name: "Blocked by Conditional Access or security defaults",
     severities: "low",
     mitre: &["T1078.004"],

@@ -53,6 +53,7 @@ use entrace_case::records::Audit;
 pub static DETECTION: Rule = Rule {
     id: "ENT-016",
     escalation: Escalation::RaisesSignIns,
+    reads_findings: true,
     name: "Privileged role assignment",
     severities: "info–high",
     mitre: &["T1098.003"],

@@ -56,6 +56,7 @@ use entrace_case::records::{Audit, Target};
 pub static DETECTION: Rule = Rule {
     id: "ENT-017",
     escalation: Escalation::RaisesSignIns,
+    reads_findings: true,
     name: "Application consent",
     severities: "info–high",
     mitre: &["T1528", "T1550.001"],

@@ -49,6 +49,7 @@ use entrace_case::records::Audit;
 pub static DETECTION: Rule = Rule {
     id: "ENT-018",
     escalation: Escalation::RaisesSignIns,
+    reads_findings: true,
     name: "New credential on application or service principal",
     severities: "low–high",
     mitre: &["T1098.001"],

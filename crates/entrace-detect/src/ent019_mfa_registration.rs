@@ -50,6 +50,7 @@ use super::registry::{needs_audits, Escalation, Rule};
 pub static DETECTION: Rule = Rule {
     id: "ENT-019",
     escalation: Escalation::RaisesSignIns,
+    reads_findings: true,
     name: "Authentication-method (MFA) registration change",
     severities: "info–high",
     mitre: &["T1556.006", "T1098.005"],

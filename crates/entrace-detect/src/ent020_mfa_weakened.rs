@@ -49,6 +49,7 @@ use entrace_case::records::Audit;
 pub static DETECTION: Rule = Rule {
     id: "ENT-020",
     escalation: Escalation::RaisesSignIns,
+    reads_findings: true,
     name: "MFA disabled or weakened",
     severities: "low–high",
     mitre: &["T1556.006", "T1556.009"],

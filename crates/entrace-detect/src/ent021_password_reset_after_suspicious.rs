@@ -45,6 +45,7 @@ use super::registry::{needs_audits, Escalation, Rule};
 pub static DETECTION: Rule = Rule {
     id: "ENT-021",
     escalation: Escalation::None,
+    reads_findings: true,
     name: "Password reset or change after suspicious access",
     severities: "info–high",
     mitre: &["T1098", "T1531"],

@@ -29,6 +29,7 @@ use super::registry::{Availability, Escalation, Rule};
 pub static DETECTION: Rule = Rule {
     id: "ENT-022",
     escalation: Escalation::None,
+    reads_findings: false,
     name: "Risky user state",
     severities: "info–high",
     mitre: &["T1078.004"],

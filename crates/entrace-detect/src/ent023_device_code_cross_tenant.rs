@@ -35,6 +35,7 @@ use entrace_case::records::SignIn;
 pub static DETECTION: Rule = Rule {
     id: "ENT-023",
     escalation: Escalation::None,
+    reads_findings: false,
     name: "Device-code or cross-tenant sign-in",
     severities: "info–high",
     mitre: &["T1528", "T1078.004"],

@@ -31,6 +31,7 @@ use super::registry::{needs_sign_ins, Escalation, Rule};
 pub static DETECTION: Rule = Rule {
     id: "ENT-024",
     escalation: Escalation::None,
+    reads_findings: true,
     name: "Success then failure from a distant IP",
     severities: "low–medium",
     mitre: &["T1110", "T1078"],

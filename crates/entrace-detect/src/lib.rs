@@ -112,35 +112,24 @@ impl DetectOutcome {
     }
 }
 
-/// Runs every detection.
+/// Runs every detection: those that do not read earlier findings in
+/// parallel, then the others in registry order, so the findings are the
+/// same whatever the thread count.
 pub fn run(ctx: &Context<'_>, config: &Config) -> DetectOutcome {
+    use rayon::prelude::*;
+    let independent: Vec<Option<(DetectionStatus, Vec<Finding>)>> = REGISTRY
+        .par_iter()
+        .map(|det| (!det.reads_findings).then(|| run_rule(det, ctx, config, &[])))
+        .collect();
     let mut findings = Vec::new();
     let mut status = BTreeMap::new();
-    for det in REGISTRY {
-        let availability = (det.requires)(ctx);
-        let (name, reason) = match &availability {
-            Availability::Ready => (RunStatus::Ran, None),
-            Availability::Partial(why) => (RunStatus::Partial, Some(why.clone())),
-            Availability::Skipped(why) => (RunStatus::Skipped, Some(format!("skipped: {why}"))),
+    for (det, done) in REGISTRY.iter().zip(independent) {
+        let (s, found) = match done {
+            Some(done) => done,
+            None => run_rule(det, ctx, config, &findings),
         };
-        let mut found = Vec::new();
-        if !matches!(availability, Availability::Skipped(_)) {
-            let params = config.params(det.id);
-            (det.run)(ctx, params, &findings, &mut found);
-            let thresholds = params.to_json();
-            for f in &mut found {
-                f.thresholds = thresholds.clone();
-            }
-        }
-        status.insert(
-            det.id.to_string(),
-            DetectionStatus {
-                status: name,
-                reason,
-                findings: found.len(),
-            },
-        );
-        findings.extend(found.into_iter().map(Finding::seal));
+        status.insert(det.id.to_string(), s);
+        findings.extend(found);
     }
     escalate_on_persistence(&mut findings);
     findings.sort_by(|a, b| {
@@ -151,6 +140,37 @@ pub fn run(ctx: &Context<'_>, config: &Config) -> DetectOutcome {
         ))
     });
     DetectOutcome { findings, status }
+}
+
+/// Runs one rule over `ctx`, given the findings of the rules before it:
+/// its status and its sealed findings.
+fn run_rule(
+    det: &registry::Rule,
+    ctx: &Context<'_>,
+    config: &Config,
+    earlier: &[Finding],
+) -> (DetectionStatus, Vec<Finding>) {
+    let availability = (det.requires)(ctx);
+    let (name, reason) = match &availability {
+        Availability::Ready => (RunStatus::Ran, None),
+        Availability::Partial(why) => (RunStatus::Partial, Some(why.clone())),
+        Availability::Skipped(why) => (RunStatus::Skipped, Some(format!("skipped: {why}"))),
+    };
+    let mut found = Vec::new();
+    if !matches!(availability, Availability::Skipped(_)) {
+        let params = config.params(det.id);
+        (det.run)(ctx, params, earlier, &mut found);
+        let thresholds = params.to_json();
+        for f in &mut found {
+            f.thresholds = thresholds.clone();
+        }
+    }
+    let status = DetectionStatus {
+        status: name,
+        reason,
+        findings: found.len(),
+    };
+    (status, found.into_iter().map(Finding::seal).collect())
 }
 
 /// The escalation role of the rule that raised `f`.

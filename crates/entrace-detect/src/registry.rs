@@ -47,6 +47,12 @@ pub struct Rule {
     pub params: &'static [Param],
     /// Its part in the persistence escalation (see [`Escalation`]).
     pub escalation: Escalation,
+    /// Whether `run` reads the findings of the rules before it in
+    /// [`REGISTRY`]. Rules that do run after the others, one at a time in
+    /// registry order; the others run in parallel. Either way each sees
+    /// exactly the findings of the rules before it that it would see run
+    /// alone in order.
+    pub reads_findings: bool,
     /// Which tables or fields it needs.
     pub requires: fn(&Context<'_>) -> Availability,
     /// The logic: reads the findings of the detections run before it (for

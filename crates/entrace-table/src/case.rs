@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use crate::read::Frame;
+use rayon::prelude::*;
+
+use crate::read::{Frame, TableReader};
 use entrace_case::records::{
     norm_id, Audit, HistoryItem, RiskDetection, RiskyUser, SignIn, Tables, Target,
 };
@@ -30,14 +32,45 @@ const MODIFIED_PROPERTY_FIELDS: &[&str] = &["display_name", "old_value", "new_va
 /// The fields stage 2 reads of `risk_detections.additional_info_parsed`.
 const ADDITIONAL_INFO_FIELDS: &[&str] = &["key", "value"];
 
+/// Reads `columns` of `table` one row group at a time, on every core of the
+/// current pool, and turns each into records with `records`, kept in table
+/// order. Memory holds the records and, per worker, one row group's columns.
+fn by_row_group<T: Send>(
+    dir: &Path,
+    table: &str,
+    columns: &[&str],
+    records: fn(&Frame) -> Result<Vec<T>>,
+) -> Result<Vec<T>> {
+    let reader = TableReader::open(dir, table, columns)?;
+    let parts = (0..reader.row_group_count())
+        .into_par_iter()
+        .map(|g| records(&reader.read_row_group(g)?))
+        .collect::<Result<Vec<Vec<T>>>>()?;
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        out.extend(part);
+    }
+    Ok(out)
+}
+
 /// Loads the five entity tables of an output directory.
 pub fn load(dir: &Path) -> Result<Tables> {
     Ok(Tables {
-        sign_ins: load_sign_ins(dir)?,
-        audits: load_audits(dir)?,
-        detections: load_detections(dir)?,
-        risky_users: load_risky_users(dir)?,
-        history: load_history(dir)?,
+        sign_ins: by_row_group(dir, "signins", SIGNINS_COLUMNS, sign_ins_of)?,
+        audits: by_row_group(dir, "directory_audits", DIRECTORY_AUDITS_COLUMNS, audits_of)?,
+        detections: by_row_group(
+            dir,
+            "risk_detections",
+            RISK_DETECTIONS_COLUMNS,
+            detections_of,
+        )?,
+        risky_users: by_row_group(dir, "risky_users", RISKY_USERS_COLUMNS, risky_users_of)?,
+        history: by_row_group(
+            dir,
+            "risky_user_history",
+            RISKY_USER_HISTORY_COLUMNS,
+            history_of,
+        )?,
     })
 }
 
@@ -148,8 +181,7 @@ pub(crate) const RISKY_USER_HISTORY_COLUMNS: &[&str] = &[
     "activity_event_types",
 ];
 
-fn load_sign_ins(dir: &Path) -> Result<Vec<SignIn>> {
-    let f = Frame::read(dir, "signins", SIGNINS_COLUMNS)?;
+fn sign_ins_of(f: &Frame) -> Result<Vec<SignIn>> {
     let mut id = f.strs("id")?.into_iter();
     let mut time = zip_time(f.times("created_date_time")?).into_iter();
     let mut user_id = f.strs("user_id")?.into_iter();
@@ -247,8 +279,7 @@ fn load_sign_ins(dir: &Path) -> Result<Vec<SignIn>> {
     Ok(out)
 }
 
-fn load_audits(dir: &Path) -> Result<Vec<Audit>> {
-    let f = Frame::read(dir, "directory_audits", DIRECTORY_AUDITS_COLUMNS)?;
+fn audits_of(f: &Frame) -> Result<Vec<Audit>> {
     let mut id = f.strs("id")?.into_iter();
     let mut time = zip_time(f.times("activity_date_time")?).into_iter();
     let mut activity = f.strs("activity_display_name")?.into_iter();
@@ -311,8 +342,7 @@ fn load_audits(dir: &Path) -> Result<Vec<Audit>> {
     Ok(out)
 }
 
-fn load_detections(dir: &Path) -> Result<Vec<RiskDetection>> {
-    let f = Frame::read(dir, "risk_detections", RISK_DETECTIONS_COLUMNS)?;
+fn detections_of(f: &Frame) -> Result<Vec<RiskDetection>> {
     let mut id = f.strs("id")?.into_iter();
     let mut time = zip_time(f.times("activity_date_time")?).into_iter();
     let mut user_id = f.strs("user_id")?.into_iter();
@@ -375,8 +405,7 @@ fn load_detections(dir: &Path) -> Result<Vec<RiskDetection>> {
     Ok(out)
 }
 
-fn load_risky_users(dir: &Path) -> Result<Vec<RiskyUser>> {
-    let f = Frame::read(dir, "risky_users", RISKY_USERS_COLUMNS)?;
+fn risky_users_of(f: &Frame) -> Result<Vec<RiskyUser>> {
     let mut id = f.strs("id")?.into_iter();
     let mut time = zip_time(f.times("risk_last_updated_date_time")?).into_iter();
     let mut upn = f.strs("user_principal_name")?.into_iter();
@@ -397,8 +426,7 @@ fn load_risky_users(dir: &Path) -> Result<Vec<RiskyUser>> {
     Ok(out)
 }
 
-fn load_history(dir: &Path) -> Result<Vec<HistoryItem>> {
-    let f = Frame::read(dir, "risky_user_history", RISKY_USER_HISTORY_COLUMNS)?;
+fn history_of(f: &Frame) -> Result<Vec<HistoryItem>> {
     let mut id = f.strs("id")?.into_iter();
     let mut time = zip_time(f.times("risk_last_updated_date_time")?).into_iter();
     let mut user_id = f.strs("user_id")?.into_iter();

@@ -92,18 +92,25 @@ pub struct TimelineRow {
 
 impl TimelineRow {
     /// The sort key: user (unattributed rows last, by UPN), time, entity,
-    /// flow step, id, role.
-    pub fn sort_key(&self) -> impl Ord + '_ {
+    /// flow step, id, role. `upn_lower` is the row's UPN lower-cased
+    /// ([`TimelineRow::upn_lower`]), computed once per row by the caller
+    /// rather than once per comparison.
+    pub fn sort_key<'a>(&'a self, upn_lower: Option<&'a str>) -> impl Ord + 'a {
         (
             self.user_id.is_none(),
             self.user_id.as_deref(),
-            self.user_principal_name.as_deref().map(str::to_lowercase),
+            upn_lower,
             self.time,
             self.entity,
             self.flow_step(),
             self.record_id.as_str(),
             self.role,
         )
+    }
+
+    /// The UPN lower-cased, as the sort key compares it.
+    pub fn upn_lower(&self) -> Option<String> {
+        self.user_principal_name.as_deref().map(str::to_lowercase)
     }
 
     /// Sign-in times are often truncated to the second, and one flow writes
