@@ -113,7 +113,11 @@ fn detection_config(args: &DetectArgs) -> entrace::error::Result<Config> {
 /// Writes the report files of an analysed `out_dir` and prints the summary
 /// on stdout (colour on a terminal unless NO_COLOR), unless `quiet`.
 fn report(out_dir: &std::path::Path, args: &ReportArgs, quiet: bool) -> entrace::error::Result<()> {
-    let (report, written) = entrace::report::write(out_dir, &args.formats())?;
+    let formats = args.formats();
+    if formats.is_empty() && quiet {
+        return entrace::report::remove(out_dir);
+    }
+    let (report, written) = entrace::report::write(out_dir, &formats)?;
     if quiet {
         return Ok(());
     }

@@ -3,7 +3,7 @@
 //! window. What an audit means (activity names, modified properties) is
 //! `analyze::audit`'s, shared with the timeline.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 
 use super::context::{user_key, Context};
 use super::finding::{Evidence, EvidenceRole, Finding, Severity};
@@ -62,64 +62,52 @@ pub(crate) fn detection_number(id: &str) -> Option<u32> {
 }
 
 /// The earlier findings, indexed to ask which touch a user and when.
-pub(crate) struct Linker<'a> {
-    ctx: &'a Context<'a>,
+pub(crate) struct Linker<'a, 't> {
+    ctx: &'a Context<'t>,
     earlier: &'a [Finding],
-    sign_in_by_id: BTreeMap<&'a str, usize>,
-    /// Per earlier finding, the user keys it touches.
-    touched: Vec<BTreeSet<String>>,
+    /// Per user key, the earlier findings that touch it, in finding order:
+    /// a lookup is the user's findings, not every finding.
+    touching: HashMap<String, Vec<usize>>,
 }
 
-impl<'a> Linker<'a> {
-    /// Indexes the sign-ins by record id and the users each finding touches.
-    pub(crate) fn new(ctx: &'a Context<'a>, earlier: &'a [Finding]) -> Self {
-        let sign_in_by_id: BTreeMap<&str, usize> = ctx
-            .tables
-            .sign_ins
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.as_str(), i))
-            .collect();
-        let detection_by_id: BTreeMap<&str, usize> = ctx
-            .tables
-            .detections
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.id.as_str(), i))
-            .collect();
+impl<'a, 't> Linker<'a, 't> {
+    /// Indexes the users each earlier finding touches.
+    pub(crate) fn new(ctx: &'a Context<'t>, earlier: &'a [Finding]) -> Self {
+        let ids = ctx.by_id();
         // A finding touches its subject (by id, and by UPN for users known
         // only by name) and the users of the sign-ins and risk detections it
         // cites: a spray finding is about an IP, yet touches every sprayed user.
-        let touched = earlier
-            .iter()
-            .map(|f| {
-                let mut keys: BTreeSet<String> = BTreeSet::new();
-                keys.extend(f.subject_user_id.clone());
-                keys.extend(
-                    f.subject_user_principal_name
-                        .as_ref()
-                        .map(|u| format!("upn:{}", u.to_lowercase())),
-                );
-                for e in &f.evidence {
-                    let key = match e.entity {
-                        EntityKind::SignIn => sign_in_by_id
-                            .get(e.record_id.as_str())
-                            .and_then(|&i| ctx.sign_in_user(i).map(str::to_owned)),
-                        EntityKind::RiskDetection => detection_by_id
-                            .get(e.record_id.as_str())
-                            .and_then(|&i| ctx.detection_user(i)),
-                        _ => None,
-                    };
-                    keys.extend(key);
-                }
-                keys
-            })
-            .collect();
+        let mut touching: HashMap<String, Vec<usize>> = HashMap::new();
+        for (n, f) in earlier.iter().enumerate() {
+            let mut keys: BTreeSet<String> = BTreeSet::new();
+            keys.extend(f.subject_user_id.clone());
+            keys.extend(
+                f.subject_user_principal_name
+                    .as_ref()
+                    .map(|u| format!("upn:{}", u.to_lowercase())),
+            );
+            for e in &f.evidence {
+                let key = match e.entity {
+                    EntityKind::SignIn => ids
+                        .sign_ins
+                        .get(e.record_id.as_str())
+                        .and_then(|&i| ctx.sign_in_user(i).map(str::to_owned)),
+                    EntityKind::RiskDetection => ids
+                        .detections
+                        .get(e.record_id.as_str())
+                        .and_then(|&i| ctx.detection_user(i)),
+                    _ => None,
+                };
+                keys.extend(key);
+            }
+            for key in keys {
+                touching.entry(key).or_default().push(n);
+            }
+        }
         Linker {
             ctx,
             earlier,
-            sign_in_by_id,
-            touched,
+            touching,
         }
     }
 
@@ -132,14 +120,15 @@ impl<'a> Linker<'a> {
         from: i64,
         to: i64,
     ) -> Vec<&'a Finding> {
-        self.earlier
-            .iter()
-            .zip(&self.touched)
-            .filter(|(f, _)| detection_number(f.detection_id).is_some_and(&ids))
-            .filter(|(f, _)| f.severity >= Severity::Low)
-            .filter(|(f, _)| f.first_seen <= to && f.last_seen >= from)
-            .filter(|(_, users)| users.contains(key))
-            .map(|(f, _)| f)
+        let earlier: &'a [Finding] = self.earlier;
+        self.touching
+            .get(key)
+            .into_iter()
+            .flatten()
+            .map(|&n| &earlier[n])
+            .filter(|f| detection_number(f.detection_id).is_some_and(&ids))
+            .filter(|f| f.severity >= Severity::Low)
+            .filter(|f| f.first_seen <= to && f.last_seen >= from)
             .collect()
     }
 
@@ -149,9 +138,10 @@ impl<'a> Linker<'a> {
         for f in findings {
             out.extend(f.subject_ip.clone());
             for e in &f.evidence {
-                if let (EntityKind::SignIn, Some(&i)) =
-                    (e.entity, self.sign_in_by_id.get(e.record_id.as_str()))
-                {
+                if let (EntityKind::SignIn, Some(&i)) = (
+                    e.entity,
+                    self.ctx.by_id().sign_ins.get(e.record_id.as_str()),
+                ) {
                     if self.ctx.sign_in_user(i) == Some(key) {
                         out.extend(self.ctx.tables.sign_ins[i].ip.clone());
                     }

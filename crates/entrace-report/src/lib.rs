@@ -85,6 +85,25 @@ pub fn render(report: &Report, format: Format) -> Result<Vec<u8>> {
     }
 }
 
+/// Removes every report file of `dir` and records none in the manifest:
+/// what [`write`] does when no format is asked for, without building a
+/// report nobody reads (`--no-report -q`).
+pub fn remove(dir: &Path) -> Result<()> {
+    for format in Format::ALL {
+        let path = dir.join(format.file());
+        if path.exists() {
+            std::fs::remove_file(&path)
+                .map_err(|e| Error::io(&path, "cannot remove stale report", e))?;
+        }
+    }
+    let mut manifest = Manifest::read(dir)?;
+    manifest.reports = Some(Reports {
+        schema_version: model::SCHEMA_VERSION,
+        files: std::collections::BTreeMap::new(),
+    });
+    manifest.write(dir)
+}
+
 /// Builds the report of `dir` and writes the `formats` asked for into it,
 /// each replaced atomically. Report files of formats not asked for are
 /// removed, so OUT_DIR never holds a report older than its tables. The
