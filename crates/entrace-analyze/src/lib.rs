@@ -140,7 +140,11 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
     let ((timeline_sha, per_user_sha), (findings_sha, coverage_sha)) = rayon::join(
         || {
             rayon::join(
-                || write(Timeline::FILE, Timeline::frame(&analysis.timeline)),
+                || {
+                    replace_file(dir, Timeline::FILE, |p| {
+                        Timeline::write(p, &analysis.timeline)
+                    })
+                },
                 || write(PerUser::FILE, PerUser::frame(&analysis.users)),
             )
         },

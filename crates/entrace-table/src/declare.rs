@@ -307,6 +307,14 @@ macro_rules! declare_table {
                 __b.finish()
             }
 
+            /// Writes `rows` to `path` as this table, building one row
+            /// group's columns at a time (so only they sit beside the rows),
+            /// and returns the file's SHA-256. The same file as writing
+            /// [`Self::frame`] of all the rows.
+            pub fn write(path: &std::path::Path, rows: &[$row]) -> entrace_model::error::Result<String> {
+                $crate::output::parquet::write_rows(path, rows, Self::frame)
+            }
+
             /// The table's rows, read back from `dir`.
             pub fn read(dir: &std::path::Path) -> entrace_model::error::Result<Vec<$row>> {
                 use $crate::declare::Codec;

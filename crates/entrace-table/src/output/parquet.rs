@@ -188,13 +188,54 @@ fn encode_column(
         .collect()
 }
 
+/// Writes `rows` to `path` as the table `frame` builds, one row group of
+/// [`ROW_GROUP_ROWS`] rows at a time (the row groups [`write_table`] makes
+/// of the whole frame), and returns the file's SHA-256.
+pub(crate) fn write_rows<T>(
+    path: &Path,
+    rows: &[T],
+    frame: impl Fn(&[T]) -> Result<crate::frame::Table>,
+) -> Result<String> {
+    write_rows_in(path, rows, frame, ROW_GROUP_ROWS)
+}
+
+/// [`write_rows`] with row groups of `group` rows.
+pub(crate) fn write_rows_in<T>(
+    path: &Path,
+    rows: &[T],
+    frame: impl Fn(&[T]) -> Result<crate::frame::Table>,
+    group: usize,
+) -> Result<String> {
+    if rows.is_empty() {
+        return write_table_in(path, &frame(rows)?.0, group);
+    }
+    let mut file: Option<TableFile> = None;
+    for chunk in rows.chunks(group) {
+        let df = frame(chunk)?.0;
+        let out = match &mut file {
+            Some(file) => file,
+            None => file.insert(TableFile::create(path, df.schema())?),
+        };
+        out.write(df)?;
+    }
+    match file {
+        Some(file) => file.finish(),
+        None => write_table_in(path, &frame(rows)?.0, group),
+    }
+}
+
 /// Writes a whole table to `path` and returns the file's SHA-256.
 pub(crate) fn write_table(path: &Path, df: &DataFrame) -> Result<String> {
+    write_table_in(path, df, ROW_GROUP_ROWS)
+}
+
+/// [`write_table`] with row groups of `group` rows.
+pub(crate) fn write_table_in(path: &Path, df: &DataFrame, group: usize) -> Result<String> {
     let mut file = TableFile::create(path, df.schema())?;
     let height = df.height();
     let mut start = 0;
     while start < height {
-        let len = ROW_GROUP_ROWS.min(height - start);
+        let len = group.min(height - start);
         file.write(df.slice(start as i64, len))?;
         start += len;
     }

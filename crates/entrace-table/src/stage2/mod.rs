@@ -186,4 +186,22 @@ mod tests {
         assert!(err.contains("expected an integer column"), "{err}");
         assert_eq!(f.ints("error_code").unwrap()[0], Some(50053));
     }
+
+    #[test]
+    fn writing_rows_group_by_group_gives_the_file_writing_them_whole_gives() {
+        use crate::output::parquet::{write_rows_in, write_table_in};
+        let dir = tempfile::tempdir().unwrap();
+        let rows: Vec<TimelineRow> = (0..8).map(row).collect();
+        let (a, b) = (dir.path().join("a.parquet"), dir.path().join("b.parquet"));
+        let by_groups = write_rows_in(&a, &rows, Timeline::frame, 3).unwrap();
+        let whole = write_table_in(&b, &Timeline::frame(&rows).unwrap().0, 3).unwrap();
+        assert_eq!(by_groups, whole);
+        assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+        let reader = crate::read::TableReader::open(dir.path(), "a", &["record_id"]).unwrap();
+        assert_eq!(reader.row_group_count(), 3);
+        // No rows: the file still has the table's schema.
+        write_rows_in(&a, &rows[..0], Timeline::frame, 3).unwrap();
+        std::fs::rename(&a, dir.path().join(Timeline::FILE)).unwrap();
+        assert!(Timeline::read(dir.path()).unwrap().is_empty());
+    }
 }
