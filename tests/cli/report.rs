@@ -62,7 +62,7 @@ fn run_prints_the_summary_and_writes_three_reports_recorded_in_the_manifest() {
 
     let m = manifest(&out);
     let files = &m["reports"]["files"];
-    assert_eq!(m["reports"]["schema_version"], 1);
+    assert_eq!(m["reports"]["schema_version"], 2);
     for (key, file) in [
         ("md", "report.md"),
         ("json", "report.json"),
@@ -80,7 +80,17 @@ fn report_json_holds_the_case_in_full() {
     let (_w, out, _) = run_with(&[], &["-q"]);
     let r = report_json(&out);
     assert_eq!(r["schema"], "entrace-report");
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
+    // A small case is shown whole: nothing grouped, nothing past a cap.
+    assert_eq!(
+        r["capped"],
+        serde_json::json!({
+            "findings_total": 16, "findings_listed": 16, "findings_grouped": 0,
+            "findings_not_shown": 0, "group_info_over": 20, "findings_cap": 500,
+            "users_with_listed_findings": 7, "user_sections": 7, "user_sections_cap": 100
+        })
+    );
+    assert_eq!(r["finding_groups"], serde_json::json!([]));
     assert_eq!(r["evidence"]["inputs"].as_array().unwrap().len(), 10);
     assert_eq!(r["evidence"]["input_bytes"], 343822);
     assert_eq!(
@@ -374,10 +384,10 @@ fn report_json_matches_its_documented_schema() {
         );
     }
     assert_eq!(
-        r["schema_version"], 1,
+        r["schema_version"], 2,
         "bump the version in docs/report-json.md too"
     );
-    assert!(doc.starts_with("# report.json, schema version 1\n"));
+    assert!(doc.starts_with("# report.json, schema version 2\n"));
 }
 
 #[test]

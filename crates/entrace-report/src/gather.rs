@@ -1,7 +1,7 @@
 //! Builds the [`Report`] from an analysed OUT_DIR: `manifest.json` and the
 //! Parquet tables, nothing else (the evidence is never reopened).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::Value;
@@ -21,6 +21,28 @@ use entrace_table::stage2::timeline::TimelineRow;
 
 /// Entries in each "top" list and in the risk ranking.
 pub const TOP_N: usize = 10;
+
+/// How much the report shows one by one; the rest stays in the tables and
+/// `capped` says how much.
+#[derive(Debug, Clone, Copy)]
+pub struct Caps {
+    /// A detection's info-level findings are collapsed into one row when
+    /// there are more than this many (a benign tenant's new-country
+    /// findings, say).
+    pub group_info_over: usize,
+    /// Most findings shown one by one.
+    pub findings: usize,
+    /// Most user sections.
+    pub user_sections: usize,
+}
+
+/// The caps of every report: at most 500 findings and 100 user sections,
+/// which keep `report.html` to a few megabytes for thousands of findings.
+pub const CAPS: Caps = Caps {
+    group_info_over: 20,
+    findings: 500,
+    user_sections: 100,
+};
 
 /// Reads OUT_DIR and builds the report. OUT_DIR must have been analysed.
 pub fn gather(dir: &Path) -> Result<Report> {
@@ -68,7 +90,14 @@ pub fn gather(dir: &Path) -> Result<Report> {
             .or_default() += 1;
     }
 
-    let users = user_sections(&report_findings, &timeline, &people, &names);
+    let (listed, finding_groups, capped) = shown(&report_findings, &CAPS);
+    let mut users = user_sections(&listed, &timeline, &people, &names);
+    let capped = Capped {
+        users_with_listed_findings: users.len() as u64,
+        user_sections: users.len().min(CAPS.user_sections) as u64,
+        ..capped
+    };
+    users.truncate(CAPS.user_sections);
     let (bucket, sign_ins_over_time) = stats::sign_ins_over_time(&tables.sign_ins);
     Ok(Report {
         schema: "entrace-report",
@@ -95,8 +124,98 @@ pub fn gather(dir: &Path) -> Result<Report> {
             findings_per_day: stats::findings_per_day(&report_findings),
         },
         detections: detections(&manifest),
-        findings: report_findings,
+        findings: listed,
+        finding_groups,
+        capped,
     })
+}
+
+/// A report time (`format_timestamp`: 7 fractional digits, or 9 when the
+/// time is not a multiple of 100 ns) as text that sorts in time order.
+fn time_order(t: &str) -> std::borrow::Cow<'_, str> {
+    match t.strip_suffix('Z') {
+        Some(head) if head.rsplit('.').next().is_some_and(|f| f.len() == 7) => {
+            format!("{head}00Z").into()
+        }
+        _ => t.into(),
+    }
+}
+
+/// Which findings the report shows one by one, in report order, and the
+/// groups the others collapse into: a detection's info-level findings
+/// become one row when there are more than `caps.group_info_over`, and at
+/// most `caps.findings` findings are listed. The user-section counts of the
+/// returned [`Capped`] are filled in by the caller.
+fn shown(all: &[ReportFinding], caps: &Caps) -> (Vec<ReportFinding>, Vec<FindingGroup>, Capped) {
+    let mut info_per_detection: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in all.iter().filter(|f| f.severity == Severity::Info) {
+        *info_per_detection
+            .entry(f.detection_id.as_str())
+            .or_default() += 1;
+    }
+    let grouped = |f: &ReportFinding| {
+        f.severity == Severity::Info
+            && info_per_detection
+                .get(f.detection_id.as_str())
+                .copied()
+                .unwrap_or(0)
+                > caps.group_info_over
+    };
+    let mut groups: BTreeMap<&str, (FindingGroup, BTreeSet<String>)> = BTreeMap::new();
+    let mut listed = Vec::new();
+    let mut not_shown = 0u64;
+    for f in all {
+        if grouped(f) {
+            let (g, subjects) = groups.entry(f.detection_id.as_str()).or_insert_with(|| {
+                let group = FindingGroup {
+                    detection_id: f.detection_id.clone(),
+                    name: f.name.clone(),
+                    severity: Severity::Info,
+                    findings: 0,
+                    subjects: 0,
+                    first_seen: f.first_seen.clone(),
+                    last_seen: f.last_seen.clone(),
+                };
+                (group, BTreeSet::new())
+            });
+            g.findings += 1;
+            if time_order(&f.first_seen) < time_order(&g.first_seen) {
+                g.first_seen.clone_from(&f.first_seen);
+            }
+            if time_order(&f.last_seen) > time_order(&g.last_seen) {
+                g.last_seen.clone_from(&f.last_seen);
+            }
+            let subject = f
+                .user_id
+                .clone()
+                .or_else(|| f.user_principal_name.as_ref().map(|u| u.to_lowercase()))
+                .or_else(|| f.ip_address.clone());
+            subjects.extend(subject);
+        } else if listed.len() < caps.findings {
+            listed.push(f.clone());
+        } else {
+            not_shown += 1;
+        }
+    }
+    let finding_groups: Vec<FindingGroup> = groups
+        .into_values()
+        .map(|(mut g, subjects)| {
+            g.subjects = subjects.len() as u64;
+            g
+        })
+        .collect();
+    let capped = Capped {
+        findings_total: all.len() as u64,
+        findings_listed: listed.len() as u64,
+        findings_grouped: finding_groups.iter().map(|g| g.findings).sum(),
+        findings_not_shown: not_shown,
+        group_info_over: caps.group_info_over as u64,
+        findings_cap: caps.findings as u64,
+        users_with_listed_findings: 0,
+        user_sections: 0,
+        user_sections_cap: caps.user_sections as u64,
+    };
+    (listed, finding_groups, capped)
 }
 
 fn evidence(m: &Manifest) -> Evidence {
@@ -226,5 +345,76 @@ fn resolve_finding(
                 }
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(n: usize, detection: &str, severity: Severity, user: &str) -> ReportFinding {
+        ReportFinding {
+            finding_id: format!("F-{n:016x}"),
+            detection_id: detection.into(),
+            name: format!("{detection} name"),
+            severity,
+            mitre: Vec::new(),
+            user_id: Some(user.into()),
+            user_principal_name: None,
+            display_name: None,
+            ip_address: None,
+            first_seen: format!("2025-03-{:02}T10:00:00.0000000Z", 10 + n % 10),
+            last_seen: format!("2025-03-{:02}T11:00:00.0000000Z", 10 + n % 10),
+            summary: String::new(),
+            join_basis: None,
+            evidence_count: 0,
+            evidence: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn many_info_findings_of_one_detection_collapse_and_the_listing_is_capped() {
+        // Five info ENT-013 over three users (grouped: more than 4), two info
+        // ENT-022 (listed: not more than 4), and four low ENT-001, listed up
+        // to the cap of 5 in report order.
+        let mut all = Vec::new();
+        all.extend((0..4).map(|n| finding(n, "ENT-001", Severity::Low, "u1")));
+        all.extend(
+            (4..9).map(|n| finding(n, "ENT-013", Severity::Info, ["u1", "u2", "u3"][n % 3])),
+        );
+        all.extend((9..11).map(|n| finding(n, "ENT-022", Severity::Info, "u4")));
+        let caps = Caps {
+            group_info_over: 4,
+            findings: 5,
+            user_sections: 1,
+        };
+        let (listed, groups, capped) = shown(&all, &caps);
+        let ids: Vec<&str> = listed.iter().map(|f| f.detection_id.as_str()).collect();
+        assert_eq!(ids, ["ENT-001", "ENT-001", "ENT-001", "ENT-001", "ENT-022"]);
+        assert_eq!(groups.len(), 1);
+        let g = &groups[0];
+        assert_eq!(
+            (g.detection_id.as_str(), g.findings, g.subjects),
+            ("ENT-013", 5, 3)
+        );
+        assert_eq!(g.first_seen, "2025-03-14T10:00:00.0000000Z");
+        assert_eq!(g.last_seen, "2025-03-18T11:00:00.0000000Z");
+        assert_eq!(
+            (
+                capped.findings_total,
+                capped.findings_listed,
+                capped.findings_grouped,
+                capped.findings_not_shown
+            ),
+            (11, 5, 5, 1)
+        );
+    }
+
+    #[test]
+    fn report_times_of_either_precision_order_as_times() {
+        let a = "2025-03-17T10:00:00.1234567Z";
+        let b = "2025-03-17T10:00:00.123456701Z";
+        assert!(time_order(a) < time_order(b));
+        assert!(time_order("2025-03-17T10:00:01.0000000Z") > time_order(b));
     }
 }

@@ -331,9 +331,61 @@ fn who(f: &ReportFinding) -> String {
 fn findings(o: &mut String, r: &Report) {
     let _ = writeln!(o, "## Findings\n");
     if r.findings.is_empty() {
-        let _ = writeln!(o, "No findings.\n");
-        return;
+        if r.finding_groups.is_empty() {
+            let _ = writeln!(o, "No findings.\n");
+        } else {
+            let _ = writeln!(
+                o,
+                "No finding is listed one by one: all are in the groups below.\n"
+            );
+        }
+    } else {
+        listed_findings(o, r);
     }
+    let c = &r.capped;
+    if c.findings_not_shown > 0 {
+        let _ = writeln!(
+            o,
+            "{} more finding(s) past the first {} are not listed here: every finding is in findings.parquet.\n",
+            c.findings_not_shown, c.findings_cap
+        );
+    }
+    if !r.finding_groups.is_empty() {
+        let _ = writeln!(o, "### Grouped findings\n");
+        let _ = writeln!(
+            o,
+            "A detection that raised more than {} info-level findings has them summarised in one row ({} findings in all); each is in findings.parquet.\n",
+            c.group_info_over, c.findings_grouped
+        );
+        header(
+            o,
+            &[
+                "severity",
+                "detection",
+                "findings",
+                "subjects",
+                "first seen",
+                "last seen",
+            ],
+        );
+        for g in &r.finding_groups {
+            row(
+                o,
+                &[
+                    g.severity.to_string(),
+                    format!("{} {}", g.detection_id, md(&g.name)),
+                    g.findings.to_string(),
+                    g.subjects.to_string(),
+                    g.first_seen.clone(),
+                    g.last_seen.clone(),
+                ],
+            );
+        }
+        let _ = writeln!(o);
+    }
+}
+
+fn listed_findings(o: &mut String, r: &Report) {
     header(
         o,
         &[
@@ -437,6 +489,14 @@ fn users(o: &mut String, r: &Report) {
     if r.users.is_empty() {
         let _ = writeln!(o, "None.\n");
         return;
+    }
+    let c = &r.capped;
+    if c.user_sections < c.users_with_listed_findings {
+        let _ = writeln!(
+            o,
+            "Sections for the {} riskiest of the {} users with a listed finding; every user is in per_user.parquet and every record in timeline.parquet.\n",
+            c.user_sections, c.users_with_listed_findings
+        );
     }
     for u in &r.users {
         let _ = writeln!(o, "### {}\n", user_title(u));

@@ -20,7 +20,7 @@ pub use entrace_detect::finding::Severity;
 pub use entrace_manifest::analysis::{BrokenChain, Gap, Overlap};
 
 /// Version of the `report.json` schema.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
@@ -41,11 +41,19 @@ pub struct Report {
     pub completeness: Completeness,
     /// Findings per severity (every level, zeros included).
     pub findings_by_severity: BTreeMap<String, u64>,
-    /// Every finding, most severe first, then by time.
+    /// The findings shown one by one, most severe first, then by time:
+    /// every finding but the info-level ones of detections that raised many
+    /// (those are in `finding_groups`), up to a cap (see `capped`).
     pub findings: Vec<ReportFinding>,
+    /// Info-level findings of one detection, collapsed into one row when the
+    /// detection raised many of them; by detection id.
+    pub finding_groups: Vec<FindingGroup>,
+    /// What the report leaves to the Parquet tables, and the caps it used.
+    pub capped: Capped,
     /// Users ranked by their most severe finding, then finding count, then risk.
     pub users_at_risk: Vec<UserRisk>,
-    /// A section per user with at least one finding: the timeline around it.
+    /// A section per user with a finding shown in `findings`, riskiest
+    /// first, up to a cap (see `capped`): the timeline around each finding.
     pub users: Vec<UserSection>,
     /// Most frequent error codes, countries, IPs and apps of the sign-ins.
     pub top: Top,
@@ -221,6 +229,51 @@ pub struct ReportFinding {
     pub evidence_count: u64,
     /// The cited records.
     pub evidence: Vec<EvidenceRow>,
+}
+
+/// Info-level findings of one detection shown as one row.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingGroup {
+    /// `ENT-013`…
+    pub detection_id: String,
+    /// Detection name.
+    pub name: String,
+    /// Always `info`: only info-level findings are grouped.
+    pub severity: Severity,
+    /// Findings in the group.
+    pub findings: u64,
+    /// Distinct subjects (users, else IPs) they are about.
+    pub subjects: u64,
+    /// Earliest evidence of any of them.
+    pub first_seen: String,
+    /// Latest evidence of any of them.
+    pub last_seen: String,
+}
+
+/// What the report does not show one by one: counts and the caps that
+/// decided it. Every finding stays in `findings.parquet`, every user in
+/// `per_user.parquet` and every record in `timeline.parquet`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Capped {
+    /// Findings of the run.
+    pub findings_total: u64,
+    /// Of which shown one by one in `findings`.
+    pub findings_listed: u64,
+    /// Of which collapsed into `finding_groups`.
+    pub findings_grouped: u64,
+    /// Of which neither: past the listing cap.
+    pub findings_not_shown: u64,
+    /// A detection's info-level findings are grouped when there are more
+    /// than this many.
+    pub group_info_over: u64,
+    /// Most findings shown one by one.
+    pub findings_cap: u64,
+    /// Users with a finding shown in `findings`.
+    pub users_with_listed_findings: u64,
+    /// Of which with a section in `users`.
+    pub user_sections: u64,
+    /// Most user sections.
+    pub user_sections_cap: u64,
 }
 
 /// One record a finding cites, described from the timeline.
