@@ -56,7 +56,7 @@ pub fn gather(dir: &Path) -> Result<Report> {
     }
     // The four reads are independent: on every core of the current pool.
     let ((tables, timeline), (findings, people)) = rayon::join(
-        || rayon::join(|| entrace_table::case::load(dir), || Timeline::read(dir)),
+        || rayon::join(|| report_case(dir), || Timeline::read(dir)),
         || rayon::join(|| read_findings(dir), || read_people(dir)),
     );
     let (tables, timeline, findings, people) = (tables?, timeline?, findings?, people?);
@@ -127,6 +127,20 @@ pub fn gather(dir: &Path) -> Result<Report> {
         findings: listed,
         finding_groups,
         capped,
+    })
+}
+
+/// What the report reads of the case: the sign-in columns its statistics
+/// and display names use ([`SIGNINS_REPORT_COLUMNS`]) and the directory
+/// audits (for target names); the risk tables stay unread.
+///
+/// [`SIGNINS_REPORT_COLUMNS`]: entrace_table::case::SIGNINS_REPORT_COLUMNS
+fn report_case(dir: &Path) -> Result<entrace_case::records::Tables> {
+    use entrace_table::case::{load_audits, load_sign_ins, SIGNINS_REPORT_COLUMNS};
+    Ok(entrace_case::records::Tables {
+        sign_ins: load_sign_ins(dir, SIGNINS_REPORT_COLUMNS)?,
+        audits: load_audits(dir)?,
+        ..Default::default()
     })
 }
 

@@ -181,7 +181,99 @@ pub(crate) const RISKY_USER_HISTORY_COLUMNS: &[&str] = &[
     "activity_event_types",
 ];
 
+/// The columns of a frame where its read asked for them, else nulls (empty
+/// lists): a projected load ([`load_sign_ins`]) builds records whose other
+/// fields stay empty. A column asked for but absent from the table is still
+/// an error, raised when the table is opened.
+struct Partial<'a>(&'a Frame);
+
+impl Partial<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn strs(&self, name: &str) -> Result<Vec<Option<String>>> {
+        if self.0.holds(name) {
+            self.0.strs(name)
+        } else {
+            Ok(vec![None; self.len()])
+        }
+    }
+    fn times(&self, name: &str) -> Result<Vec<Option<i64>>> {
+        if self.0.holds(&crate::column::ns_companion(name)) {
+            self.0.times(name)
+        } else {
+            Ok(vec![None; self.len()])
+        }
+    }
+    fn ints(&self, name: &str) -> Result<Vec<Option<i64>>> {
+        if self.0.holds(name) {
+            self.0.ints(name)
+        } else {
+            Ok(vec![None; self.len()])
+        }
+    }
+    fn floats(&self, name: &str) -> Result<Vec<Option<f64>>> {
+        if self.0.holds(name) {
+            self.0.floats(name)
+        } else {
+            Ok(vec![None; self.len()])
+        }
+    }
+    fn bools(&self, name: &str) -> Result<Vec<Option<bool>>> {
+        if self.0.holds(name) {
+            self.0.bools(name)
+        } else {
+            Ok(vec![None; self.len()])
+        }
+    }
+    fn str_lists(&self, name: &str) -> Result<Vec<Vec<String>>> {
+        if self.0.holds(name) {
+            self.0.str_lists(name)
+        } else {
+            Ok(vec![Vec::new(); self.len()])
+        }
+    }
+    fn struct_lists(
+        &self,
+        name: &str,
+        fields: &[&str],
+        nested: Option<(&str, &[&str])>,
+    ) -> Result<Vec<Vec<crate::read::Item>>> {
+        if self.0.holds(name) {
+            self.0.struct_lists(name, fields, nested)
+        } else {
+            Ok(vec![Vec::new(); self.len()])
+        }
+    }
+}
+
+/// The sign-in columns the reports read (their statistics and display
+/// names): a much narrower read than the analysis's [`SIGNINS_COLUMNS`].
+pub const SIGNINS_REPORT_COLUMNS: &[&str] = &[
+    "id",
+    "created_date_time",
+    "user_id",
+    "user_principal_name",
+    "user_display_name",
+    "app_display_name",
+    "ip_address",
+    "location_country_or_region",
+    "status_error_code",
+];
+
+/// The sign-ins of `dir` with only `columns` (a subset of
+/// [`SIGNINS_COLUMNS`]) read; the fields of the other columns are left empty.
+pub fn load_sign_ins(dir: &Path, columns: &[&str]) -> Result<Vec<SignIn>> {
+    by_row_group(dir, "signins", columns, sign_ins_of)
+}
+
+/// The directory audits of `dir`, as [`load`] reads them.
+pub fn load_audits(dir: &Path) -> Result<Vec<Audit>> {
+    by_row_group(dir, "directory_audits", DIRECTORY_AUDITS_COLUMNS, audits_of)
+}
+
 fn sign_ins_of(f: &Frame) -> Result<Vec<SignIn>> {
+    let f = &Partial(f);
     let mut id = f.strs("id")?.into_iter();
     let mut time = zip_time(f.times("created_date_time")?).into_iter();
     let mut user_id = f.strs("user_id")?.into_iter();
@@ -463,6 +555,69 @@ fn history_of(f: &Frame) -> Result<Vec<HistoryItem>> {
 #[cfg(test)]
 mod column_tests {
     use super::*;
+
+    #[test]
+    fn a_projected_load_fills_what_it_read_and_nothing_else() {
+        use crate::dedup::plan;
+        use crate::rebuild::Rebuild;
+        use crate::texts::{TextSource, Texts};
+        use entrace_input::encoding::decode;
+        use entrace_input::parse::parse_leaf;
+        use entrace_model::EntityKind;
+
+        for c in SIGNINS_REPORT_COLUMNS {
+            assert!(
+                SIGNINS_COLUMNS.contains(c),
+                "{c} is not a column stage 2 reads"
+            );
+        }
+        let text = r#"{"id":"s-1","createdDateTime":"2025-03-17T10:00:00Z","userId":"0B3C-AA","userPrincipalName":"a@contoso.example","ipAddress":"198.51.100.1","location":{"city":"Tokyo","countryOrRegion":"JP"},"status":{"errorCode":50126,"failureReason":"Invalid password"}}"#;
+        let mut texts = Texts::default();
+        let stream = texts.push(TextSource::Memory(text.as_bytes().to_vec()));
+        let (_, sets) = parse_leaf(&decode(text.as_bytes()));
+        let mut blocks = Vec::new();
+        for mut set in sets {
+            let mut keys = std::mem::take(&mut set[EntityKind::SignIn.index()]);
+            keys.set_stream(stream);
+            blocks.push(keys);
+        }
+        let sources = [0];
+        let kept = plan(&blocks, &sources).kept;
+        let dir = tempfile::tempdir().unwrap();
+        let rebuild = Rebuild {
+            kind: EntityKind::SignIn,
+            blocks: &blocks,
+            sources: &sources,
+            texts: &texts,
+            keep_raw: false,
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        rebuild
+            .write(&kept, &pool, &dir.path().join("signins.parquet"))
+            .unwrap();
+
+        let full = load_sign_ins(dir.path(), SIGNINS_COLUMNS).unwrap();
+        let narrow = load_sign_ins(dir.path(), SIGNINS_REPORT_COLUMNS).unwrap();
+        assert_eq!((full.len(), narrow.len()), (1, 1));
+        let (f, n) = (&full[0], &narrow[0]);
+        // Read by both, normalised alike.
+        assert_eq!(n.user_id.as_deref(), Some("0b3c-aa"));
+        assert_eq!(
+            (n.user_id.as_deref(), n.time),
+            (f.user_id.as_deref(), f.time)
+        );
+        assert_eq!(n.country.as_deref(), Some("JP"));
+        assert_eq!(n.error_code, Some(50126));
+        assert_eq!(n.ip.as_deref(), Some("198.51.100.1"));
+        // Not read by the narrow load: empty there, present in the full one.
+        assert_eq!(f.city.as_deref(), Some("Tokyo"));
+        assert_eq!(n.city, None);
+        assert_eq!(f.failure_reason.as_deref(), Some("Invalid password"));
+        assert_eq!(n.failure_reason, None);
+    }
 
     #[test]
     fn every_column_stage_2_reads_is_one_stage_1_writes() {

@@ -201,6 +201,15 @@ impl Frame {
         self.rows == 0
     }
 
+    /// Whether column `name` was read (is in the projection).
+    pub fn holds(&self, name: &str) -> bool {
+        !self.batches.is_empty()
+            && self
+                .batches
+                .iter()
+                .all(|b| b.column_by_name(name).is_some())
+    }
+
     /// An error about `column` of this table, naming the file.
     pub fn err(&self, column: &str, e: impl std::fmt::Display) -> Error {
         Error::table(format!("{}: column {column}", self.path.display()), e)
