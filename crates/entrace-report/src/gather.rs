@@ -1,7 +1,7 @@
 //! Builds the [`Report`] from an analysed OUT_DIR: `manifest.json` and the
 //! Parquet tables, nothing else (the evidence is never reopened).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use serde_json::Value;
@@ -54,22 +54,21 @@ pub fn gather(dir: &Path) -> Result<Report> {
             dir.display()
         )));
     }
-    // The four reads are independent: on every core of the current pool.
-    let ((tables, timeline), (findings, people)) = rayon::join(
-        || rayon::join(|| report_case(dir), || Timeline::read(dir)),
+    // The three reads are independent: on every core of the current pool.
+    let (tables, (findings, people)) = rayon::join(
+        || report_case(dir),
         || rayon::join(|| read_findings(dir), || read_people(dir)),
     );
-    let (tables, timeline, findings, people) = (tables?, timeline?, findings?, people?);
+    let (tables, findings, people) = (tables?, findings?, people?);
     let names = display_names(&tables);
 
-    let by_record: BTreeMap<(&str, &str), &TimelineRow> = timeline
-        .iter()
-        .map(|r| ((r.entity.spec().table, r.record_id.as_str()), r))
-        .rev() // the first row of a record wins
-        .collect();
+    // Findings first without their evidence rows (they need the timeline),
+    // to decide which the report shows; then only the timeline rows those
+    // findings cite or their users' sections show are read.
+    let no_rows = BTreeMap::new();
     let mut report_findings: Vec<ReportFinding> = findings
         .iter()
-        .map(|f| resolve_finding(f, &by_record, &names))
+        .map(|f| resolve_finding(f, &no_rows, &names))
         .collect();
     report_findings.sort_by(|a, b| {
         (b.severity, &a.first_seen, &a.detection_id, &a.finding_id).cmp(&(
@@ -91,6 +90,23 @@ pub fn gather(dir: &Path) -> Result<Report> {
     }
 
     let (listed, finding_groups, capped) = shown(&report_findings, &CAPS);
+    let timeline = Timeline::read_selected(dir, &needed_rows(dir, &listed)?)?;
+    let by_record: BTreeMap<(&str, &str), &TimelineRow> = timeline
+        .iter()
+        .map(|r| ((r.entity.spec().table, r.record_id.as_str()), r))
+        .rev() // the first row of a record wins
+        .collect();
+    let records: HashMap<&str, &FindingRecord> = findings
+        .iter()
+        .map(|f| (f.finding_id.as_str(), f))
+        .collect();
+    let listed: Vec<ReportFinding> = listed
+        .iter()
+        .map(|f| match records.get(f.finding_id.as_str()) {
+            Some(record) => resolve_finding(record, &by_record, &names),
+            None => f.clone(),
+        })
+        .collect();
     let mut users = user_sections(&listed, &timeline, &people, &names);
     let capped = Capped {
         users_with_listed_findings: users.len() as u64,
@@ -128,6 +144,56 @@ pub fn gather(dir: &Path) -> Result<Report> {
         finding_groups,
         capped,
     })
+}
+
+/// Which timeline rows the report shows, one flag per row: every row of a
+/// record the `listed` findings cite (their evidence rows), and every row of
+/// a user they are about (their sections), a user being matched as the
+/// sections match them (object id, else lower-cased UPN). Read from four
+/// narrow columns, so the whole timeline is never decoded.
+fn needed_rows(dir: &Path, listed: &[ReportFinding]) -> Result<Vec<bool>> {
+    let mut users: HashSet<String> = HashSet::new();
+    let mut cited: HashSet<(&str, &str)> = HashSet::new();
+    for f in listed {
+        users.extend(
+            f.user_id
+                .clone()
+                .or_else(|| f.user_principal_name.as_ref().map(|u| u.to_lowercase())),
+        );
+        for e in &f.evidence {
+            cited.insert((e.table.as_str(), e.record_id.as_str()));
+        }
+    }
+    let f = entrace_table::read::Frame::read(
+        dir,
+        Timeline::TABLE,
+        &["user_id", "user_principal_name", "entity", "record_id"],
+    )?;
+    let (ids, upns) = (f.strs("user_id")?, f.strs("user_principal_name")?);
+    let (entities, records) = (f.strs("entity")?, f.strs("record_id")?);
+    let table_of = |label: &str| {
+        EntityKind::ALL
+            .iter()
+            .find(|k| k.name() == label)
+            .map(|k| k.spec().table)
+    };
+    Ok((0..f.len())
+        .map(|i| {
+            let user = match &ids[i] {
+                Some(id) => users.contains(id.as_str()),
+                None => upns[i]
+                    .as_ref()
+                    .is_some_and(|u| users.contains(&u.to_lowercase())),
+            };
+            user || match (
+                entities[i].as_deref().and_then(table_of),
+                records[i].as_deref(),
+            ) {
+                (Some(table), Some(record)) => cited.contains(&(table, record)),
+                _ => false,
+            }
+        })
+        .collect())
 }
 
 /// What the report reads of the case: the sign-in columns its statistics

@@ -317,10 +317,20 @@ macro_rules! declare_table {
 
             /// The table's rows, read back from `dir`.
             pub fn read(dir: &std::path::Path) -> entrace_model::error::Result<Vec<$row>> {
+                Self::rows(&$crate::read::Frame::read(dir, $table, &[$(stringify!($field)),*])?)
+            }
+
+            /// The rows whose position `keep` marks, read back from `dir`
+            /// (one entry per row of the table): only they are decoded.
+            pub fn read_selected(dir: &std::path::Path, keep: &[bool]) -> entrace_model::error::Result<Vec<$row>> {
+                let __r = $crate::read::TableReader::open(dir, $table, &[$(stringify!($field)),*])?;
+                Self::rows(&__r.read_selected(keep)?)
+            }
+
+            fn rows(__f: &$crate::read::Frame) -> entrace_model::error::Result<Vec<$row>> {
                 use $crate::declare::Codec;
-                let __f = $crate::read::Frame::read(dir, $table, &[$(stringify!($field)),*])?;
                 $(
-                    let mut $field = <$codec as Codec<_>>::read(&__f, stringify!($field))?.into_iter();
+                    let mut $field = <$codec as Codec<_>>::read(__f, stringify!($field))?.into_iter();
                 )*
                 let mut __rows = Vec::with_capacity(__f.len());
                 for _ in 0..__f.len() {

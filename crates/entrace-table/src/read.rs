@@ -27,10 +27,10 @@ use arrow_array::types::{
     Int16Type, Int32Type, Int64Type, Int8Type, TimestampMicrosecondType, TimestampMillisecondType,
     TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type, UInt8Type,
 };
-use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
+use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, StructArray};
 use arrow_schema::{DataType, TimeUnit};
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
 };
 use parquet::arrow::ProjectionMask;
 use parquet::file::statistics::Statistics;
@@ -136,8 +136,29 @@ impl TableReader {
         self.read_groups(vec![group])
     }
 
+    /// The rows whose position `keep` marks, in table order: only they are
+    /// decoded (`keep` has one entry per row of the table).
+    pub fn read_selected(&self, keep: &[bool]) -> Result<Frame> {
+        if keep.len() != self.rows() {
+            return Err(Error::table(
+                self.path.display().to_string(),
+                format!(
+                    "a selection of {} rows for a table of {}",
+                    keep.len(),
+                    self.rows()
+                ),
+            ));
+        }
+        let selection = RowSelection::from_filters(&[BooleanArray::from(keep.to_vec())]);
+        self.read_with((0..self.row_group_count()).collect(), Some(selection))
+    }
+
     /// The rows of row groups `groups`, in that order.
     pub fn read_groups(&self, groups: Vec<usize>) -> Result<Frame> {
+        self.read_with(groups, None)
+    }
+
+    fn read_with(&self, groups: Vec<usize>, selection: Option<RowSelection>) -> Result<Frame> {
         let err =
             |e: parquet::errors::ParquetError| Error::table(self.path.display().to_string(), e);
         let file =
@@ -149,13 +170,15 @@ impl TableReader {
             })
             .sum();
         let mask = ProjectionMask::roots(self.metadata.parquet_schema(), self.roots.clone());
-        let reader =
+        let mut builder =
             ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
                 .with_projection(mask)
                 .with_row_groups(groups)
-                .with_batch_size(rows.max(1))
-                .build()
-                .map_err(err)?;
+                .with_batch_size(rows.max(1));
+        if let Some(selection) = selection {
+            builder = builder.with_row_selection(selection);
+        }
+        let reader = builder.build().map_err(err)?;
         let batches = reader
             .collect::<std::result::Result<Vec<RecordBatch>, _>>()
             .map_err(|e| Error::table(self.path.display().to_string(), e))?;

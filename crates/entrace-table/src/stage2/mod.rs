@@ -204,4 +204,17 @@ mod tests {
         std::fs::rename(&a, dir.path().join(Timeline::FILE)).unwrap();
         assert!(Timeline::read(dir.path()).unwrap().is_empty());
     }
+
+    #[test]
+    fn a_selected_read_decodes_the_marked_rows_across_row_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = two_row_groups(dir.path());
+        let keep = [true, false, false, true, false, false, true];
+        let picked = Timeline::read_selected(dir.path(), &keep).unwrap();
+        assert_eq!(picked, [rows[0].clone(), rows[3].clone(), rows[6].clone()]);
+        let err = Timeline::read_selected(dir.path(), &keep[..3])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a selection of 3 rows for a table of 7"), "{err}");
+    }
 }
