@@ -245,6 +245,21 @@ pub struct DetectionsArgs {
     pub format: SchemaFormat,
 }
 
+/// `-j`, shared by every command that works in parallel: stage 1 and stage
+/// 2 both run on this many threads.
+#[derive(Debug, Args)]
+pub struct Parallelism {
+    /// Worker threads (default: one per core).
+    #[arg(
+        short = 'j',
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        help_heading = "Parallelism"
+    )]
+    pub threads: usize,
+}
+
 /// Arguments of `analyze`.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
@@ -256,15 +271,9 @@ pub struct AnalyzeArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// Worker threads (default: one per core).
-    #[arg(
-        short = 'j',
-        long,
-        value_name = "N",
-        default_value_t = 0,
-        help_heading = "Parallelism"
-    )]
-    pub threads: usize,
+    /// How many threads.
+    #[command(flatten)]
+    pub parallel: Parallelism,
 
     /// Detection thresholds.
     #[command(flatten)]
@@ -342,15 +351,9 @@ pub struct ConvertArgs {
     #[arg(long, help_heading = "Input")]
     pub strict: bool,
 
-    /// Worker threads (default: one per core).
-    #[arg(
-        short = 'j',
-        long,
-        value_name = "N",
-        default_value_t = 0,
-        help_heading = "Parallelism"
-    )]
-    pub threads: usize,
+    /// How many threads.
+    #[command(flatten)]
+    pub parallel: Parallelism,
 
     /// No progress bar and no summary (`convert` prints its summary on
     /// stderr, `run` on stdout).

@@ -43,7 +43,7 @@ fn run(cli: Cli) -> entrace::error::Result<ExitCode> {
         Command::Convert(args) => run_convert(args, None),
         Command::Analyze(args) => {
             let config = detection_config(&args.detect)?;
-            in_pool(args.threads, || {
+            in_pool(args.parallel.threads, || {
                 entrace::analyze::analyze(&args.out_dir, &config)?;
                 report(&args.out_dir, &args.report, args.quiet)
             })?;
@@ -159,7 +159,7 @@ fn run_convert(
         force: args.force,
         keep_raw: !args.no_raw,
         strict: args.strict,
-        threads: args.threads,
+        threads: args.parallel.threads,
         max_decompressed_size: args.max_decompressed_size,
         progress: !args.quiet,
         arguments: std::env::args().collect(),
@@ -171,7 +171,7 @@ fn run_convert(
             narrate(&outcome.manifest, outcome.elapsed, &outcome.out_dir)
         ),
         None => {}
-        Some((config, reports)) => in_pool(args.threads, || {
+        Some((config, reports)) => in_pool(args.parallel.threads, || {
             let analysed = entrace::analyze::analyze(&outcome.out_dir, config)?;
             if !args.quiet {
                 eprintln!(

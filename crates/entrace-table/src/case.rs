@@ -559,10 +559,8 @@ mod column_tests {
     #[test]
     fn a_projected_load_fills_what_it_read_and_nothing_else() {
         use crate::dedup::plan;
+        use crate::rebuild::tests::parsed;
         use crate::rebuild::Rebuild;
-        use crate::texts::{TextSource, Texts};
-        use entrace_input::encoding::decode;
-        use entrace_input::parse::parse_leaf;
         use entrace_model::EntityKind;
 
         for c in SIGNINS_REPORT_COLUMNS {
@@ -572,15 +570,7 @@ mod column_tests {
             );
         }
         let text = r#"{"id":"s-1","createdDateTime":"2025-03-17T10:00:00Z","userId":"0B3C-AA","userPrincipalName":"a@contoso.example","ipAddress":"198.51.100.1","location":{"city":"Tokyo","countryOrRegion":"JP"},"status":{"errorCode":50126,"failureReason":"Invalid password"}}"#;
-        let mut texts = Texts::default();
-        let stream = texts.push(TextSource::Memory(text.as_bytes().to_vec()));
-        let (_, sets) = parse_leaf(&decode(text.as_bytes()));
-        let mut blocks = Vec::new();
-        for mut set in sets {
-            let mut keys = std::mem::take(&mut set[EntityKind::SignIn.index()]);
-            keys.set_stream(stream);
-            blocks.push(keys);
-        }
+        let (blocks, texts) = parsed(&[text.to_string()]);
         let sources = [0];
         let kept = plan(&blocks, &sources).kept;
         let dir = tempfile::tempdir().unwrap();

@@ -219,7 +219,7 @@ impl Rebuild<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::dedup::plan;
     use crate::texts::TextSource;
@@ -228,7 +228,7 @@ mod tests {
     use polars::prelude::{ParquetReader, SerReader};
 
     /// Sign-in key blocks and texts of JSON Lines `sources`, one stream each.
-    fn parsed(sources: &[String]) -> (Vec<RowKeys>, Texts) {
+    pub(crate) fn parsed(sources: &[String]) -> (Vec<RowKeys>, Texts) {
         let mut blocks = Vec::new();
         let mut texts = Texts::default();
         for text in sources {

@@ -215,6 +215,9 @@ mod tests {
         let err = Timeline::read_selected(dir.path(), &keep[..3])
             .unwrap_err()
             .to_string();
-        assert!(err.contains("a selection of 3 rows for a table of 7"), "{err}");
+        assert!(
+            err.contains("a selection of 3 rows for a table of 7"),
+            "{err}"
+        );
     }
 }
