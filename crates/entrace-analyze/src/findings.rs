@@ -1,9 +1,8 @@
-//! Findings as `findings.parquet` rows ([`entrace_table::stage2::findings`]).
+//! Findings as `findings.parquet` rows ([`entrace_table::stage2::findings`],
+//! written with its `Findings::write`).
 
 use entrace_detect::finding::Finding;
-use entrace_model::error::Result;
-use entrace_table::frame::Table;
-use entrace_table::stage2::findings::{EvidenceItem, FindingRecord, Findings};
+use entrace_table::stage2::findings::{EvidenceItem, FindingRecord};
 
 /// A finding as findings.parquet holds it.
 pub fn record(f: &Finding) -> FindingRecord {
@@ -35,8 +34,7 @@ pub fn record(f: &Finding) -> FindingRecord {
     }
 }
 
-/// The findings as a table ready to write (columns as in [`Findings::COLUMNS`]).
-pub fn findings_frame(findings: &[Finding]) -> Result<Table> {
-    let records: Vec<FindingRecord> = findings.iter().map(record).collect();
-    Findings::frame(&records)
+/// The findings as findings.parquet rows, in their order.
+pub fn records(findings: &[Finding]) -> Vec<FindingRecord> {
+    findings.iter().map(record).collect()
 }

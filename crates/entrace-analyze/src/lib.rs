@@ -33,7 +33,7 @@ use entrace_manifest::analysis::{AnalysisSummary, DetectionsReport};
 use entrace_manifest::{Manifest, TableEntry};
 use entrace_model::error::Result;
 use entrace_model::error_codes;
-use entrace_table::output::{replace_file, write_parquet};
+use entrace_table::output::replace_file;
 use entrace_table::stage2::coverage::CoverageTable;
 use entrace_table::stage2::findings::Findings;
 use entrace_table::stage2::per_user::{PerUser, UserSummary};
@@ -134,9 +134,7 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
     drop(tables);
 
     // The four tables are independent: written on every core of the pool.
-    let write = |file: &str, table: Result<entrace_table::frame::Table>| {
-        replace_file(dir, file, |p| write_parquet(p, &table?))
-    };
+    let findings = crate::findings::records(&analysis.findings);
     let ((timeline_sha, per_user_sha), (findings_sha, coverage_sha)) = rayon::join(
         || {
             rayon::join(
@@ -145,18 +143,17 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
                         Timeline::write(p, &analysis.timeline)
                     })
                 },
-                || write(PerUser::FILE, PerUser::frame(&analysis.users)),
+                || replace_file(dir, PerUser::FILE, |p| PerUser::write(p, &analysis.users)),
             )
         },
         || {
             rayon::join(
+                || replace_file(dir, Findings::FILE, |p| Findings::write(p, &findings)),
                 || {
-                    write(
-                        Findings::FILE,
-                        crate::findings::findings_frame(&analysis.findings),
-                    )
+                    replace_file(dir, CoverageTable::FILE, |p| {
+                        CoverageTable::write(p, &covered.buckets)
+                    })
                 },
-                || write(CoverageTable::FILE, CoverageTable::frame(&covered.buckets)),
             )
         },
     );

@@ -64,11 +64,11 @@ pub fn gather(dir: &Path) -> Result<Report> {
 
     // Findings first without their evidence rows (they need the timeline),
     // to decide which the report shows; then only the timeline rows those
-    // findings cite or their users' sections show are read.
-    let no_rows = BTreeMap::new();
+    // findings cite or their users' sections show are read, and only the
+    // listed findings get their evidence rows.
     let mut report_findings: Vec<ReportFinding> = findings
         .iter()
-        .map(|f| resolve_finding(f, &no_rows, &names))
+        .map(|f| resolve_finding(f, None, &names))
         .collect();
     report_findings.sort_by(|a, b| {
         (b.severity, &a.first_seen, &a.detection_id, &a.finding_id).cmp(&(
@@ -90,22 +90,23 @@ pub fn gather(dir: &Path) -> Result<Report> {
     }
 
     let (listed, finding_groups, capped) = shown(&report_findings, &CAPS);
+    let records: HashMap<&str, &FindingRecord> = findings
+        .iter()
+        .map(|f| (f.finding_id.as_str(), f))
+        .collect();
+    let listed: Vec<&FindingRecord> = listed
+        .iter()
+        .filter_map(|f| records.get(f.finding_id.as_str()).copied())
+        .collect();
     let timeline = Timeline::read_selected(dir, &needed_rows(dir, &listed)?)?;
     let by_record: BTreeMap<(&str, &str), &TimelineRow> = timeline
         .iter()
         .map(|r| ((r.entity.spec().table, r.record_id.as_str()), r))
         .rev() // the first row of a record wins
         .collect();
-    let records: HashMap<&str, &FindingRecord> = findings
-        .iter()
-        .map(|f| (f.finding_id.as_str(), f))
-        .collect();
     let listed: Vec<ReportFinding> = listed
-        .iter()
-        .map(|f| match records.get(f.finding_id.as_str()) {
-            Some(record) => resolve_finding(record, &by_record, &names),
-            None => f.clone(),
-        })
+        .into_iter()
+        .map(|f| resolve_finding(f, Some(&by_record), &names))
         .collect();
     let mut users = user_sections(&listed, &timeline, &people, &names);
     let capped = Capped {
@@ -151,15 +152,11 @@ pub fn gather(dir: &Path) -> Result<Report> {
 /// a user they are about (their sections), a user being matched as the
 /// sections match them (object id, else lower-cased UPN). Read from four
 /// narrow columns, so the whole timeline is never decoded.
-fn needed_rows(dir: &Path, listed: &[ReportFinding]) -> Result<Vec<bool>> {
+fn needed_rows(dir: &Path, listed: &[&FindingRecord]) -> Result<Vec<bool>> {
     let mut users: HashSet<String> = HashSet::new();
     let mut cited: HashSet<(&str, &str)> = HashSet::new();
     for f in listed {
-        users.extend(
-            f.user_id
-                .clone()
-                .or_else(|| f.user_principal_name.as_ref().map(|u| u.to_lowercase())),
-        );
+        users.extend(user_key(&f.subject_user_id, &f.subject_user_principal_name));
         for e in &f.evidence {
             cited.insert((e.table.as_str(), e.record_id.as_str()));
         }
@@ -265,11 +262,8 @@ fn shown(all: &[ReportFinding], caps: &Caps) -> (Vec<ReportFinding>, Vec<Finding
             if time_order(&f.last_seen) > time_order(&g.last_seen) {
                 g.last_seen.clone_from(&f.last_seen);
             }
-            let subject = f
-                .user_id
-                .clone()
-                .or_else(|| f.user_principal_name.as_ref().map(|u| u.to_lowercase()))
-                .or_else(|| f.ip_address.clone());
+            let subject =
+                user_key(&f.user_id, &f.user_principal_name).or_else(|| f.ip_address.clone());
             subjects.extend(subject);
         } else if listed.len() < caps.findings {
             listed.push(f.clone());
@@ -385,9 +379,11 @@ pub(super) fn user_key(id: &Option<String>, upn: &Option<String>) -> Option<Stri
         .or_else(|| upn.as_ref().map(|u| u.to_lowercase()))
 }
 
+/// `f` as the report shows it; with `by_record` (the timeline rows of the
+/// records it cites), its evidence rows too, else none.
 fn resolve_finding(
     f: &FindingRecord,
-    by_record: &BTreeMap<(&str, &str), &TimelineRow>,
+    by_record: Option<&BTreeMap<(&str, &str), &TimelineRow>>,
     names: &BTreeMap<String, String>,
 ) -> ReportFinding {
     let (user_id, upn) = (&f.subject_user_id, &f.subject_user_principal_name);
@@ -406,25 +402,26 @@ fn resolve_finding(
         summary: f.summary.clone(),
         join_basis: f.join_basis.clone(),
         evidence_count: f.evidence_count,
-        evidence: f
-            .evidence
-            .iter()
-            .map(|e| {
-                let row = by_record.get(&(e.table.as_str(), e.record_id.as_str()));
-                EvidenceRow {
-                    table: e.table.clone(),
-                    record_id: e.record_id.clone(),
-                    time: format_timestamp(e.time),
-                    role: e.role.clone(),
-                    action: row.map(|r| r.action.clone()).unwrap_or_default(),
-                    result: row.and_then(|r| r.result.clone()),
-                    ip_address: row.and_then(|r| r.ip_address.clone()),
-                    country: row.and_then(|r| r.country.clone()),
-                    app: row.and_then(|r| r.app.clone()),
-                    detail: row.and_then(|r| r.detail.clone()),
-                }
-            })
-            .collect(),
+        evidence: by_record.map_or_else(Vec::new, |by_record| {
+            f.evidence
+                .iter()
+                .map(|e| {
+                    let row = by_record.get(&(e.table.as_str(), e.record_id.as_str()));
+                    EvidenceRow {
+                        table: e.table.clone(),
+                        record_id: e.record_id.clone(),
+                        time: format_timestamp(e.time),
+                        role: e.role.clone(),
+                        action: row.map(|r| r.action.clone()).unwrap_or_default(),
+                        result: row.and_then(|r| r.result.clone()),
+                        ip_address: row.and_then(|r| r.ip_address.clone()),
+                        country: row.and_then(|r| r.country.clone()),
+                        app: row.and_then(|r| r.app.clone()),
+                        detail: row.and_then(|r| r.detail.clone()),
+                    }
+                })
+                .collect()
+        }),
     }
 }
 

@@ -56,8 +56,8 @@ fn by_row_group<T: Send>(
 /// Loads the five entity tables of an output directory.
 pub fn load(dir: &Path) -> Result<Tables> {
     Ok(Tables {
-        sign_ins: by_row_group(dir, "signins", SIGNINS_COLUMNS, sign_ins_of)?,
-        audits: by_row_group(dir, "directory_audits", DIRECTORY_AUDITS_COLUMNS, audits_of)?,
+        sign_ins: load_sign_ins(dir, SIGNINS_COLUMNS)?,
+        audits: load_audits(dir)?,
         detections: by_row_group(
             dir,
             "risk_detections",
@@ -191,47 +191,37 @@ impl Partial<'_> {
     fn len(&self) -> usize {
         self.0.len()
     }
-    fn strs(&self, name: &str) -> Result<Vec<Option<String>>> {
+    /// `read` of column `name` when it was read, else `empty` for every row.
+    fn or_empty<T: Clone>(
+        &self,
+        name: &str,
+        empty: T,
+        read: impl FnOnce(&Frame) -> Result<Vec<T>>,
+    ) -> Result<Vec<T>> {
         if self.0.holds(name) {
-            self.0.strs(name)
+            read(self.0)
         } else {
-            Ok(vec![None; self.len()])
+            Ok(vec![empty; self.len()])
         }
+    }
+    fn strs(&self, name: &str) -> Result<Vec<Option<String>>> {
+        self.or_empty(name, None, |f| f.strs(name))
     }
     fn times(&self, name: &str) -> Result<Vec<Option<i64>>> {
-        if self.0.holds(&crate::column::ns_companion(name)) {
-            self.0.times(name)
-        } else {
-            Ok(vec![None; self.len()])
-        }
+        let exact = crate::column::ns_companion(name);
+        self.or_empty(&exact, None, |f| f.times(name))
     }
     fn ints(&self, name: &str) -> Result<Vec<Option<i64>>> {
-        if self.0.holds(name) {
-            self.0.ints(name)
-        } else {
-            Ok(vec![None; self.len()])
-        }
+        self.or_empty(name, None, |f| f.ints(name))
     }
     fn floats(&self, name: &str) -> Result<Vec<Option<f64>>> {
-        if self.0.holds(name) {
-            self.0.floats(name)
-        } else {
-            Ok(vec![None; self.len()])
-        }
+        self.or_empty(name, None, |f| f.floats(name))
     }
     fn bools(&self, name: &str) -> Result<Vec<Option<bool>>> {
-        if self.0.holds(name) {
-            self.0.bools(name)
-        } else {
-            Ok(vec![None; self.len()])
-        }
+        self.or_empty(name, None, |f| f.bools(name))
     }
     fn str_lists(&self, name: &str) -> Result<Vec<Vec<String>>> {
-        if self.0.holds(name) {
-            self.0.str_lists(name)
-        } else {
-            Ok(vec![Vec::new(); self.len()])
-        }
+        self.or_empty(name, Vec::new(), |f| f.str_lists(name))
     }
     fn struct_lists(
         &self,
@@ -239,11 +229,7 @@ impl Partial<'_> {
         fields: &[&str],
         nested: Option<(&str, &[&str])>,
     ) -> Result<Vec<Vec<crate::read::Item>>> {
-        if self.0.holds(name) {
-            self.0.struct_lists(name, fields, nested)
-        } else {
-            Ok(vec![Vec::new(); self.len()])
-        }
+        self.or_empty(name, Vec::new(), |f| f.struct_lists(name, fields, nested))
     }
 }
 
