@@ -14,31 +14,27 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod archive;
 pub mod bench;
 mod frames;
-mod window;
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use entrace_input::encoding::decode;
-use entrace_input::{discover, open_evidence, Leaf, LeafBytes, StreamKind};
+use entrace_input::discover;
+use entrace_input::stream::{read_evidence, Processed, WindowOptions};
 use entrace_manifest::{ConversionCounts, Counts, InputEntry, Manifest, TableEntry};
 use entrace_model::error::{Error, Result};
 
 use entrace_input::parse::keys::RowKeys;
-use entrace_input::parse::reject::{Locator, Reason, Reject};
-use entrace_input::parse::{parse_leaf, KeySet, LeafParse, UNKNOWN};
+use entrace_input::parse::UNKNOWN;
 use entrace_model::time::format_timestamp;
 use entrace_model::EntityKind;
 use entrace_table::output::OutputDir;
-use entrace_table::texts::{TextSource, Texts};
-use window::WindowOptions;
+use entrace_table::texts::Texts;
 
 /// Default `--max-decompressed-size`: 4 GiB per stream.
 pub const DEFAULT_MAX_DECOMPRESSED: u64 = 4 << 30;
@@ -82,116 +78,6 @@ impl ConvertOutcome {
     pub fn rejected(&self) -> u64 {
         self.manifest.totals.rejected
     }
-}
-
-/// One stream after the first pass.
-struct Processed {
-    leaf: Leaf,
-    kind: StreamKind,
-    encoding: Option<&'static str>,
-    parse: LeafParse,
-}
-
-impl Processed {
-    fn display(&self) -> String {
-        match &self.leaf.member {
-            Some(m) => format!("{}!{m}", self.leaf.path),
-            None => self.leaf.path.clone(),
-        }
-    }
-}
-
-/// What an unreadable stream parses to: one reject for `reason`.
-fn unreadable(reason: Reason, message: &str) -> LeafParse {
-    let mut p = LeafParse {
-        shape: "unreadable",
-        ..LeafParse::default()
-    };
-    p.read.insert(UNKNOWN, 1);
-    p.rejects.push(Reject {
-        locator: Locator::default(),
-        entity: None,
-        reason,
-        message: message.to_string(),
-        excerpt: String::new(),
-    });
-    p
-}
-
-/// One stream after the first pass, with its record keys and where its text
-/// can be read again.
-struct Parsed {
-    stream: Processed,
-    keys: Vec<KeySet>,
-    text: TextSource,
-}
-
-/// The first pass over one evidence file (number `file`): every stream read,
-/// decoded and parsed into keys and rejects. Text the second pass cannot
-/// read in place is written to `spill`.
-fn process_file(
-    path: &Path,
-    file: usize,
-    opts: &ConvertOptions,
-    spill: &Path,
-) -> Result<Vec<Parsed>> {
-    let windows = WindowOptions::new(opts.max_decompressed_size);
-    if archive::is_zip(path) {
-        return archive::process_zip(path, file, windows, spill);
-    }
-    let copy = spill.join(format!("{file}-windows.txt"));
-    if let Some(parsed) = window::process_windowed(path, windows, &copy)? {
-        return Ok(vec![parsed]);
-    }
-    open_evidence(path, opts.max_decompressed_size)
-        .into_iter()
-        .enumerate()
-        .map(|(n, leaf)| parse_whole(path, file, n, leaf, spill))
-        .collect()
-}
-
-/// The first pass over stream `n` of evidence file number `file` at `path`,
-/// read whole into `leaf`.
-fn parse_whole(path: &Path, file: usize, n: usize, mut leaf: Leaf, spill: &Path) -> Result<Parsed> {
-    let bytes = std::mem::replace(&mut leaf.bytes, LeafBytes::Archive);
-    let mut keys: Vec<KeySet> = Vec::new();
-    let mut text = TextSource::Empty;
-    let mut encoding = None;
-    let kind = match (&bytes, &leaf.member) {
-        (LeafBytes::Archive, _) => StreamKind::Archive,
-        (_, member) => StreamKind::of(member.as_deref()),
-    };
-    let parse = match &bytes {
-        LeafBytes::Data(data) => {
-            let decoded = decode(data);
-            encoding = Some(decoded.encoding.name());
-            let (parse, parts) = parse_leaf(&decoded);
-            if parts.iter().flatten().any(|k| !k.is_empty()) {
-                let in_place =
-                    (leaf.member.is_none() && leaf.compression.is_none()).then_some(path);
-                let copy = spill.join(format!("{file}-{n}.txt"));
-                text = TextSource::for_stream(in_place, data, &decoded.text, &copy)?;
-            }
-            keys = parts;
-            parse
-        }
-        LeafBytes::Archive | LeafBytes::Consumed(_) => LeafParse {
-            shape: "archive",
-            ..LeafParse::default()
-        },
-        LeafBytes::Failed(reason, message) => unreadable(*reason, message),
-    };
-    leaf.bytes = match bytes {
-        LeafBytes::Data(d) => LeafBytes::Consumed(d.len() as u64),
-        other => other,
-    };
-    let stream = Processed {
-        leaf,
-        kind,
-        encoding,
-        parse,
-    };
-    Ok(Parsed { stream, keys, text })
 }
 
 /// Converts the evidence into Parquet tables in `opts.out_dir`.
@@ -269,7 +155,8 @@ fn convert_into(
                     .zip(sizes.par_iter())
                     .enumerate()
                     .for_each_with(tx, |tx, (i, (f, size))| {
-                        let parsed = process_file(f, i, opts, &spill_dir);
+                        let windows = WindowOptions::new(opts.max_decompressed_size);
+                        let parsed = read_evidence(f, i, windows, &spill_dir);
                         bar.inc(*size);
                         // The receiver only hangs up after an error it reports.
                         let _ = tx.send((i, parsed));

@@ -1,5 +1,6 @@
-//! Containers: gzip and zstd streams (chosen by magic bytes, not by name) and
-//! zip archives, read in memory and never extracted to disk.
+//! What the stream readers ([`crate::stream`]) share about containers: the
+//! leaves a stream becomes, the zip helpers, and the decompression limits.
+//! Nothing is ever extracted to disk.
 //!
 //! Two limits guard against bombs, and a stream that passes either becomes a
 //! `limit_exceeded` reject instead of eating the machine:
@@ -13,10 +14,7 @@
 //! Nested zips are opened up to [`MAX_NESTING`] levels; member paths are joined
 //! with `!`.
 
-use std::io::{Cursor, Read};
-use std::path::Path;
-
-use sha2::{Digest, Sha256};
+use std::io::Read;
 
 use crate::parse::reject::Reason;
 use crate::Compression;
@@ -69,6 +67,17 @@ impl Budget {
                 ),
             }
         }
+    }
+
+    /// The message for a plain stream of `size` bytes when that passes the
+    /// absolute limit (a plain stream spends no ratio budget).
+    pub fn exceeded_by(&self, size: u64) -> Option<String> {
+        (size > self.limit).then(|| {
+            format!(
+                "{size} bytes exceed the limit of {} bytes (--max-decompressed-size)",
+                self.limit
+            )
+        })
     }
 
     /// Counts `bytes` decompressed against the ratio budget.
@@ -153,145 +162,6 @@ impl Leaf {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-enum Magic {
-    Gzip,
-    Zstd,
-    Zip,
-    Plain,
-}
-
-fn sniff(b: &[u8]) -> Magic {
-    match b {
-        [0x1f, 0x8b, ..] => Magic::Gzip,
-        [0x28, 0xb5, 0x2f, 0xfd, ..] => Magic::Zstd,
-        [b'P', b'K', 3, 4, ..] | [b'P', b'K', 5, 6, ..] => Magic::Zip,
-        _ => Magic::Plain,
-    }
-}
-
-/// Reads one evidence file into its leaves (one, or the archive and its members).
-pub fn open_evidence(path: &Path, limit: u64) -> Vec<Leaf> {
-    let display = path.display().to_string();
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            return vec![Leaf {
-                path: display,
-                member: None,
-                stored_size: 0,
-                sha256: String::new(),
-                compression: Compression::None,
-                bytes: LeafBytes::Failed(Reason::IoError, format!("cannot read file: {e}")),
-            }]
-        }
-    };
-    let mut out = Vec::new();
-    let stored_size = bytes.len() as u64;
-    let sha256 = sha256_hex(&bytes);
-    let mut budget = Budget::new(stored_size, limit);
-    expand(
-        &display,
-        None,
-        bytes,
-        stored_size,
-        sha256,
-        &mut budget,
-        0,
-        &mut out,
-    );
-    out
-}
-
-#[allow(clippy::too_many_arguments)]
-fn expand(
-    path: &str,
-    member: Option<String>,
-    bytes: Vec<u8>,
-    stored_size: u64,
-    sha256: String,
-    budget: &mut Budget,
-    depth: usize,
-    out: &mut Vec<Leaf>,
-) {
-    let limit = budget.limit;
-    let leaf = |compression: Compression, bytes: LeafBytes| Leaf {
-        path: path.to_string(),
-        member: member.clone(),
-        stored_size,
-        sha256: sha256.clone(),
-        compression,
-        bytes,
-    };
-    match sniff(&bytes) {
-        Magic::Gzip => {
-            let decoder = flate2::read::MultiGzDecoder::new(Cursor::new(bytes));
-            out.push(leaf(Compression::Gzip, read_limited(decoder, budget)));
-        }
-        Magic::Zstd => match zstd::stream::read::Decoder::new(Cursor::new(bytes)) {
-            Ok(decoder) => out.push(leaf(Compression::Zstd, read_limited(decoder, budget))),
-            Err(e) => out.push(leaf(
-                Compression::Zstd,
-                LeafBytes::Failed(Reason::DecompressFailed, format!("zstd: {e}")),
-            )),
-        },
-        Magic::Zip if depth < MAX_NESTING => {
-            out.push(leaf(Compression::Zip, LeafBytes::Archive));
-            expand_zip(path, member.as_deref(), bytes, budget, depth, out);
-        }
-        Magic::Zip | Magic::Plain => {
-            if bytes.len() as u64 > limit {
-                let msg = format!(
-                    "{} bytes exceed the limit of {limit} bytes (--max-decompressed-size)",
-                    bytes.len()
-                );
-                out.push(leaf(
-                    Compression::None,
-                    LeafBytes::Failed(Reason::LimitExceeded, msg),
-                ));
-            } else {
-                out.push(leaf(Compression::None, LeafBytes::Data(bytes)));
-            }
-        }
-    }
-}
-
-fn expand_zip(
-    path: &str,
-    parent: Option<&str>,
-    bytes: Vec<u8>,
-    budget: &mut Budget,
-    depth: usize,
-    out: &mut Vec<Leaf>,
-) {
-    let join = |name: &str| match parent {
-        Some(p) => format!("{p}!{name}"),
-        None => name.to_string(),
-    };
-    let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
-        Ok(a) => a,
-        Err(e) => {
-            if let Some(last) = out.last_mut() {
-                last.bytes = LeafBytes::Failed(
-                    Reason::DecompressFailed,
-                    format!("unreadable zip archive: {e}"),
-                );
-            }
-            return;
-        }
-    };
-    for (name, index) in zip_members(&archive) {
-        let member = join(&name);
-        match archive.by_index(index) {
-            Ok(mut file) => expand_member(path, member, &mut file, budget, depth, out),
-            Err(e) => out.push(member_failed(path, member, &e)),
-        }
-    }
-}
-
 /// The files of a zip archive (not its directories), sorted by name, with
 /// their indexes.
 pub fn zip_members<R: Read + std::io::Seek>(archive: &zip::ZipArchive<R>) -> Vec<(String, usize)> {
@@ -320,69 +190,5 @@ pub fn member_failed(path: &str, member: String, e: &zip::result::ZipError) -> L
             Reason::DecompressFailed,
             format!("cannot open zip member: {e}"),
         ),
-    }
-}
-
-/// Reads the zip member `file` (`member`, of the archive at depth `depth`)
-/// whole and appends its leaves to `out`: the member, or a nested archive
-/// and its members.
-pub fn expand_member<R: Read>(
-    path: &str,
-    member: String,
-    file: &mut zip::read::ZipFile<'_, R>,
-    budget: &mut Budget,
-    depth: usize,
-    out: &mut Vec<Leaf>,
-) {
-    let stored = file.compressed_size();
-    let method = zip_method(file);
-    match read_limited(file, budget) {
-        LeafBytes::Data(content) => {
-            let sha = sha256_hex(&content);
-            let before = out.len();
-            expand(
-                path,
-                Some(member),
-                content,
-                stored,
-                sha,
-                budget,
-                depth + 1,
-                out,
-            );
-            // A plain member keeps the zip method as its compression.
-            if let Some(l) = out.get_mut(before) {
-                if l.compression.is_none() {
-                    l.compression = method;
-                }
-            }
-        }
-        failed => out.push(Leaf {
-            path: path.to_string(),
-            member: Some(member),
-            stored_size: stored,
-            sha256: String::new(),
-            compression: method,
-            bytes: failed,
-        }),
-    }
-}
-
-/// Reads a decompressing stream to the end, or fails when it passes the
-/// absolute limit or the evidence file's ratio budget, whichever is smaller.
-/// What was read counts against the budget either way.
-fn read_limited(reader: impl Read, budget: &mut Budget) -> LeafBytes {
-    let limit = budget.stream_limit();
-    let mut buf = Vec::new();
-    let result = reader
-        .take(limit.bytes.saturating_add(1))
-        .read_to_end(&mut buf);
-    budget.spend(buf.len() as u64);
-    match result {
-        Ok(_) if buf.len() as u64 > limit.bytes => {
-            LeafBytes::Failed(Reason::LimitExceeded, limit.message)
-        }
-        Ok(_) => LeafBytes::Data(buf),
-        Err(e) => LeafBytes::Failed(Reason::DecompressFailed, format!("cannot decompress: {e}")),
     }
 }

@@ -1,6 +1,7 @@
-//! Reading the evidence, up to the records' keys: discovery (`walk`),
-//! archives and compression (`container`), text encodings (`encoding`),
-//! hashes, and the parser (`parse`: record spans, simd-json, entity and
+//! Reading the evidence, up to the records' keys: discovery (`walk`), the
+//! one path every stream takes (`stream`: stored, decompressed, counted
+//! against the limits of `container`, decoded by `encoding`, in one window
+//! or many), hashes, and the parser (`parse`: record spans, simd-json, entity and
 //! identity checks, rejects, the first pass's [`parse::keys`]), with
 //! [`json`] for reading one parsed record.
 //!
@@ -17,9 +18,10 @@ pub mod encoding;
 pub mod fuzz_checks;
 pub mod json;
 pub mod parse;
+pub mod stream;
 pub mod walk;
 
-pub use container::{open_evidence, Leaf, LeafBytes};
+pub use container::{Leaf, LeafBytes};
 pub use walk::discover;
 
 /// How a stream is stored, as sources.parquet's `compression` and the

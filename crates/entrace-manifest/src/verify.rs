@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use sha2::Digest;
 
 use crate::{Manifest, MANIFEST_FILE};
-use entrace_input::{discover, open_evidence};
+use entrace_input::discover;
+use entrace_input::stream::hash_evidence;
 use entrace_model::error::{Error, Result};
 use entrace_table::output::sha256_file;
 
@@ -194,15 +195,15 @@ fn verify_evidence(manifest: &Manifest, evidence: &[PathBuf], v: &mut Verificati
     }
     let mut seen = BTreeSet::new();
     for file in discover(evidence)? {
-        for leaf in open_evidence(&file, limit) {
-            let name = stream_name(&leaf.path, leaf.member.as_deref());
+        for stream in hash_evidence(&file, limit) {
+            let name = stream_name(&stream.path, stream.member.as_deref());
             seen.insert(name.clone());
             let problem = match recorded.get(&name) {
                 None => Some(Problem::Extra),
-                Some(sha) if *sha == leaf.sha256 => None,
+                Some(sha) if *sha == stream.sha256 => None,
                 Some(sha) => Some(Problem::Mismatch {
                     expected: sha.clone(),
-                    found: leaf.sha256.clone(),
+                    found: stream.sha256.clone(),
                 }),
             };
             match problem {

@@ -128,7 +128,7 @@ pub const SOURCE_COLUMNS: [(&str, &str, &str); 18] = [
     (
         "sha256",
         "string",
-        "SHA-256 of the file as stored; of the extracted content for members",
+        "SHA-256 of the file as stored; of the extracted content for members (empty for a member that cannot be extracted within the decompression limits)",
     ),
     (
         "compression",

@@ -9,7 +9,7 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use entrace_model::error::{Error, Result};
 
@@ -18,47 +18,7 @@ const COALESCE_GAP: u64 = 64 << 10;
 /// The most one coalesced read takes.
 const COALESCE_MAX: u64 = 8 << 20;
 
-/// Where one stream's decoded text is.
-#[derive(Debug, Clone)]
-pub enum TextSource {
-    /// A plain evidence file: byte `i` of the text is byte `base + i` of the file.
-    Evidence {
-        /// The evidence file.
-        path: PathBuf,
-        /// Bytes before the text (a UTF-8 byte order mark).
-        base: u64,
-    },
-    /// Decoded text written to a temporary file.
-    Spilled(PathBuf),
-    /// Text held in memory (benches and tests).
-    Memory(Vec<u8>),
-    /// A stream with no records to read back.
-    Empty,
-}
-
-impl TextSource {
-    /// Where the text of `bytes`, decoded as `text`, can be read again:
-    /// in place when `text` is a slice of the evidence file's own bytes,
-    /// else from a copy written to `spill`.
-    pub fn for_stream(
-        evidence: Option<&Path>,
-        bytes: &[u8],
-        text: &[u8],
-        spill: &Path,
-    ) -> Result<Self> {
-        let (b, t) = (bytes.as_ptr() as usize, text.as_ptr() as usize);
-        if let Some(path) = evidence {
-            if t >= b && t + text.len() <= b + bytes.len() {
-                return Ok(TextSource::Evidence {
-                    path: path.to_path_buf(),
-                    base: (t - b) as u64,
-                });
-            }
-        }
-        std::fs::write(spill, text).map_err(|e| Error::io(spill, "cannot write spill file", e))?;
-        Ok(TextSource::Spilled(spill.to_path_buf()))
-    }
-}
+pub use entrace_input::stream::TextSource;
 
 /// The text sources of every stream, by stream number.
 #[derive(Debug, Default)]

@@ -5,39 +5,30 @@
 //! The archive is read from disk through its central directory. Members are
 //! taken in name order: a large one (by its declared size) is decompressed
 //! and read in windows like a large file ([`super::window`]); the others are
-//! read whole and parsed in parallel in batches of about [`BATCH_BYTES`].
-//! Gzip, zstd and zips nested in a member are opened in memory, as for any
-//! stream read whole ([`entrace_input::container`]). The decompression limits
-//! are the same as for an archive read whole: `--max-decompressed-size` per
-//! stream, and [`entrace_input::container::MAX_RATIO`] times the archive's
-//! size for all its streams together.
+//! read whole ([`super::whole`]) and parsed in parallel in batches of about
+//! [`BATCH_BYTES`]. A zip nested in a member is opened in memory. The
+//! decompression limits hold for every stream of the archive, windowed or
+//! not: `--max-decompressed-size` per stream, and
+//! [`crate::container::MAX_RATIO`] times the archive's size for all its
+//! streams together.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::window::{self, Stored, Stream, Text, WindowOptions};
-use super::{parse_whole, Parsed};
-use entrace_input::container::{expand_member, member_failed, zip_members, zip_method, Budget};
-use entrace_input::parse::reject::Reason;
-use entrace_input::{Compression, Leaf, LeafBytes};
+use super::source::{Stored, Text};
+use super::window::{self, Stream, WindowOptions};
+use super::{parse_whole, whole, Parsed};
+use crate::container::{member_failed, zip_members, zip_method, Budget};
+use crate::parse::reject::Reason;
+use crate::{Compression, Leaf, LeafBytes};
 use entrace_model::error::Result;
 
 /// Decompressed bytes of small members gathered before they are parsed
 /// together.
 const BATCH_BYTES: u64 = 64 << 20;
-
-/// Whether `path` starts like a zip archive (a local file header, or the
-/// end record of an empty archive).
-pub(super) fn is_zip(path: &Path) -> bool {
-    let mut magic = [0u8; 4];
-    File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && matches!(magic, [b'P', b'K', 3, 4] | [b'P', b'K', 5, 6])
-}
 
 /// Members read whole and waiting to be parsed.
 struct Batch<'a> {
@@ -159,7 +150,7 @@ pub(super) fn process_zip(
         let mut leaves = Vec::new();
         match archive.by_index(index) {
             Ok(mut member) => {
-                expand_member(&display, name, &mut member, &mut budget, 0, &mut leaves)
+                whole::read_member(&display, name, &mut member, &mut budget, &mut leaves)
             }
             Err(e) => leaves.push(member_failed(&display, name, &e)),
         }
@@ -174,7 +165,7 @@ mod tests {
     use std::io::Write;
 
     use super::*;
-    use crate::window::tests_support::{crlf_pretty_array, rows, utf16le_bom, WINDOWED};
+    use crate::stream::window::tests_support::{crlf_pretty_array, rows, utf16le_bom, WINDOWED};
 
     fn zip_of(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
         let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -219,7 +210,7 @@ mod tests {
 
     #[test]
     fn large_members_are_read_in_windows_and_give_what_reading_them_whole_gives() {
-        let records = entrace_input::parse::sample_sign_ins();
+        let records = crate::parse::sample_sign_ins();
         let lines: Vec<String> = records.iter().map(|r| r.to_string()).collect();
         let jsonl = lines.join("\n") + "\n";
         let array = crlf_pretty_array(&records);
@@ -242,7 +233,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("evidence.zip");
         std::fs::write(&path, &archive).unwrap();
-        assert!(is_zip(&path));
+        assert_eq!(
+            super::super::magic_of_file(&path),
+            Some(super::super::Magic::Zip)
+        );
 
         let whole_opts = WindowOptions {
             min: u64::MAX,

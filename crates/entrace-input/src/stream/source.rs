@@ -1,9 +1,10 @@
-//! The readers under a windowed stream, innermost first: the stream as
-//! stored (an evidence file or a zip member's content), hashed as it is
-//! read; its decompression, when it is gzip or zstd; the decompressed bytes,
-//! counted against the decompression limits; and the text the windows see,
-//! UTF-8 (transcoded from UTF-16 when it is that), copied for the second
-//! pass when that cannot read the evidence in place.
+//! The readers under every stream, innermost first: the stream as stored
+//! (an evidence file or a zip member's content), hashed as it is read; its
+//! decompression, when its magic bytes say gzip or zstd ([`Magic`], the one
+//! place compression is sniffed); the decompressed bytes, counted against
+//! the decompression limits; and, for windows, the text they see, UTF-8
+//! (transcoded from UTF-16 when it is that), copied for the second pass
+//! when that cannot read the evidence in place.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -11,16 +12,44 @@ use std::io::{BufReader, BufWriter, Chain, Cursor, Read, Write};
 
 use sha2::{Digest, Sha256};
 
-use entrace_input::container::{Limit, LimitExceeded};
-use entrace_input::encoding::{
+use crate::container::{Limit, LimitExceeded};
+use crate::encoding::{
     sniff, utf16_offset, utf16_window, utf8_window, Decoded, Encoding, Utf16Stream,
 };
-use entrace_input::Compression;
+use crate::Compression;
+
+/// What a stream's first bytes say it is: how it is compressed, or that it
+/// is a zip archive. Names and extensions are never trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Magic {
+    /// gzip (`1f 8b`).
+    Gzip,
+    /// Zstandard (`28 b5 2f fd`).
+    Zstd,
+    /// A zip archive: a local file header, or the end record of an empty one.
+    Zip,
+    /// Anything else: read as stored.
+    Plain,
+}
+
+impl Magic {
+    /// The kind of the stream whose first bytes (four are enough) are `head`.
+    pub fn of(head: &[u8]) -> Magic {
+        match head {
+            [0x1f, 0x8b, ..] => Magic::Gzip,
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Magic::Zstd,
+            [b'P', b'K', 3, 4, ..] | [b'P', b'K', 5, 6, ..] => Magic::Zip,
+            _ => Magic::Plain,
+        }
+    }
+}
 
 /// A stream as stored, with the SHA-256 of every byte read.
 pub(crate) struct Stored<R> {
     inner: R,
     hasher: Sha256,
+    /// Bytes read so far.
+    read: u64,
 }
 
 impl<R: Read> Stored<R> {
@@ -28,6 +57,7 @@ impl<R: Read> Stored<R> {
         Stored {
             inner,
             hasher: Sha256::new(),
+            read: 0,
         }
     }
 
@@ -37,12 +67,29 @@ impl<R: Read> Stored<R> {
         std::io::copy(&mut self, &mut std::io::sink())?;
         Ok(hex::encode(self.hasher.finalize()))
     }
+
+    /// [`Self::finish`] for a stream whose decompression failed, when it is
+    /// at most `max` bytes long in all: a zip member's content is itself
+    /// decompressed, so it is read no further than the limit allows.
+    /// `None` when it is longer or cannot be read.
+    pub(crate) fn finish_within(mut self, max: u64) -> Option<String> {
+        let left = max.checked_sub(self.read)?;
+        let rest = std::io::copy(
+            &mut (&mut self).take(left.saturating_add(1)),
+            &mut std::io::sink(),
+        );
+        match rest {
+            Ok(n) if n <= left => Some(hex::encode(self.hasher.finalize())),
+            _ => None,
+        }
+    }
 }
 
 impl<R: Read> Read for Stored<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
+        self.read += n as u64;
         Ok(n)
     }
 }
@@ -50,9 +97,10 @@ impl<R: Read> Read for Stored<R> {
 /// The stored stream with the bytes sniffed from its start put back.
 type Head<R> = Chain<Cursor<Vec<u8>>, Stored<R>>;
 
-/// The bytes of a stored stream: as stored, or decompressed.
+/// The bytes of a stored stream: as stored (plain, or a zip to be opened
+/// as an archive), or decompressed.
 pub(crate) enum Text<R: Read> {
-    Plain(Head<R>),
+    Plain(Head<R>, Magic),
     Gzip(Box<flate2::read::MultiGzDecoder<Head<R>>>),
     Zstd(Box<zstd::stream::read::Decoder<'static, BufReader<Head<R>>>>),
 }
@@ -64,25 +112,51 @@ fn read_up_to(reader: &mut impl Read, n: usize) -> std::io::Result<Vec<u8>> {
     Ok(head)
 }
 
+/// Why a stream could not even be opened.
+#[derive(Debug)]
+pub(crate) enum OpenFailed {
+    /// Its first bytes could not be read.
+    Read(std::io::Error),
+    /// It says zstd, and the decoder could not start.
+    Zstd(std::io::Error),
+}
+
+impl std::fmt::Display for OpenFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenFailed::Read(e) | OpenFailed::Zstd(e) => e.fmt(f),
+        }
+    }
+}
+
 impl<R: Read> Text<R> {
     /// Decompresses `stored` when its magic bytes say gzip or zstd.
-    pub(crate) fn open(mut stored: Stored<R>) -> std::io::Result<Self> {
-        let magic = read_up_to(&mut stored, 4)?;
-        let kind = magic.as_slice();
-        let head = Cursor::new(magic.clone()).chain(stored);
-        Ok(match kind {
-            [0x1f, 0x8b, ..] => Text::Gzip(Box::new(flate2::read::MultiGzDecoder::new(head))),
-            [0x28, 0xb5, 0x2f, 0xfd] => {
-                Text::Zstd(Box::new(zstd::stream::read::Decoder::new(head)?))
-            }
-            _ => Text::Plain(head),
+    pub(crate) fn open(mut stored: Stored<R>) -> Result<Self, OpenFailed> {
+        let head = read_up_to(&mut stored, 4).map_err(OpenFailed::Read)?;
+        let magic = Magic::of(&head);
+        let head = Cursor::new(head).chain(stored);
+        Ok(match magic {
+            Magic::Gzip => Text::Gzip(Box::new(flate2::read::MultiGzDecoder::new(head))),
+            Magic::Zstd => Text::Zstd(Box::new(
+                zstd::stream::read::Decoder::new(head).map_err(OpenFailed::Zstd)?,
+            )),
+            Magic::Zip | Magic::Plain => Text::Plain(head, magic),
         })
+    }
+
+    /// What the stream's first bytes said it is.
+    pub(crate) fn magic(&self) -> Magic {
+        match self {
+            Text::Plain(_, magic) => *magic,
+            Text::Gzip(_) => Magic::Gzip,
+            Text::Zstd(_) => Magic::Zstd,
+        }
     }
 
     /// How the stream is stored, or `None` when stored plain.
     pub(crate) fn compression(&self) -> Option<Compression> {
         match self {
-            Text::Plain(_) => None,
+            Text::Plain(..) => None,
             Text::Gzip(_) => Some(Compression::Gzip),
             Text::Zstd(_) => Some(Compression::Zstd),
         }
@@ -90,7 +164,7 @@ impl<R: Read> Text<R> {
 
     pub(crate) fn into_stored(self) -> Stored<R> {
         let head = match self {
-            Text::Plain(s) => s,
+            Text::Plain(s, _) => s,
             Text::Gzip(d) => d.into_inner(),
             Text::Zstd(d) => d.finish().into_inner(),
         };
@@ -101,7 +175,7 @@ impl<R: Read> Text<R> {
 impl<R: Read> Read for Text<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         match self {
-            Text::Plain(r) => r.read(buf),
+            Text::Plain(r, _) => r.read(buf),
             Text::Gzip(r) => r.read(buf),
             Text::Zstd(r) => r.read(buf),
         }
@@ -194,7 +268,7 @@ impl<R: Read> WindowText<R> {
 
     /// Whether the text is the stored stream's bytes (from the BOM on).
     pub(crate) fn is_stored_bytes(&self) -> bool {
-        self.utf16.is_none() && matches!(self.counted.text, Text::Plain(_))
+        self.utf16.is_none() && matches!(self.counted.text, Text::Plain(..))
     }
 
     /// Copies every byte of text read from now on to `copy`.

@@ -1,5 +1,5 @@
-//! The first pass over a large evidence file in windows, so a multi-GB
-//! collector file never sits in memory whole.
+//! The first pass over a large stream in windows, so a multi-GB collector
+//! file never sits in memory whole.
 //!
 //! Two layouts can be cut into windows that parse exactly as the whole file
 //! does: top-level values on their own lines ([`lines`]: JSON Lines,
@@ -7,9 +7,11 @@
 //! Each window is scanned and parsed like a stream of its own, and its keys
 //! and rejects are moved to their place in the file. The file may be plain
 //! UTF-8 (the second pass then reads records in place) or gzip or zstd
-//! ([`source`]: decompressed as it is read, and the text copied once for the
-//! second pass), with or without a UTF-8 byte order mark. Anything else
-//! (zip members, UTF-16 files, other layouts) is read whole by the caller.
+//! ([`super::source`]: decompressed as it is read, and the text copied once
+//! for the second pass), UTF-8 with or without a byte order mark or UTF-16
+//! (transcoded as it is read); it may be an evidence file or a zip member.
+//! A stream of any other layout is one window: the caller reads it whole
+//! ([`super::whole`]).
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -17,19 +19,17 @@ use std::path::Path;
 
 mod items;
 mod lines;
-mod source;
 
-use self::source::{CopyFailed, Counted, WindowMap, WindowText};
-pub(super) use self::source::{Stored, Text};
-use super::{unreadable, Parsed, Processed};
-use entrace_input::container::{Budget, Limit, LimitExceeded};
-use entrace_input::encoding::Encoding;
-use entrace_input::parse::reject::Reason;
-use entrace_input::parse::scan::Scan;
-use entrace_input::parse::{parse_leaf, parse_scanned, parse_window, KeySet, LeafParse};
-use entrace_input::{Compression, Leaf, LeafBytes, StreamKind};
+use super::source::{CopyFailed, Counted, Magic, Stored, Text, WindowMap, WindowText};
+use super::whole::failed_hash;
+use super::{unreadable, Parsed, Processed, TextSource};
+use crate::container::{Budget, Limit, LimitExceeded};
+use crate::encoding::Encoding;
+use crate::parse::reject::Reason;
+use crate::parse::scan::Scan;
+use crate::parse::{parse_leaf, parse_scanned, parse_window, KeySet, LeafParse};
+use crate::{Compression, Leaf, LeafBytes, StreamKind};
 use entrace_model::error::{Error, Result};
-use entrace_table::texts::TextSource;
 
 /// Plain files at least this large are read in windows when they can be;
 /// compressed files always are.
@@ -39,20 +39,20 @@ pub const WINDOW_BYTES: usize = 64 << 20;
 /// Bytes looked at to decide whether a file can be windowed.
 const HEAD_BYTES: usize = 1 << 20;
 
-/// When and how to window.
+/// When and how to window, and the decompression limit.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct WindowOptions {
-    /// Smallest plain file read in windows.
-    pub(super) min: u64,
+pub struct WindowOptions {
+    /// Smallest plain file read in windows (zip members: an eighth of it).
+    pub min: u64,
     /// Bytes per window.
-    pub(super) window: usize,
+    pub window: usize,
     /// `--max-decompressed-size`.
-    pub(super) limit: u64,
+    pub limit: u64,
 }
 
 impl WindowOptions {
     /// The converter's settings for `--max-decompressed-size` `limit`.
-    pub(super) fn new(limit: u64) -> Self {
+    pub fn new(limit: u64) -> Self {
         WindowOptions {
             min: WINDOWED_MIN,
             window: WINDOW_BYTES,
@@ -128,13 +128,17 @@ pub(super) fn window_stream<R: Read + Send>(
         in_place,
         limit,
     } = stream;
+    // A zip inside a stream is opened as an archive, read whole.
+    if text.magic() == Magic::Zip {
+        return Ok(None);
+    }
     if let Some(c) = text.compression() {
         leaf.compression = c;
     }
     let counted = Counted {
         text,
         bytes: 0,
-        limit,
+        limit: limit.clone(),
     };
     // Unreadable from its first bytes: reading it whole says why.
     let Ok(mut reader) = WindowText::open(counted) else {
@@ -178,7 +182,8 @@ pub(super) fn window_stream<R: Read + Send>(
                 _ => format!("cannot read: {e}"),
             };
             discard_copy(copy);
-            leaf.sha256 = text.into_stored().finish().unwrap_or_default();
+            // As when read whole.
+            leaf.sha256 = failed_hash(text.into_stored(), leaf.member.is_some(), &limit);
             leaf.bytes = LeafBytes::Consumed(bytes);
             let kind = StreamKind::of(leaf.member.as_deref());
             let stream = Processed {
@@ -483,12 +488,12 @@ pub(super) fn windowed(path: &Path, min: u64, window: usize) -> Option<Parsed> {
 mod tests {
     use super::tests_support::{crlf_pretty_array, rows, utf16le_bom};
     use super::*;
-    use entrace_input::encoding::decode;
-    use entrace_input::parse::parse_leaf;
+    use crate::encoding::decode;
+    use crate::parse::parse_leaf;
     use sha2::{Digest, Sha256};
 
     fn jsonl() -> String {
-        let lines: Vec<String> = entrace_input::parse::sample_sign_ins()
+        let lines: Vec<String> = crate::parse::sample_sign_ins()
             .iter()
             .map(|r| r.to_string())
             .collect();
@@ -590,7 +595,7 @@ mod tests {
 
     #[test]
     fn utf16_files_are_transcoded_window_by_window_with_offsets_of_the_file() {
-        let records: Vec<serde_json::Value> = entrace_input::parse::sample_sign_ins()
+        let records: Vec<serde_json::Value> = crate::parse::sample_sign_ins()
             .into_iter()
             .enumerate()
             .map(|(i, mut r)| {
@@ -683,7 +688,7 @@ mod tests {
         // the first value, between values (both sides of a comma), and
         // before the page's end.
         let run = COUNTED_RUN as usize + 1000;
-        let records: Vec<String> = entrace_input::parse::sample_sign_ins()
+        let records: Vec<String> = crate::parse::sample_sign_ins()
             .iter()
             .map(|r| r.to_string())
             .collect();

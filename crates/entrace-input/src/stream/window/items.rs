@@ -15,9 +15,9 @@
 
 use std::io::Read;
 
-use super::source::WindowText;
 use super::{is_space, pipeline, Job, JobParse, Lead, Windows};
-use entrace_input::parse::scan::{scan_from, Damage, Piece};
+use crate::parse::scan::{scan_from, Damage, Piece};
+use crate::stream::source::WindowText;
 
 /// The header of a file that is one array or one page with its context
 /// before its elements, judged from its first bytes `head`: the header's
@@ -116,7 +116,7 @@ fn after_elements(
     text: &[u8],
     header: usize,
     first_item: u32,
-    scanned: &entrace_input::parse::scan::Scan,
+    scanned: &crate::parse::scan::Scan,
 ) -> Option<(usize, usize, u32)> {
     // The last piece must be a whole record: where the scanner ends a
     // damaged one can depend on the bytes after it.
@@ -288,8 +288,8 @@ impl Cutter {
 #[cfg(test)]
 mod tests {
     use super::super::lines::tests::rows;
-    use entrace_input::encoding::decode;
-    use entrace_input::parse::parse_leaf;
+    use crate::encoding::decode;
+    use crate::parse::parse_leaf;
 
     /// Windows of `text` give what parsing it whole gives.
     fn same_as_whole(text: &str, shape: &str) {
@@ -323,7 +323,7 @@ mod tests {
     fn a_pretty_array_read_in_windows_gives_what_reading_it_whole_gives() {
         // ConvertTo-Json style: one element per block, a damaged element and
         // a number among the records.
-        let mut items: Vec<String> = entrace_input::parse::sample_sign_ins()
+        let mut items: Vec<String> = crate::parse::sample_sign_ins()
             .iter()
             .map(|r| {
                 serde_json::to_string_pretty(r)
@@ -342,7 +342,7 @@ mod tests {
 
     #[test]
     fn a_compact_page_read_in_windows_gives_what_reading_it_whole_gives() {
-        let mut items: Vec<String> = entrace_input::parse::sample_sign_ins()
+        let mut items: Vec<String> = crate::parse::sample_sign_ins()
             .iter()
             .map(|r| r.to_string())
             .collect();

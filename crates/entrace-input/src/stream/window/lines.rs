@@ -10,9 +10,9 @@
 
 use std::io::Read;
 
-use super::source::WindowText;
 use super::{is_space, pipeline, Job, JobParse, Lead, Windows};
-use entrace_input::parse::scan::{scan, Damage, Piece, Scan};
+use crate::parse::scan::{scan, Damage, Piece, Scan};
+use crate::stream::source::WindowText;
 
 /// One past the newline(s) of the last boundary between two top-level
 /// values in `b`: a `{` that starts a line after a line ending with `}`.
@@ -234,8 +234,8 @@ impl Cutter {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use entrace_input::parse::parse_leaf;
-    use entrace_input::parse::KeySet;
+    use crate::parse::parse_leaf;
+    use crate::parse::KeySet;
     use sha2::{Digest, Sha256};
 
     #[test]
@@ -306,7 +306,7 @@ pub(super) mod tests {
         // JSON Lines with CRLF and blank lines, a cut record, a wrong type
         // and a duplicate key.
         let mut text = String::new();
-        for (i, r) in entrace_input::parse::sample_sign_ins().iter().enumerate() {
+        for (i, r) in crate::parse::sample_sign_ins().iter().enumerate() {
             text.push_str(&r.to_string());
             text.push_str(if i % 3 == 0 { "\r\n" } else { "\n" });
             match i {
@@ -321,8 +321,7 @@ pub(super) mod tests {
         let path = dir.path().join("export.jsonl");
         std::fs::write(&path, &text).unwrap();
 
-        let (whole_parse, whole_keys) =
-            parse_leaf(&entrace_input::encoding::decode(text.as_bytes()));
+        let (whole_parse, whole_keys) = parse_leaf(&crate::encoding::decode(text.as_bytes()));
         // Windows of about three records, and of one byte (one value each).
         for window in [3000, 200] {
             let parsed = super::super::windowed(&path, 0, window).unwrap();
