@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::model::*;
-use super::stats;
+use super::stats::{self, SignInStats};
 use super::tables::{display_names, read_coverage_days, read_findings, read_people};
 use super::users::{user_sections, users_at_risk};
 use entrace_detect::registry::REGISTRY;
@@ -15,6 +15,7 @@ use entrace_manifest::Manifest;
 use entrace_model::error::{Error, Result};
 use entrace_model::time::format_timestamp;
 use entrace_model::EntityKind;
+use entrace_table::case::{fold_sign_ins, load_audits, SIGNINS_REPORT_COLUMNS};
 use entrace_table::stage2::findings::FindingRecord;
 use entrace_table::stage2::timeline::Timeline;
 use entrace_table::stage2::timeline::TimelineRow;
@@ -55,12 +56,13 @@ pub fn gather(dir: &Path) -> Result<Report> {
         )));
     }
     // The three reads are independent: on every core of the current pool.
-    let (tables, (findings, people)) = rayon::join(
-        || report_case(dir),
+    let ((sign_ins, audits), (findings, people)) = rayon::join(
+        || rayon::join(|| sign_in_stats(dir), || load_audits(dir)),
         || rayon::join(|| read_findings(dir), || read_people(dir)),
     );
-    let (tables, findings, people) = (tables?, findings?, people?);
-    let names = display_names(&tables);
+    let (sign_ins, audits, findings, people) = (sign_ins?, audits?, findings?, people?);
+    let names = display_names(&audits, &sign_ins);
+    drop(audits);
 
     // Findings first without their evidence rows (they need the timeline),
     // to decide which the report shows; then only the timeline rows those
@@ -115,7 +117,7 @@ pub fn gather(dir: &Path) -> Result<Report> {
         ..capped
     };
     users.truncate(CAPS.user_sections);
-    let (bucket, sign_ins_over_time) = stats::sign_ins_over_time(&tables.sign_ins);
+    let (bucket, sign_ins_over_time) = sign_ins.over_time();
     Ok(Report {
         schema: "entrace-report",
         schema_version: SCHEMA_VERSION,
@@ -134,7 +136,7 @@ pub fn gather(dir: &Path) -> Result<Report> {
         findings_by_severity: by_severity,
         users_at_risk: users_at_risk(&report_findings, &people),
         users,
-        top: stats::top(&tables.sign_ins, TOP_N),
+        top: sign_ins.top(TOP_N),
         charts: Charts {
             bucket: bucket.into(),
             sign_ins_over_time,
@@ -193,18 +195,17 @@ fn needed_rows(dir: &Path, listed: &[&FindingRecord]) -> Result<Vec<bool>> {
         .collect())
 }
 
-/// What the report reads of the case: the sign-in columns its statistics
-/// and display names use ([`SIGNINS_REPORT_COLUMNS`]) and the directory
-/// audits (for target names); the risk tables stay unread.
+/// The statistics of the sign-ins (and the display names they give), from
+/// the columns they use ([`SIGNINS_REPORT_COLUMNS`]), a row group at a time
+/// on every core: the sign-ins are never held together. The directory
+/// audits are loaded whole for target names; the risk tables stay unread.
 ///
 /// [`SIGNINS_REPORT_COLUMNS`]: entrace_table::case::SIGNINS_REPORT_COLUMNS
-fn report_case(dir: &Path) -> Result<entrace_case::records::Tables> {
-    use entrace_table::case::{load_audits, load_sign_ins, SIGNINS_REPORT_COLUMNS};
-    Ok(entrace_case::records::Tables {
-        sign_ins: load_sign_ins(dir, SIGNINS_REPORT_COLUMNS)?,
-        audits: load_audits(dir)?,
-        ..Default::default()
-    })
+fn sign_in_stats(dir: &Path) -> Result<SignInStats> {
+    let parts = fold_sign_ins(dir, SIGNINS_REPORT_COLUMNS, |rows| SignInStats::of(&rows))?;
+    let mut stats = SignInStats::default();
+    parts.into_iter().for_each(|part| stats.merge(part));
+    Ok(stats)
 }
 
 /// A report time (`format_timestamp`: 7 fractional digits, or 9 when the

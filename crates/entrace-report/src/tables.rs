@@ -1,13 +1,14 @@
 //! The Parquet tables the report reads beyond what stage 2 already loads:
 //! findings.parquet and per_user.parquet, plus display names from the
-//! loaded sign-ins and audits.
+//! sign-ins' statistics and the audits.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::model::CoverageDay;
 use super::stats::day;
-use entrace_case::records::Tables;
+use super::stats::SignInStats;
+use entrace_case::records::Audit;
 use entrace_model::error::Result;
 use entrace_table::stage2::coverage::{CoverageTable, Granularity};
 use entrace_table::stage2::findings::{FindingRecord, Findings};
@@ -50,7 +51,7 @@ pub(super) fn read_people(dir: &Path) -> Result<Vec<Person>> {
 
 /// Display names by user key (object id, else lower-case UPN): the latest
 /// non-empty `userDisplayName` of a sign-in, else of an audit's `User` target.
-pub(super) fn display_names(t: &Tables) -> BTreeMap<String, String> {
+pub(super) fn display_names(audits: &[Audit], sign_ins: &SignInStats) -> BTreeMap<String, String> {
     let mut latest: BTreeMap<String, (i64, String)> = BTreeMap::new();
     let mut put = |key: Option<String>, time: i64, name: Option<&String>| {
         if let (Some(k), Some(n)) = (key, name.filter(|n| !n.trim().is_empty())) {
@@ -60,7 +61,7 @@ pub(super) fn display_names(t: &Tables) -> BTreeMap<String, String> {
             }
         }
     };
-    for a in &t.audits {
+    for a in audits {
         for target in a.targets.iter().filter(|t| t.is_user()) {
             let key = target
                 .id
@@ -69,12 +70,8 @@ pub(super) fn display_names(t: &Tables) -> BTreeMap<String, String> {
             put(key, i64::MIN + 1, target.display_name.as_ref());
         }
     }
-    for s in &t.sign_ins {
-        let key = s
-            .user_id
-            .clone()
-            .or_else(|| s.upn.as_ref().map(|u| u.to_lowercase()));
-        put(key, s.time, s.display_name.as_ref());
+    for (key, (time, name)) in sign_ins.names() {
+        put(Some(key.clone()), *time, Some(name));
     }
     latest.into_iter().map(|(k, (_, n))| (k, n)).collect()
 }

@@ -253,6 +253,23 @@ pub fn load_sign_ins(dir: &Path, columns: &[&str]) -> Result<Vec<SignIn>> {
     by_row_group(dir, "signins", columns, sign_ins_of)
 }
 
+/// The sign-ins of `dir` with only `columns` read, one row group at a time
+/// on every core of the current pool: `fold` turns each row group's records
+/// into a partial result, and the partials come back in table order for the
+/// caller to merge. Memory holds the partials and, per worker, one row
+/// group, never the whole table.
+pub fn fold_sign_ins<A: Send>(
+    dir: &Path,
+    columns: &[&str],
+    fold: impl Fn(Vec<SignIn>) -> A + Sync,
+) -> Result<Vec<A>> {
+    let reader = TableReader::open(dir, "signins", columns)?;
+    (0..reader.row_group_count())
+        .into_par_iter()
+        .map(|g| Ok(fold(sign_ins_of(&reader.read_row_group(g)?)?)))
+        .collect()
+}
+
 /// The directory audits of `dir`, as [`load`] reads them.
 pub fn load_audits(dir: &Path) -> Result<Vec<Audit>> {
     by_row_group(dir, "directory_audits", DIRECTORY_AUDITS_COLUMNS, audits_of)
