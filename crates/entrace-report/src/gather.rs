@@ -168,8 +168,8 @@ fn needed_rows(dir: &Path, listed: &[&FindingRecord]) -> Result<Vec<bool>> {
         Timeline::TABLE,
         &["user_id", "user_principal_name", "entity", "record_id"],
     )?;
-    let (ids, upns) = (f.strs("user_id")?, f.strs("user_principal_name")?);
-    let (entities, records) = (f.strs("entity")?, f.strs("record_id")?);
+    let (ids, upns) = (f.str_views("user_id")?, f.str_views("user_principal_name")?);
+    let (entities, records) = (f.str_views("entity")?, f.str_views("record_id")?);
     let table_of = |label: &str| {
         EntityKind::ALL
             .iter()
@@ -178,16 +178,11 @@ fn needed_rows(dir: &Path, listed: &[&FindingRecord]) -> Result<Vec<bool>> {
     };
     Ok((0..f.len())
         .map(|i| {
-            let user = match &ids[i] {
-                Some(id) => users.contains(id.as_str()),
-                None => upns[i]
-                    .as_ref()
-                    .is_some_and(|u| users.contains(&u.to_lowercase())),
+            let user = match ids[i] {
+                Some(id) => users.contains(id),
+                None => upns[i].is_some_and(|u| users.contains(&u.to_lowercase())),
             };
-            user || match (
-                entities[i].as_deref().and_then(table_of),
-                records[i].as_deref(),
-            ) {
+            user || match (entities[i].and_then(table_of), records[i]) {
                 (Some(table), Some(record)) => cited.contains(&(table, record)),
                 _ => false,
             }
@@ -202,10 +197,19 @@ fn needed_rows(dir: &Path, listed: &[&FindingRecord]) -> Result<Vec<bool>> {
 ///
 /// [`SIGNINS_REPORT_COLUMNS`]: entrace_table::case::SIGNINS_REPORT_COLUMNS
 fn sign_in_stats(dir: &Path) -> Result<SignInStats> {
-    let parts = fold_sign_ins(dir, SIGNINS_REPORT_COLUMNS, |rows| SignInStats::of(&rows))?;
-    let mut stats = SignInStats::default();
-    parts.into_iter().for_each(|part| stats.merge(part));
-    Ok(stats)
+    fold_sign_ins(
+        dir,
+        SIGNINS_REPORT_COLUMNS,
+        SignInStats::default,
+        |mut stats, first, rows| {
+            stats.add_rows(first, &rows);
+            stats
+        },
+        |mut a, b| {
+            a.merge(b);
+            a
+        },
+    )
 }
 
 /// A report time (`format_timestamp`: 7 fractional digits, or 9 when the

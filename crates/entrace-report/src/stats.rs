@@ -1,7 +1,11 @@
 //! Counting for the report: the most frequent values of the sign-ins, the
-//! chart series, and display names, gathered row group by row group.
+//! chart series, and display names, gathered row group by row group on
+//! every core.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashSet};
 
 use super::model::{ErrorCodeCount, ReportFinding, ResultBucket, SeverityBucket, Top, ValueCount};
 use entrace_case::records::SignIn;
@@ -18,11 +22,18 @@ pub fn day(ns: i64) -> String {
     format_timestamp(ns.div_euclid(DAY_NS) * DAY_NS)[..10].to_string()
 }
 
-fn user_of(s: &SignIn) -> Option<String> {
-    s.user_id
-        .clone()
-        .or_else(|| s.upn.as_ref().map(|u| u.to_lowercase()))
+/// The key a sign-in's user is counted by: the object id, else the
+/// lower-cased UPN.
+fn user_of(s: &SignIn) -> Option<std::borrow::Cow<'_, str>> {
+    match (&s.user_id, &s.upn) {
+        (Some(id), _) => Some(id.as_str().into()),
+        (None, Some(upn)) => Some(upn.to_lowercase().into()),
+        (None, None) => None,
+    }
 }
+
+/// A user, by their number in [`SignInStats::users`].
+type UserNo = u32;
 
 /// One value's tally: its sign-ins, the unsuccessful ones, and the users
 /// seen with it.
@@ -30,31 +41,36 @@ fn user_of(s: &SignIn) -> Option<String> {
 struct Tally {
     sign_ins: u64,
     unsuccessful: u64,
-    users: HashSet<String>,
+    users: HashSet<UserNo>,
 }
 
 impl Tally {
-    fn add(&mut self, s: &SignIn, success: bool) {
+    fn add(&mut self, user: Option<UserNo>, success: bool) {
         self.sign_ins += 1;
         self.unsuccessful += u64::from(!success);
-        self.users.extend(user_of(s));
+        self.users.extend(user);
     }
 
-    fn merge(&mut self, other: Tally) {
+    /// Adds `other`, whose users are numbered `renumber[n]` here.
+    fn merge(&mut self, other: Tally, renumber: &[UserNo]) {
         self.sign_ins += other.sign_ins;
         self.unsuccessful += other.unsuccessful;
-        self.users.extend(other.users);
+        self.users
+            .extend(other.users.into_iter().map(|u| renumber[u as usize]));
     }
 }
 
 /// What the report counts of the sign-ins: error codes, countries, IPs and
 /// apps with their users, sign-ins per hour by result class, and each
 /// user's latest display name. Gathered a row group at a time
-/// ([`SignInStats::add`]) and merged in table order
-/// ([`SignInStats::merge`]), so its memory grows with the distinct values
-/// and users, never with the sign-ins.
+/// ([`SignInStats::add`]) and merged in any order ([`SignInStats::merge`]),
+/// so its memory grows with the distinct values and users, never with the
+/// sign-ins.
 #[derive(Debug, Default)]
 pub struct SignInStats {
+    /// Every user seen, each once, by number.
+    users: Vec<String>,
+    numbers: HashMap<String, UserNo>,
     codes: HashMap<i32, Tally>,
     countries: HashMap<String, Tally>,
     ips: HashMap<String, Tally>,
@@ -63,64 +79,104 @@ pub struct SignInStats {
     hours: BTreeMap<i64, [u64; 4]>,
     /// The first and the last sign-in time.
     span: Option<(i64, i64)>,
-    /// Each user's display name and the time of the latest sign-in giving it.
-    names: HashMap<String, (i64, String)>,
+    /// Each user's display name, from their latest sign-in that has one:
+    /// its time and table position (the later row wins a tie), and the name.
+    names: HashMap<UserNo, (i64, u64, String)>,
 }
 
-/// Adds `s` to the tally of `value` in `map`, unless the value is blank.
-fn tally(map: &mut HashMap<String, Tally>, value: Option<&str>, s: &SignIn, success: bool) {
+/// Adds a sign-in to the tally of `value` in `map`, unless the value is blank.
+fn tally(
+    map: &mut HashMap<String, Tally>,
+    value: Option<&str>,
+    user: Option<UserNo>,
+    success: bool,
+) {
     if let Some(v) = value.filter(|v| !v.trim().is_empty()) {
         match map.get_mut(v) {
-            Some(t) => t.add(s, success),
-            None => map.entry(v.to_string()).or_default().add(s, success),
+            Some(t) => t.add(user, success),
+            None => map.entry(v.to_string()).or_default().add(user, success),
         }
     }
 }
 
-fn merge_tallies<K: std::hash::Hash + Eq>(into: &mut HashMap<K, Tally>, from: HashMap<K, Tally>) {
+fn merge_tallies<K: std::hash::Hash + Eq>(
+    into: &mut HashMap<K, Tally>,
+    from: HashMap<K, Tally>,
+    renumber: &[UserNo],
+) {
     for (k, t) in from {
-        into.entry(k).or_default().merge(t);
+        into.entry(k).or_default().merge(t, renumber);
     }
 }
 
 impl SignInStats {
-    /// The statistics of `sign_ins`, in table order.
+    /// The statistics of `sign_ins`, the rows of a table from its first.
     pub fn of(sign_ins: &[SignIn]) -> Self {
         let mut stats = SignInStats::default();
-        sign_ins.iter().for_each(|s| stats.add(s));
+        stats.add_rows(0, sign_ins);
         stats
     }
 
-    /// Counts one sign-in, the next in table order.
-    pub fn add(&mut self, s: &SignIn) {
+    /// Counts `sign_ins`, the rows of the table from position `first` on.
+    pub fn add_rows(&mut self, first: u64, sign_ins: &[SignIn]) {
+        for (row, s) in (first..).zip(sign_ins) {
+            self.add(s, row);
+        }
+    }
+
+    /// The number of user `key`, given one when first seen.
+    fn number(&mut self, key: &str) -> UserNo {
+        if let Some(&n) = self.numbers.get(key) {
+            return n;
+        }
+        let n = self.users.len() as UserNo;
+        self.users.push(key.to_string());
+        self.numbers.insert(key.to_string(), n);
+        n
+    }
+
+    /// Counts one sign-in, row `row` of the table.
+    pub fn add(&mut self, s: &SignIn, row: u64) {
         let outcome = error_codes::outcome(s.error_code.unwrap_or(0));
         let success = outcome == Outcome::Success;
+        let user = user_of(s).map(|key| self.number(&key));
         if let Some(code) = s.error_code.filter(|&c| c != 0) {
-            self.codes.entry(code).or_default().add(s, success);
+            self.codes.entry(code).or_default().add(user, success);
         }
-        tally(&mut self.countries, s.country.as_deref(), s, success);
-        tally(&mut self.ips, s.ip.as_deref(), s, success);
-        tally(&mut self.apps, s.app.as_deref(), s, success);
+        tally(&mut self.countries, s.country.as_deref(), user, success);
+        tally(&mut self.ips, s.ip.as_deref(), user, success);
+        tally(&mut self.apps, s.app.as_deref(), user, success);
         self.hours.entry(s.time.div_euclid(HOUR_NS)).or_default()[outcome as usize] += 1;
         self.span = Some(match self.span {
             None => (s.time, s.time),
             Some((lo, hi)) => (lo.min(s.time), hi.max(s.time)),
         });
         let name = s.display_name.as_ref().filter(|n| !n.trim().is_empty());
-        if let (Some(key), Some(name)) = (user_of(s), name) {
-            let latest = self.names.entry(key).or_insert((i64::MIN, String::new()));
-            if s.time >= latest.0 {
-                *latest = (s.time, name.clone());
+        if let (Some(user), Some(name)) = (user, name) {
+            let latest = self
+                .names
+                .entry(user)
+                .or_insert((i64::MIN, 0, String::new()));
+            if (s.time, row) >= (latest.0, latest.1) {
+                (latest.0, latest.1) = (s.time, row);
+                if latest.2 != *name {
+                    latest.2.clone_from(name);
+                }
             }
         }
     }
 
-    /// Adds the statistics of the sign-ins that follow these in table order.
-    pub fn merge(&mut self, later: SignInStats) {
-        merge_tallies(&mut self.codes, later.codes);
-        merge_tallies(&mut self.countries, later.countries);
-        merge_tallies(&mut self.ips, later.ips);
-        merge_tallies(&mut self.apps, later.apps);
+    /// Adds the statistics of other sign-ins of the same table.
+    pub fn merge(&mut self, mut later: SignInStats) {
+        // The smaller into the larger: fewer users to renumber.
+        if later.users.len() > self.users.len() {
+            std::mem::swap(self, &mut later);
+        }
+        let renumber: Vec<UserNo> = later.users.iter().map(|u| self.number(u)).collect();
+        merge_tallies(&mut self.codes, later.codes, &renumber);
+        merge_tallies(&mut self.countries, later.countries, &renumber);
+        merge_tallies(&mut self.ips, later.ips, &renumber);
+        merge_tallies(&mut self.apps, later.apps, &renumber);
         for (hour, counts) in later.hours {
             let into = self.hours.entry(hour).or_default();
             into.iter_mut().zip(counts).for_each(|(a, b)| *a += b);
@@ -129,22 +185,25 @@ impl SignInStats {
             (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
             (one, other) => one.or(other),
         };
-        for (key, (time, name)) in later.names {
-            match self.names.get_mut(&key) {
-                // The later sign-in wins a tie, as in one pass.
-                Some(latest) if time >= latest.0 => *latest = (time, name),
-                Some(_) => {}
-                None => {
-                    self.names.insert(key, (time, name));
+        for (user, latest) in later.names {
+            match self.names.entry(renumber[user as usize]) {
+                Entry::Occupied(mut e) if (latest.0, latest.1) > (e.get().0, e.get().1) => {
+                    *e.get_mut() = latest;
+                }
+                Entry::Occupied(_) => {}
+                Entry::Vacant(e) => {
+                    e.insert(latest);
                 }
             }
         }
     }
 
-    /// Each user's display name from their latest sign-in that has one,
-    /// and its time.
-    pub fn names(&self) -> impl Iterator<Item = (&String, &(i64, String))> {
-        self.names.iter()
+    /// Each user's display name from their latest sign-in that has one
+    /// (the later row of a tie), and that sign-in's time.
+    pub fn names(&self) -> impl Iterator<Item = (&String, i64, &String)> {
+        self.names
+            .iter()
+            .map(|(&user, (time, _, name))| (&self.users[user as usize], *time, name))
     }
 
     /// The `n` most frequent error codes, countries, IPs and apps.
@@ -346,12 +405,22 @@ mod tests {
             rows.push(s);
         }
         let whole = shown(&SignInStats::of(&rows));
+        let part = |from: usize, to: usize| {
+            let mut stats = SignInStats::default();
+            stats.add_rows(from as u64, &rows[from..to]);
+            stats
+        };
         for cut in [1, 7, 20, 39] {
             for second in [cut + 1, 40] {
-                let mut stats = SignInStats::of(&rows[..cut]);
-                stats.merge(SignInStats::of(&rows[cut..second]));
-                stats.merge(SignInStats::of(&rows[second..]));
+                // In order, and last part first.
+                let mut stats = part(0, cut);
+                stats.merge(part(cut, second));
+                stats.merge(part(second, 40));
                 assert_eq!(shown(&stats), whole, "cut at {cut} and {second}");
+                let mut stats = part(second, 40);
+                stats.merge(part(0, cut));
+                stats.merge(part(cut, second));
+                assert_eq!(shown(&stats), whole, "{second} first, then {cut}");
             }
         }
         // Each user's name is that of their latest sign-in, the later row
@@ -359,7 +428,7 @@ mod tests {
         let mut expected: BTreeMap<String, (i64, String)> = BTreeMap::new();
         for s in &rows {
             let e = expected
-                .entry(user_of(s).unwrap())
+                .entry(user_of(s).unwrap().into_owned())
                 .or_insert((i64::MIN, String::new()));
             if s.time >= e.0 {
                 *e = (s.time, s.display_name.clone().unwrap());
@@ -367,7 +436,7 @@ mod tests {
         }
         let names: BTreeMap<String, (i64, String)> = SignInStats::of(&rows)
             .names()
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, time, name)| (k.clone(), (time, name.clone())))
             .collect();
         assert_eq!(names, expected);
         let latest = rows.iter().map(|s| s.time).max().unwrap();

@@ -70,8 +70,8 @@ pub(super) fn display_names(audits: &[Audit], sign_ins: &SignInStats) -> BTreeMa
             put(key, i64::MIN + 1, target.display_name.as_ref());
         }
     }
-    for (key, (time, name)) in sign_ins.names() {
-        put(Some(key.clone()), *time, Some(name));
+    for (key, time, name) in sign_ins.names() {
+        put(Some(key.clone()), time, Some(name));
     }
     latest.into_iter().map(|(k, (_, n))| (k, n)).collect()
 }

@@ -253,21 +253,30 @@ pub fn load_sign_ins(dir: &Path, columns: &[&str]) -> Result<Vec<SignIn>> {
     by_row_group(dir, "signins", columns, sign_ins_of)
 }
 
-/// The sign-ins of `dir` with only `columns` read, one row group at a time
-/// on every core of the current pool: `fold` turns each row group's records
-/// into a partial result, and the partials come back in table order for the
-/// caller to merge. Memory holds the partials and, per worker, one row
-/// group, never the whole table.
+/// Folds the sign-ins of `dir`, with only `columns` read, one row group at
+/// a time on every core of the current pool: `fold` adds a row group's
+/// records (and the table position of its first row) to an accumulator
+/// started by `init`, and `merge` joins two accumulators. Which row groups
+/// share an accumulator, and the order accumulators are merged in, depend
+/// on the scheduling: `merge` must not care (sums, unions, a maximum).
+/// Memory holds the accumulators and, per worker, one row group, never the
+/// whole table.
 pub fn fold_sign_ins<A: Send>(
     dir: &Path,
     columns: &[&str],
-    fold: impl Fn(Vec<SignIn>) -> A + Sync,
-) -> Result<Vec<A>> {
+    init: impl Fn() -> A + Sync + Send,
+    fold: impl Fn(A, u64, Vec<SignIn>) -> A + Sync + Send,
+    merge: impl Fn(A, A) -> A + Sync + Send,
+) -> Result<A> {
     let reader = TableReader::open(dir, "signins", columns)?;
-    (0..reader.row_group_count())
-        .into_par_iter()
-        .map(|g| Ok(fold(sign_ins_of(&reader.read_row_group(g)?)?)))
-        .collect()
+    let starts = reader.row_group_starts();
+    starts
+        .par_iter()
+        .enumerate()
+        .try_fold(&init, |acc, (g, &start)| {
+            Ok(fold(acc, start, sign_ins_of(&reader.read_row_group(g)?)?))
+        })
+        .try_reduce(&init, |a, b| Ok(merge(a, b)))
 }
 
 /// The directory audits of `dir`, as [`load`] reads them.

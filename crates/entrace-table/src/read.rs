@@ -94,6 +94,19 @@ impl TableReader {
         self.metadata.metadata().num_row_groups()
     }
 
+    /// The position of the first row of each row group, in the table.
+    pub fn row_group_starts(&self) -> Vec<u64> {
+        let groups = self.metadata.metadata().row_groups();
+        groups
+            .iter()
+            .scan(0u64, |next, g| {
+                let start = *next;
+                *next += u64::try_from(g.num_rows()).unwrap_or(0);
+                Some(start)
+            })
+            .collect()
+    }
+
     /// The row groups whose `_ns` companion of timestamp column `time` may
     /// hold a value in `[from, to)` (UTC ns), by the footer's statistics. A
     /// row group without statistics, or a table without the column, is kept.
@@ -269,6 +282,16 @@ impl Frame {
         })
     }
 
+    /// A text column borrowed from the frame, no value copied: for reads
+    /// that only look at the text.
+    pub fn str_views(&self, name: &str) -> Result<Vec<Option<&str>>> {
+        let mut out = Vec::with_capacity(self.rows);
+        for a in self.columns(name)? {
+            out.extend(texts(a.as_ref()).map_err(|e| self.err(name, e))?);
+        }
+        Ok(out)
+    }
+
     /// A timestamp column as UTC nanoseconds, exact: read from its `_ns`
     /// companion.
     pub fn times(&self, name: &str) -> Result<Vec<Option<i64>>> {
@@ -378,20 +401,27 @@ impl Frame {
 
 type Step<'a> = &'a mut dyn FnMut(Option<&str>);
 
-/// Calls `each` with every value of a text array of any of Arrow's three
-/// string layouts.
-fn push_texts(a: &dyn Array, each: Step<'_>) -> std::result::Result<(), String> {
+/// The values of a text array of any of Arrow's three string layouts,
+/// borrowed from it.
+fn texts(
+    a: &dyn Array,
+) -> std::result::Result<Box<dyn Iterator<Item = Option<&str>> + '_>, String> {
     if let Some(s) = a.as_string_opt::<i64>() {
-        s.iter().for_each(each);
+        Ok(Box::new(s.iter()))
     } else if let Some(s) = a.as_string_opt::<i32>() {
-        s.iter().for_each(each);
+        Ok(Box::new(s.iter()))
     } else if let Some(s) = a.as_string_view_opt() {
-        s.iter().for_each(each);
+        Ok(Box::new(s.iter()))
     } else if matches!(a.data_type(), DataType::Null) {
-        (0..a.len()).for_each(|_| each(None));
+        Ok(Box::new((0..a.len()).map(|_| None)))
     } else {
-        return Err(format!("expected a text column, found {}", a.data_type()));
+        Err(format!("expected a text column, found {}", a.data_type()))
     }
+}
+
+/// Calls `each` with every value of a text array ([`texts`]).
+fn push_texts(a: &dyn Array, each: Step<'_>) -> std::result::Result<(), String> {
+    texts(a)?.for_each(each);
     Ok(())
 }
 
