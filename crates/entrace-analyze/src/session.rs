@@ -8,7 +8,7 @@
 //! sign-in. Each session gets a readable, deterministic key:
 //! `sid:<sessionId>`, `cid:<correlationId>` or `ipc:<id of its first sign-in>`.
 
-use std::collections::BTreeMap;
+use foldhash::HashMap;
 
 use entrace_case::records::SignIn;
 use entrace_manifest::analysis::SessionReport;
@@ -47,7 +47,9 @@ pub fn sessions(
     clients: &[String],
 ) -> (Vec<Option<String>>, SessionReport) {
     let mut groups = Groups((0..sign_ins.len()).collect());
-    let mut first_with: BTreeMap<(u8, &str), usize> = BTreeMap::new();
+    // Hash maps: nothing here depends on their order, and a tenant has
+    // millions of sign-ins.
+    let mut first_with: HashMap<(u8, &str), usize> = HashMap::default();
     for (i, s) in sign_ins.iter().enumerate() {
         let keys = [
             (0u8, s.session_id.as_deref()),
@@ -61,7 +63,7 @@ pub fn sessions(
         }
     }
     // Per group: the smallest sessionId, else the smallest correlationId.
-    let mut group_key: BTreeMap<usize, (Option<&str>, Option<&str>)> = BTreeMap::new();
+    let mut group_key: HashMap<usize, (Option<&str>, Option<&str>)> = HashMap::default();
     for (i, s) in sign_ins.iter().enumerate() {
         if s.session_id.is_none() && s.correlation_id.is_none() {
             continue;
@@ -92,8 +94,8 @@ pub fn sessions(
 
     // The rest: user + IP + client, split by 30-minute gaps.
     // (user, IP, client) → (time, sign-in id, index) of its key-less sign-ins.
-    type Loose<'a> = BTreeMap<(&'a str, &'a str, &'a str), Vec<(i64, &'a str, usize)>>;
-    let mut loose: Loose<'_> = BTreeMap::new();
+    type Loose<'a> = HashMap<(&'a str, &'a str, &'a str), Vec<(i64, &'a str, usize)>>;
+    let mut loose: Loose<'_> = HashMap::default();
     for (i, s) in sign_ins.iter().enumerate() {
         if keys[i].is_some() {
             continue;

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use entrace_case::actions;
 use entrace_case::correlate::{LinkBasis, Links};
 use entrace_case::identity::{Identities, Resolved, Users};
@@ -45,6 +47,45 @@ fn sorted(rows: Vec<TimelineRow>) -> Vec<TimelineRow> {
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
+/// The timeline row of sign-in `i`, or `None` when it has no user.
+fn sign_in_row(ctx: &Context<'_>, i: usize) -> Option<TimelineRow> {
+    let (t, s) = (ctx.tables, &ctx.tables.sign_ins[i]);
+    let who = ctx.users.sign_ins[i].as_ref()?;
+    let detections = &ctx.links.sign_in_detections[i];
+    let code = s.error_code;
+    Some(TimelineRow {
+        user_principal_name: upn(ctx.identities, who, s.upn.as_deref()),
+        user_id: who.user_id.clone(),
+        time: s.time,
+        entity: EntityKind::SignIn,
+        record_id: s.id.clone(),
+        role: Role::Subject,
+        action: actions::sign_in(s),
+        result: code.map(|c| error_codes::outcome(c).as_str().to_owned()),
+        error_code: code,
+        ip_address: s.ip.clone(),
+        country: s.country.clone(),
+        city: s.city.clone(),
+        app: s.app.clone(),
+        client: Some(ctx.clients[i].clone()).filter(|c| !c.is_empty()),
+        risk_level: s.risk_level.clone(),
+        correlation_id: s.correlation_id.clone(),
+        session_key: ctx.sessions[i].clone(),
+        linked_record_ids: detections
+            .iter()
+            .map(|&(d, _)| t.detections[d].id.clone())
+            .collect(),
+        link_basis: detections.iter().map(|&(_, b)| b).min(),
+        identity_basis: who.basis,
+        detail: if code == Some(0) {
+            s.additional_details.clone()
+        } else {
+            s.failure_reason.clone()
+        },
+        finding_ids: Vec::new(),
+    })
+}
+
 /// Builds the sorted timeline.
 pub fn build(ctx: &Context<'_>) -> (Vec<TimelineRow>, TimelineReport) {
     let mut rows = Vec::new();
@@ -57,44 +98,16 @@ pub fn build(ctx: &Context<'_>) -> (Vec<TimelineRow>, TimelineReport) {
             .or_default() += 1
     };
 
-    for (i, s) in t.sign_ins.iter().enumerate() {
-        let Some(who) = &ctx.users.sign_ins[i] else {
-            no_user(EntityKind::SignIn);
-            continue;
-        };
-        let detections = &ctx.links.sign_in_detections[i];
-        let code = s.error_code;
-        rows.push(TimelineRow {
-            user_principal_name: upn(ctx.identities, who, s.upn.as_deref()),
-            user_id: who.user_id.clone(),
-            time: s.time,
-            entity: EntityKind::SignIn,
-            record_id: s.id.clone(),
-            role: Role::Subject,
-            action: actions::sign_in(s),
-            result: code.map(|c| error_codes::outcome(c).as_str().to_owned()),
-            error_code: code,
-            ip_address: s.ip.clone(),
-            country: s.country.clone(),
-            city: s.city.clone(),
-            app: s.app.clone(),
-            client: Some(ctx.clients[i].clone()).filter(|c| !c.is_empty()),
-            risk_level: s.risk_level.clone(),
-            correlation_id: s.correlation_id.clone(),
-            session_key: ctx.sessions[i].clone(),
-            linked_record_ids: detections
-                .iter()
-                .map(|&(d, _)| t.detections[d].id.clone())
-                .collect(),
-            link_basis: detections.iter().map(|&(_, b)| b).min(),
-            identity_basis: who.basis,
-            detail: if code == Some(0) {
-                s.additional_details.clone()
-            } else {
-                s.failure_reason.clone()
-            },
-            finding_ids: Vec::new(),
-        });
+    // Sign-ins are most of the rows: built on every core, in table order.
+    let sign_in_rows: Vec<Option<TimelineRow>> = (0..t.sign_ins.len())
+        .into_par_iter()
+        .map(|i| sign_in_row(ctx, i))
+        .collect();
+    for row in sign_in_rows {
+        match row {
+            Some(row) => rows.push(row),
+            None => no_user(EntityKind::SignIn),
+        }
     }
 
     for (i, a) in t.audits.iter().enumerate() {

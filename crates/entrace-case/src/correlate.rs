@@ -8,7 +8,7 @@
 //! * Directory audits sharing a `correlationId` (one SSPR flow, one admin
 //!   operation written as several records) are linked to each other.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -90,18 +90,48 @@ pub fn correlate(
     sign_in_users: &[Option<String>],
     detection_users: &[Option<String>],
 ) -> Links {
-    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
-    let mut by_correlation: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    let mut by_user_ip: BTreeMap<(&str, &str), Vec<(i64, usize)>> = BTreeMap::new();
+    // The sign-ins indexed by what the detections ask for only: a tenant
+    // has millions of sign-ins and a few risk detections.
+    let d = &tables.detections;
+    let mut by_id: HashMap<&str, usize> = d
+        .iter()
+        .filter_map(|d| Some((d.request_id.as_deref()?, usize::MAX)))
+        .collect();
+    let mut by_correlation: HashMap<&str, Vec<usize>> = d
+        .iter()
+        .filter_map(|d| Some((d.correlation_id.as_deref()?, Vec::new())))
+        .collect();
+    let mut by_user_ip: BTreeMap<(&str, &str), Vec<(i64, usize)>> = d
+        .iter()
+        .zip(detection_users)
+        .filter_map(|(d, u)| Some(((u.as_deref()?, d.ip.as_deref()?), Vec::new())))
+        .collect();
     for (i, s) in tables.sign_ins.iter().enumerate() {
-        by_id.insert(s.id.to_ascii_lowercase(), i);
-        if let Some(c) = &s.correlation_id {
-            by_correlation.entry(c).or_default().push(i);
+        if !by_id.is_empty() {
+            let id = match s.id.bytes().any(|b| b.is_ascii_uppercase()) {
+                true => std::borrow::Cow::Owned(s.id.to_ascii_lowercase()),
+                false => std::borrow::Cow::Borrowed(s.id.as_str()),
+            };
+            // The last sign-in of an id wins, as the index always had it.
+            if let Some(slot) = by_id.get_mut(id.as_ref()) {
+                *slot = i;
+            }
+        }
+        if let Some(list) = s
+            .correlation_id
+            .as_deref()
+            .and_then(|c| by_correlation.get_mut(c))
+        {
+            list.push(i);
         }
         if let (Some(u), Some(ip)) = (&sign_in_users[i], &s.ip) {
-            by_user_ip.entry((u, ip)).or_default().push((s.time, i));
+            if let Some(list) = by_user_ip.get_mut(&(u.as_str(), ip.as_str())) {
+                list.push((s.time, i));
+            }
         }
     }
+    by_id.retain(|_, i| *i != usize::MAX);
+    by_correlation.retain(|_, v| !v.is_empty());
     for v in by_user_ip.values_mut() {
         v.sort_unstable();
     }
@@ -111,7 +141,7 @@ pub fn correlate(
     let mut sign_in_detections = vec![Vec::new(); tables.sign_ins.len()];
     for (d_idx, d) in tables.detections.iter().enumerate() {
         let by_request = d.request_id.as_ref().and_then(|r| {
-            let found = by_id.get(r).copied();
+            let found = by_id.get(r.as_str()).copied();
             if found.is_none() {
                 report.request_ids_not_in_evidence += 1;
             }

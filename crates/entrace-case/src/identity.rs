@@ -119,19 +119,33 @@ impl Identities {
     /// Records that a record at `time` shows `id` with `upn`.
     pub fn observe(&mut self, id: Option<&str>, upn: Option<&str>, time: i64) {
         let Some(id) = id else { return };
-        let names = self.names.entry(id.to_owned()).or_default();
+        // Looked up before anything is copied: nearly every record names a
+        // user and a UPN seen before.
+        let names = match self.names.get_mut(id) {
+            Some(names) => names,
+            None => self.names.entry(id.to_owned()).or_default(),
+        };
         let Some(upn) = upn.map(str::trim).filter(|u| !u.is_empty()) else {
             return;
         };
-        let key = upn.to_lowercase();
-        let seen = names
-            .upns
-            .entry(key.clone())
-            .or_insert((time, upn.to_owned()));
-        if time > seen.0 {
-            *seen = (time, upn.to_owned());
+        let key = lower(upn);
+        match names.upns.get_mut(key.as_ref()) {
+            Some(seen) if time > seen.0 => *seen = (time, upn.to_owned()),
+            Some(_) => {}
+            None => {
+                names.upns.insert(key.to_string(), (time, upn.to_owned()));
+            }
         }
-        self.upn_ids.entry(key).or_default().insert(id.to_owned());
+        match self.upn_ids.get_mut(key.as_ref()) {
+            Some(ids) if ids.contains(id) => {}
+            Some(ids) => {
+                ids.insert(id.to_owned());
+            }
+            None => {
+                self.upn_ids
+                    .insert(key.into_owned(), BTreeSet::from([id.to_owned()]));
+            }
+        }
     }
 
     /// Who a record with this id and UPN belongs to; `None` when it names no user.
@@ -235,6 +249,15 @@ pub struct Users {
     pub risky_users: Vec<Option<Resolved>>,
     /// Per history item.
     pub history: Vec<Option<Resolved>>,
+}
+
+/// `text` lower-cased, as `str::to_lowercase` does it, copied only when
+/// that changes it (an ASCII text without capitals is its own lower case).
+fn lower(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.is_ascii() && !text.bytes().any(|b| b.is_ascii_uppercase()) {
+        true => std::borrow::Cow::Borrowed(text),
+        false => std::borrow::Cow::Owned(text.to_lowercase()),
+    }
 }
 
 /// Builds the alias map from every record that shows an id with a UPN.
