@@ -62,8 +62,23 @@ pub struct Analysis {
     pub summary: AnalysisSummary,
 }
 
-/// Runs stage 2 on loaded tables with these detection thresholds.
-pub fn build(tables: &case::records::Tables, config: &detect::config::Config) -> Analysis {
+/// What stage 2 learns of the records before it builds the timeline: who
+/// each belongs to, how they link, the sign-ins' sessions, the findings,
+/// and the counts that need the sign-ins.
+struct Prepared {
+    identities: identity::Identities,
+    users: identity::Users,
+    links: correlate::Links,
+    clients: Vec<String>,
+    sessions: Vec<Option<String>>,
+    session_report: entrace_manifest::analysis::SessionReport,
+    outcome: detect::DetectOutcome,
+    unrecognised_codes: BTreeMap<i32, u64>,
+    unrecognised_texts: BTreeMap<i32, u64>,
+}
+
+/// Everything stage 2 derives from the records while it can still read them.
+fn prepare(tables: &case::records::Tables, config: &detect::config::Config) -> Prepared {
     let mut identities = identity::observe_all(tables);
     let users = identity::resolve_all(tables, &mut identities);
     let ids = |v: &[Option<identity::Resolved>]| -> Vec<Option<String>> {
@@ -75,46 +90,81 @@ pub fn build(tables: &case::records::Tables, config: &detect::config::Config) ->
     let links = correlate::correlate(tables, &sign_in_users, &ids(&users.detections));
     let clients: Vec<String> = tables.sign_ins.iter().map(actions::client).collect();
     let (sessions, session_report) = session::sessions(&tables.sign_ins, &sign_in_users, &clients);
-    let ctx = timeline::Context {
-        tables,
-        identities: &identities,
-        users: &users,
-        links: &links,
-        sessions: &sessions,
-        clients: &clients,
-    };
-    let (mut rows, timeline_report) = timeline::build(&ctx);
+    drop(sign_in_users);
     let detect_ctx = detect::context::Context::new(tables, &users, &identities, &links)
         .with_vocabulary(&config.vocabulary);
     let outcome = detect::run(&detect_ctx, config);
-    timeline::annotate(&mut rows, &outcome.findings);
-    let summaries = per_user::summarise(&rows, &identities, &tables.detections, &outcome.findings);
-    let mut unrecognised = BTreeMap::new();
+    drop(detect_ctx);
+    let mut unrecognised_codes = BTreeMap::new();
     for code in tables.sign_ins.iter().filter_map(|s| s.error_code) {
         if error_codes::lookup(code).is_none() {
-            *unrecognised.entry(code).or_default() += 1;
+            *unrecognised_codes.entry(code).or_default() += 1;
         }
     }
+    Prepared {
+        identities,
+        users,
+        links,
+        clients,
+        sessions,
+        session_report,
+        outcome,
+        unrecognised_codes,
+        unrecognised_texts: detect::codes::unrecognised_texts(&tables.sign_ins),
+    }
+}
+
+/// Runs stage 2 on loaded tables with these detection thresholds. The
+/// sign-ins are consumed by the timeline, whose rows take their text.
+pub fn build(tables: case::records::Tables, config: &detect::config::Config) -> Analysis {
+    let prepared = prepare(&tables, config);
+    finish(tables, prepared, config)
+}
+
+/// The timeline, the per-user summaries and the summary, from what
+/// [`prepare`] learnt; the sign-ins become timeline rows.
+fn finish(
+    mut tables: case::records::Tables,
+    p: Prepared,
+    config: &detect::config::Config,
+) -> Analysis {
+    let sign_ins = std::mem::take(&mut tables.sign_ins);
+    let ctx = timeline::Context {
+        tables: &tables,
+        identities: &p.identities,
+        users: &p.users,
+        links: &p.links,
+        sessions: &p.sessions,
+        clients: &p.clients,
+    };
+    let (mut rows, timeline_report) = timeline::build(&ctx, sign_ins);
+    timeline::annotate(&mut rows, &p.outcome.findings);
+    let summaries = per_user::summarise(
+        &rows,
+        &p.identities,
+        &tables.detections,
+        &p.outcome.findings,
+    );
     Analysis {
         summary: AnalysisSummary {
             users: summaries.len(),
-            identity: identities.report(),
-            correlation: links.report,
-            sessions: session_report,
+            identity: p.identities.report(),
+            correlation: p.links.report,
+            sessions: p.session_report,
             timeline: timeline_report,
-            unrecognised_error_codes: unrecognised,
+            unrecognised_error_codes: p.unrecognised_codes,
             detections: DetectionsReport {
                 thresholds: config.to_json(),
                 vocabulary: config.vocabulary.clone(),
-                findings_by_severity: outcome.by_severity(),
-                status: outcome.status,
-                unrecognised_failure_texts: detect::codes::unrecognised_texts(&tables.sign_ins),
+                findings_by_severity: p.outcome.by_severity(),
+                status: p.outcome.status,
+                unrecognised_failure_texts: p.unrecognised_texts,
             },
             coverage: None,
         },
         timeline: rows,
         users: summaries,
-        findings: outcome.findings,
+        findings: p.outcome.findings,
     }
 }
 
@@ -126,12 +176,12 @@ pub fn analyze(dir: &Path, config: &detect::config::Config) -> Result<AnalyzeOut
     let mut manifest = Manifest::read(dir)?;
 
     let tables = entrace_table::case::load(dir)?;
-    let (mut analysis, covered) = rayon::join(
-        || build(&tables, config),
+    let (prepared, covered) = rayon::join(
+        || prepare(&tables, config),
         || coverage::coverage(dir, &tables),
     );
     let covered = covered?;
-    drop(tables);
+    let mut analysis = finish(tables, prepared, config);
 
     // The four tables are independent: written on every core of the pool.
     let findings = crate::findings::records(&analysis.findings);

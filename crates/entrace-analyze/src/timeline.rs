@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use entrace_case::actions;
 use entrace_case::correlate::{LinkBasis, Links};
 use entrace_case::identity::{Identities, Resolved, Users};
-use entrace_case::records::{Audit, Tables, Target};
+use entrace_case::records::{Audit, SignIn, Tables, Target};
 use entrace_manifest::analysis::TimelineReport;
 use entrace_model::error_codes;
 use entrace_model::EntityKind;
@@ -17,7 +17,7 @@ use entrace_table::stage2::timeline::{Role, TimelineRow};
 
 /// Everything the row builder needs, resolved once.
 pub struct Context<'a> {
-    /// The records.
+    /// The records but the sign-ins, which [`build`] takes apart.
     pub tables: &'a Tables,
     /// The alias map.
     pub identities: &'a Identities,
@@ -47,9 +47,9 @@ fn sorted(rows: Vec<TimelineRow>) -> Vec<TimelineRow> {
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
-/// The timeline row of sign-in `i`, or `None` when it has no user.
-fn sign_in_row(ctx: &Context<'_>, i: usize) -> Option<TimelineRow> {
-    let (t, s) = (ctx.tables, &ctx.tables.sign_ins[i]);
+/// The timeline row of sign-in `i`, `s`, or `None` when it has no user. The
+/// row takes the sign-in's text instead of copying it.
+fn sign_in_row(ctx: &Context<'_>, i: usize, s: SignIn) -> Option<TimelineRow> {
     let who = ctx.users.sign_ins[i].as_ref()?;
     let detections = &ctx.links.sign_in_detections[i];
     let code = s.error_code;
@@ -58,36 +58,40 @@ fn sign_in_row(ctx: &Context<'_>, i: usize) -> Option<TimelineRow> {
         user_id: who.user_id.clone(),
         time: s.time,
         entity: EntityKind::SignIn,
-        record_id: s.id.clone(),
         role: Role::Subject,
-        action: actions::sign_in(s),
+        action: actions::sign_in(&s),
         result: code.map(|c| error_codes::outcome(c).as_str().to_owned()),
         error_code: code,
-        ip_address: s.ip.clone(),
-        country: s.country.clone(),
-        city: s.city.clone(),
-        app: s.app.clone(),
         client: Some(ctx.clients[i].clone()).filter(|c| !c.is_empty()),
-        risk_level: s.risk_level.clone(),
-        correlation_id: s.correlation_id.clone(),
         session_key: ctx.sessions[i].clone(),
         linked_record_ids: detections
             .iter()
-            .map(|&(d, _)| t.detections[d].id.clone())
+            .map(|&(d, _)| ctx.tables.detections[d].id.clone())
             .collect(),
         link_basis: detections.iter().map(|&(_, b)| b).min(),
         identity_basis: who.basis,
         detail: if code == Some(0) {
-            s.additional_details.clone()
+            s.additional_details
         } else {
-            s.failure_reason.clone()
+            s.failure_reason
         },
         finding_ids: Vec::new(),
+        record_id: s.id,
+        ip_address: s.ip,
+        country: s.country,
+        city: s.city,
+        app: s.app,
+        risk_level: s.risk_level,
+        correlation_id: s.correlation_id,
     })
 }
 
-/// Builds the sorted timeline.
-pub fn build(ctx: &Context<'_>) -> (Vec<TimelineRow>, TimelineReport) {
+/// Builds the sorted timeline of `sign_ins` (taken out of `ctx.tables`,
+/// whose other records it reads) and the other records. The sign-ins are
+/// consumed: their rows take their text, so the two are never held twice.
+/// Rows are built entity by entity, each in table order, and the sort is
+/// stable, so the order is that of the records.
+pub fn build(ctx: &Context<'_>, sign_ins: Vec<SignIn>) -> (Vec<TimelineRow>, TimelineReport) {
     let mut rows = Vec::new();
     let mut report = TimelineReport::default();
     let t = ctx.tables;
@@ -97,18 +101,6 @@ pub fn build(ctx: &Context<'_>) -> (Vec<TimelineRow>, TimelineReport) {
             .entry(entity.name().to_string())
             .or_default() += 1
     };
-
-    // Sign-ins are most of the rows: built on every core, in table order.
-    let sign_in_rows: Vec<Option<TimelineRow>> = (0..t.sign_ins.len())
-        .into_par_iter()
-        .map(|i| sign_in_row(ctx, i))
-        .collect();
-    for row in sign_in_rows {
-        match row {
-            Some(row) => rows.push(row),
-            None => no_user(EntityKind::SignIn),
-        }
-    }
 
     for (i, a) in t.audits.iter().enumerate() {
         let before = rows.len();
@@ -123,7 +115,7 @@ pub fn build(ctx: &Context<'_>) -> (Vec<TimelineRow>, TimelineReport) {
             no_user(EntityKind::RiskDetection);
             continue;
         };
-        let (sign_ins, basis) = &ctx.links.detection_sign_ins[i];
+        let (linked, basis) = &ctx.links.detection_sign_ins[i];
         rows.push(TimelineRow {
             user_principal_name: upn(ctx.identities, who, d.upn.as_deref()),
             user_id: who.user_id.clone(),
@@ -141,8 +133,8 @@ pub fn build(ctx: &Context<'_>) -> (Vec<TimelineRow>, TimelineReport) {
             client: None,
             risk_level: d.risk_level.clone(),
             correlation_id: d.correlation_id.clone(),
-            session_key: sign_ins.first().and_then(|&s| ctx.sessions[s].clone()),
-            linked_record_ids: sign_ins.iter().map(|&s| t.sign_ins[s].id.clone()).collect(),
+            session_key: linked.first().and_then(|&s| ctx.sessions[s].clone()),
+            linked_record_ids: linked.iter().map(|&s| sign_ins[s].id.clone()).collect(),
             link_basis: *basis,
             identity_basis: who.basis,
             detail: joined(&[d.timing.as_deref(), d.risk_detail.as_deref()]),
@@ -188,6 +180,19 @@ pub fn build(ctx: &Context<'_>) -> (Vec<TimelineRow>, TimelineReport) {
             [&h.risk_state, &h.risk_level, &h.risk_detail],
             by,
         ));
+    }
+
+    // Sign-ins are most of the rows: built on every core, in table order.
+    let sign_in_rows: Vec<Option<TimelineRow>> = sign_ins
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, s)| sign_in_row(ctx, i, s))
+        .collect();
+    for row in sign_in_rows {
+        match row {
+            Some(row) => rows.push(row),
+            None => no_user(EntityKind::SignIn),
+        }
     }
 
     let rows = sorted(rows);
