@@ -165,18 +165,9 @@ mod tests {
     use std::io::Write;
 
     use super::*;
-    use crate::stream::window::tests_support::{crlf_pretty_array, rows, utf16le_bom, WINDOWED};
-
-    fn zip_of(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
-        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        for (name, bytes) in members {
-            z.start_file(*name, opts).unwrap();
-            z.write_all(bytes).unwrap();
-        }
-        z.finish().unwrap().into_inner()
-    }
+    use crate::stream::window::tests_support::{
+        crlf_pretty_array, rows, utf16le_bom, zip_of, WINDOWED,
+    };
 
     /// What the first pass says of each stream, but where its text went.
     fn summary(parsed: &[Parsed]) -> Vec<String> {

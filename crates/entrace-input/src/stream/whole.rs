@@ -182,10 +182,10 @@ fn read_stream<R: Read>(
         limit: limit.clone(),
     };
     let mut content = Vec::new();
-    let read = match keep {
-        Keep::Content => counted.read_to_end(&mut content).map(drop),
-        Keep::Hash if nested => counted.read_to_end(&mut content).map(drop),
-        Keep::Hash => std::io::copy(&mut counted, &mut std::io::sink()).map(drop),
+    // A nested zip is kept even for its hash: its members are read from it.
+    let read = match keep == Keep::Content || nested {
+        true => counted.read_to_end(&mut content).map(drop),
+        false => std::io::copy(&mut counted, &mut std::io::sink()).map(drop),
     };
     budget.spend(counted.bytes);
     let Counted { text, bytes, .. } = counted;
@@ -333,31 +333,13 @@ fn hash_zip(path: &Path, limit: u64, out: &mut Vec<Leaf>) {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
     use sha2::{Digest, Sha256};
 
     use super::*;
+    use crate::stream::window::tests_support::{gzip, zip_of};
 
     fn sha(bytes: &[u8]) -> String {
         hex::encode(Sha256::digest(bytes))
-    }
-
-    fn gzip(bytes: &[u8]) -> Vec<u8> {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(bytes).unwrap();
-        enc.finish().unwrap()
-    }
-
-    fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        for (name, bytes) in members {
-            z.start_file(*name, opts).unwrap();
-            z.write_all(bytes).unwrap();
-        }
-        z.finish().unwrap().into_inner()
     }
 
     /// Each leaf as (member, compression, stored size, hash, what it holds).
@@ -379,6 +361,17 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// `leaf` is a gzip stream that failed to decompress and kept the hash
+    /// of `stored`.
+    fn assert_broken_gzip(leaf: &(Option<String>, String, u64, String, String), stored: &[u8]) {
+        assert_eq!((leaf.1.as_str(), leaf.3.as_str()), ("gzip", &*sha(stored)));
+        assert!(
+            leaf.4.starts_with("decompress_failed: cannot decompress: "),
+            "{}",
+            leaf.4
+        );
     }
 
     #[test]
@@ -418,17 +411,7 @@ mod tests {
         std::fs::write(&path, &stored).unwrap();
         let read = leaves(&read_file(&path, u64::MAX));
         assert_eq!(read.len(), 1);
-        assert_eq!(
-            (read[0].1.as_str(), read[0].3.as_str()),
-            ("gzip", &*sha(&stored))
-        );
-        assert!(
-            read[0]
-                .4
-                .starts_with("decompress_failed: cannot decompress: "),
-            "{}",
-            read[0].4
-        );
+        assert_broken_gzip(&read[0], &stored);
 
         // Past --max-decompressed-size: plain files by their size, others
         // as they decompress.
@@ -459,9 +442,9 @@ mod tests {
         let text: &[u8] = b"{\"id\":\"a\"}\n";
         let gz = gzip(text);
         let level3 = zip_of(&[("deep.json", text)]);
-        let level2 = zip_of(&[("c.zip", &level3), ("z.json", text)]);
-        let inner = zip_of(&[("b.zip", &level2), ("y.json.gz", &gz)]);
-        let outer = zip_of(&[("a.zip", &inner), ("x.json", text), ("dir/", b"")]);
+        let level2 = zip_of(&[("c.zip", &level3[..]), ("z.json", text)]);
+        let inner = zip_of(&[("b.zip", &level2[..]), ("y.json.gz", &gz)]);
+        let outer = zip_of(&[("a.zip", &inner[..]), ("x.json", text), ("dir/", b"")]);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("evidence.zip");
         std::fs::write(&path, &outer).unwrap();
@@ -558,17 +541,7 @@ mod tests {
             &mut out,
         );
         let read = leaves(&out);
-        assert_eq!(
-            (read[0].1.as_str(), read[0].3.as_str()),
-            ("gzip", &*sha(&broken))
-        );
-        assert!(
-            read[0]
-                .4
-                .starts_with("decompress_failed: cannot decompress: "),
-            "{}",
-            read[0].4
-        );
+        assert_broken_gzip(&read[0], &broken);
         let hashes = hash_evidence(&path, u64::MAX);
         assert_eq!(hashes[1].sha256, sha(&broken));
     }

@@ -446,6 +446,27 @@ pub(super) mod tests_support {
         pub(in crate) static LARGEST: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     }
 
+    /// `bytes` gzipped, as collectors compress their exports.
+    pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(bytes).unwrap();
+        enc.finish().unwrap()
+    }
+
+    /// A zip archive of `members` (name, content), deflated, in that order.
+    pub(crate) fn zip_of<B: AsRef<[u8]>>(members: &[(&str, B)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, bytes) in members {
+            z.start_file(*name, opts).unwrap();
+            z.write_all(bytes.as_ref()).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    }
+
     /// UTF-16LE with a BOM, as Windows PowerShell writes; U+E000 stands
     /// for a lone high surrogate.
     pub(crate) fn utf16le_bom(text: &str) -> Vec<u8> {
@@ -486,7 +507,7 @@ pub(super) fn windowed(path: &Path, min: u64, window: usize) -> Option<Parsed> {
 
 #[cfg(test)]
 mod tests {
-    use super::tests_support::{crlf_pretty_array, rows, utf16le_bom};
+    use super::tests_support::{crlf_pretty_array, gzip, rows, utf16le_bom};
     use super::*;
     use crate::encoding::decode;
     use crate::parse::parse_leaf;
@@ -498,12 +519,6 @@ mod tests {
             .map(|r| r.to_string())
             .collect();
         lines.join("\n") + "\n"
-    }
-
-    fn gzip(text: &[u8]) -> Vec<u8> {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(text).unwrap();
-        enc.finish().unwrap()
     }
 
     #[test]
