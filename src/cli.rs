@@ -168,9 +168,37 @@ pub struct RunArgs {
     /// Detection thresholds.
     #[command(flatten)]
     pub detect: DetectArgs,
+    /// How stage 2 divides its work.
+    #[command(flatten)]
+    pub stage2: Stage2Args,
     /// Which reports to write.
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// How stage 2 divides its work (`analyze` and `run`).
+#[derive(Debug, Args)]
+pub struct Stage2Args {
+    /// About how many timeline rows stage 2 holds per user bucket (it
+    /// builds and writes the timeline bucket by bucket, one per thread at
+    /// a time). Smaller uses less memory; the outputs are the same.
+    #[arg(
+        long,
+        value_name = "ROWS",
+        default_value_t = entrace::analyze::DEFAULT_BUCKET_ROWS,
+        value_parser = clap::value_parser!(u64).range(1..),
+        help_heading = "Parallelism"
+    )]
+    pub bucket_rows: u64,
+}
+
+impl Stage2Args {
+    /// The analysis options these arguments ask for.
+    pub fn options(&self) -> entrace::analyze::Options {
+        entrace::analyze::Options {
+            bucket_rows: self.bucket_rows,
+        }
+    }
 }
 
 /// Which report files to write (`run`, `analyze`, `report`).
@@ -278,6 +306,10 @@ pub struct AnalyzeArgs {
     /// Detection thresholds.
     #[command(flatten)]
     pub detect: DetectArgs,
+
+    /// How stage 2 divides its work.
+    #[command(flatten)]
+    pub stage2: Stage2Args,
 
     /// Which reports to write.
     #[command(flatten)]

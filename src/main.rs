@@ -38,13 +38,16 @@ fn run(cli: Cli) -> entrace::error::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => {
             let config = detection_config(&args.detect)?;
-            run_convert(args.convert, Some((&config, &args.report)))
+            run_convert(
+                args.convert,
+                Some((&config, &args.stage2.options(), &args.report)),
+            )
         }
         Command::Convert(args) => run_convert(args, None),
         Command::Analyze(args) => {
             let config = detection_config(&args.detect)?;
             in_pool(args.parallel.threads, || {
-                entrace::analyze::analyze(&args.out_dir, &config)?;
+                entrace::analyze::analyze(&args.out_dir, &config, &args.stage2.options())?;
                 report(&args.out_dir, &args.report, args.quiet)
             })?;
             Ok(ExitCode::SUCCESS)
@@ -151,7 +154,7 @@ fn in_pool<T: Send>(
 
 fn run_convert(
     args: ConvertArgs,
-    analyze_with: Option<(&Config, &ReportArgs)>,
+    analyze_with: Option<(&Config, &entrace::analyze::Options, &ReportArgs)>,
 ) -> entrace::error::Result<ExitCode> {
     let opts = ConvertOptions {
         evidence: args.evidence,
@@ -171,8 +174,8 @@ fn run_convert(
             narrate(&outcome.manifest, outcome.elapsed, &outcome.out_dir)
         ),
         None => {}
-        Some((config, reports)) => in_pool(args.parallel.threads, || {
-            let analysed = entrace::analyze::analyze(&outcome.out_dir, config)?;
+        Some((config, options, reports)) => in_pool(args.parallel.threads, || {
+            let analysed = entrace::analyze::analyze(&outcome.out_dir, config, options)?;
             if !args.quiet {
                 eprintln!(
                     "converted in {:.2}s, analysed in {:.2}s",

@@ -17,7 +17,8 @@ use entrace_table::stage2::timeline::{Role, TimelineRow};
 
 /// Everything the row builder needs, resolved once.
 pub struct Context<'a> {
-    /// The records but the sign-ins, which [`build`] takes apart.
+    /// The records. [`other_rows`] reads the sign-ins' ids for the
+    /// detections' links; [`sign_in_rows`] takes the sign-ins themselves.
     pub tables: &'a Tables,
     /// The alias map.
     pub identities: &'a Identities,
@@ -34,7 +35,7 @@ pub struct Context<'a> {
 /// `rows` in timeline order ([`TimelineRow::sort_key`]), sorted on every
 /// core with each row's lower-cased UPN computed once. The sort is stable,
 /// so the order is the same for any thread count.
-fn sorted(rows: Vec<TimelineRow>) -> Vec<TimelineRow> {
+pub fn sorted(rows: Vec<TimelineRow>) -> Vec<TimelineRow> {
     use rayon::prelude::*;
     let lowered: Vec<Option<String>> = rows.par_iter().map(TimelineRow::upn_lower).collect();
     let mut order: Vec<usize> = (0..rows.len()).collect();
@@ -86,33 +87,32 @@ fn sign_in_row(ctx: &Context<'_>, i: usize, s: SignIn) -> Option<TimelineRow> {
     })
 }
 
-/// Builds the sorted timeline of `sign_ins` (taken out of `ctx.tables`,
-/// whose other records it reads) and the other records. The sign-ins are
-/// consumed: their rows take their text, so the two are never held twice.
-/// Rows are built entity by entity, each in table order, and the sort is
-/// stable, so the order is that of the records.
-pub fn build(ctx: &Context<'_>, sign_ins: Vec<SignIn>) -> (Vec<TimelineRow>, TimelineReport) {
+/// Counts a record that names no user.
+fn no_user(report: &mut TimelineReport, entity: EntityKind) {
+    *report
+        .records_without_user
+        .entry(entity.name().to_string())
+        .or_default() += 1;
+}
+
+/// The rows of every record but the sign-ins (audits, risk detections,
+/// risky users and their history), each entity in table order; records
+/// with no user are counted in `report`.
+pub fn other_rows(ctx: &Context<'_>, report: &mut TimelineReport) -> Vec<TimelineRow> {
     let mut rows = Vec::new();
-    let mut report = TimelineReport::default();
     let t = ctx.tables;
-    let mut no_user = |entity: EntityKind| {
-        *report
-            .records_without_user
-            .entry(entity.name().to_string())
-            .or_default() += 1
-    };
 
     for (i, a) in t.audits.iter().enumerate() {
         let before = rows.len();
         audit_rows(ctx, i, a, &mut rows);
         if rows.len() == before {
-            no_user(EntityKind::DirectoryAudit);
+            no_user(report, EntityKind::DirectoryAudit);
         }
     }
 
     for (i, d) in t.detections.iter().enumerate() {
         let Some(who) = &ctx.users.detections[i] else {
-            no_user(EntityKind::RiskDetection);
+            no_user(report, EntityKind::RiskDetection);
             continue;
         };
         let (linked, basis) = &ctx.links.detection_sign_ins[i];
@@ -134,7 +134,7 @@ pub fn build(ctx: &Context<'_>, sign_ins: Vec<SignIn>) -> (Vec<TimelineRow>, Tim
             risk_level: d.risk_level.clone(),
             correlation_id: d.correlation_id.clone(),
             session_key: linked.first().and_then(|&s| ctx.sessions[s].clone()),
-            linked_record_ids: linked.iter().map(|&s| sign_ins[s].id.clone()).collect(),
+            linked_record_ids: linked.iter().map(|&s| t.sign_ins[s].id.clone()).collect(),
             link_basis: *basis,
             identity_basis: who.basis,
             detail: joined(&[d.timing.as_deref(), d.risk_detail.as_deref()]),
@@ -144,7 +144,7 @@ pub fn build(ctx: &Context<'_>, sign_ins: Vec<SignIn>) -> (Vec<TimelineRow>, Tim
 
     for (r, who) in t.risky_users.iter().zip(&ctx.users.risky_users) {
         let Some(who) = who else {
-            no_user(EntityKind::RiskyUser);
+            no_user(report, EntityKind::RiskyUser);
             continue;
         };
         rows.push(state_row(
@@ -162,7 +162,7 @@ pub fn build(ctx: &Context<'_>, sign_ins: Vec<SignIn>) -> (Vec<TimelineRow>, Tim
 
     for (h, who) in t.history.iter().zip(&ctx.users.history) {
         let Some(who) = who else {
-            no_user(EntityKind::RiskyUserHistory);
+            no_user(report, EntityKind::RiskyUserHistory);
             continue;
         };
         let by = h
@@ -181,47 +181,72 @@ pub fn build(ctx: &Context<'_>, sign_ins: Vec<SignIn>) -> (Vec<TimelineRow>, Tim
             by,
         ));
     }
+    rows
+}
 
-    // Sign-ins are most of the rows: built on every core, in table order.
-    let sign_in_rows: Vec<Option<TimelineRow>> = sign_ins
+/// The rows of `sign_ins` (each with its index in the sign-ins table), in
+/// the order given, built on every core; sign-ins with no user are counted
+/// in `report`. The rows take the sign-ins' text instead of copying it.
+pub fn sign_in_rows(
+    ctx: &Context<'_>,
+    sign_ins: Vec<(usize, SignIn)>,
+    report: &mut TimelineReport,
+) -> Vec<TimelineRow> {
+    let built: Vec<Option<TimelineRow>> = sign_ins
         .into_par_iter()
-        .enumerate()
         .map(|(i, s)| sign_in_row(ctx, i, s))
         .collect();
-    for row in sign_in_rows {
+    let mut rows = Vec::with_capacity(built.len());
+    for row in built {
         match row {
             Some(row) => rows.push(row),
-            None => no_user(EntityKind::SignIn),
+            None => no_user(report, EntityKind::SignIn),
         }
     }
+    rows
+}
 
-    let rows = sorted(rows);
-    report.rows = rows.len();
-    for r in &rows {
+/// Counts `rows` (sorted, of one bucket) in `report`.
+pub fn count(rows: &[TimelineRow], report: &mut TimelineReport) {
+    report.rows += rows.len();
+    for r in rows {
         *report
             .rows_by_entity
             .entry(r.entity.name().to_string())
             .or_default() += 1;
     }
-    (rows, report)
 }
 
-/// Adds to every row the ids of the findings that cite its record.
-pub fn annotate(rows: &mut [TimelineRow], findings: &[entrace_detect::finding::Finding]) {
-    let mut cited: BTreeMap<(EntityKind, &str), Vec<&str>> = BTreeMap::new();
-    for f in findings {
-        for e in &f.evidence {
-            cited
-                .entry((e.entity, e.record_id.as_str()))
-                .or_default()
-                .push(f.finding_id.as_str());
+/// Which findings cite each record, indexed once for every bucket's rows.
+pub struct Citations<'f> {
+    cited: BTreeMap<(EntityKind, &'f str), Vec<&'f str>>,
+}
+
+impl<'f> Citations<'f> {
+    /// Indexes the evidence of `findings`.
+    pub fn new(findings: &'f [entrace_detect::finding::Finding]) -> Self {
+        let mut cited: BTreeMap<(EntityKind, &str), Vec<&str>> = BTreeMap::new();
+        for f in findings {
+            for e in &f.evidence {
+                cited
+                    .entry((e.entity, e.record_id.as_str()))
+                    .or_default()
+                    .push(f.finding_id.as_str());
+            }
         }
+        for ids in cited.values_mut() {
+            ids.sort();
+            ids.dedup();
+        }
+        Citations { cited }
     }
-    for row in rows {
-        if let Some(ids) = cited.get(&(row.entity, row.record_id.as_str())) {
-            row.finding_ids = ids.iter().map(|s| s.to_string()).collect();
-            row.finding_ids.sort();
-            row.finding_ids.dedup();
+
+    /// Adds to every row the ids of the findings that cite its record.
+    pub fn annotate(&self, rows: &mut [TimelineRow]) {
+        for row in rows {
+            if let Some(ids) = self.cited.get(&(row.entity, row.record_id.as_str())) {
+                row.finding_ids = ids.iter().map(|s| s.to_string()).collect();
+            }
         }
     }
 }

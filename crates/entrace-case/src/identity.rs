@@ -253,7 +253,7 @@ pub struct Users {
 
 /// `text` lower-cased, as `str::to_lowercase` does it, copied only when
 /// that changes it (an ASCII text without capitals is its own lower case).
-fn lower(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn lower(text: &str) -> std::borrow::Cow<'_, str> {
     match text.is_ascii() && !text.bytes().any(|b| b.is_ascii_uppercase()) {
         true => std::borrow::Cow::Borrowed(text),
         false => std::borrow::Cow::Owned(text.to_lowercase()),

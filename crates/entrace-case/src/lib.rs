@@ -1,7 +1,8 @@
 //! What stage 2 knows about the evidence, read once from the stage 1 tables
 //! and shared by every reader of it: the records ([`records`]), who each one is
 //! about ([`identity`]), how records link ([`correlate`]), what an audit
-//! means ([`audit`]) and the labels of every record ([`actions`]).
+//! means ([`audit`]), the labels of every record ([`actions`]) and the user
+//! buckets stage 2 works in ([`partition`]).
 //!
 //! The timeline and the detections both depend on this crate, and it on
 //! neither: data flows one way, `case ─► detect ─► analyze ─► report`. It
@@ -14,4 +15,5 @@ pub mod actions;
 pub mod audit;
 pub mod correlate;
 pub mod identity;
+pub mod partition;
 pub mod records;

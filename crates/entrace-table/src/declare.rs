@@ -315,6 +315,13 @@ macro_rules! declare_table {
                 $crate::output::parquet::write_rows(path, rows, Self::frame)
             }
 
+            /// A writer of this table at `path` for rows that arrive in
+            /// parts; [`RowsWriter::finish`](crate::output::parquet::RowsWriter::finish)
+            /// gives the file [`Self::write`] makes of all the rows at once.
+            pub fn writer(path: &std::path::Path) -> $crate::output::parquet::RowsWriter<$row> {
+                $crate::output::parquet::RowsWriter::new(path, Self::frame)
+            }
+
             /// The table's rows, read back from `dir`.
             pub fn read(dir: &std::path::Path) -> entrace_model::error::Result<Vec<$row>> {
                 Self::rows(&$crate::read::Frame::read(dir, $table, &[$(stringify!($field)),*])?)

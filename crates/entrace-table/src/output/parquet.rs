@@ -224,6 +224,85 @@ pub(crate) fn write_rows_in<T>(
     }
 }
 
+/// A table written from rows that arrive in parts (stage 2 writes the
+/// timeline bucket by bucket): rows are buffered up to one row group, so
+/// the file is the one [`write_rows`] makes of all the rows at once.
+pub struct RowsWriter<T> {
+    path: PathBuf,
+    frame: fn(&[T]) -> Result<crate::frame::Table>,
+    group: usize,
+    pending: Vec<T>,
+    file: Option<TableFile>,
+    rows: usize,
+}
+
+impl<T> RowsWriter<T> {
+    /// A writer of `path` for the table `frame` builds, with row groups of
+    /// [`ROW_GROUP_ROWS`] rows. Nothing is created before the first group.
+    pub(crate) fn new(path: &Path, frame: fn(&[T]) -> Result<crate::frame::Table>) -> Self {
+        Self::with_group(path, frame, ROW_GROUP_ROWS)
+    }
+
+    /// [`RowsWriter::new`] with row groups of `group` rows.
+    pub(crate) fn with_group(
+        path: &Path,
+        frame: fn(&[T]) -> Result<crate::frame::Table>,
+        group: usize,
+    ) -> Self {
+        RowsWriter {
+            path: path.to_path_buf(),
+            frame,
+            group,
+            pending: Vec::new(),
+            file: None,
+            rows: 0,
+        }
+    }
+
+    /// Appends `rows` after those written before; every full row group is
+    /// written out.
+    pub fn write(&mut self, rows: impl IntoIterator<Item = T>) -> Result<()> {
+        for row in rows {
+            self.pending.push(row);
+            if self.pending.len() == self.group {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Rows appended so far.
+    pub fn rows(&self) -> usize {
+        self.rows + self.pending.len()
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let df = (self.frame)(&self.pending)?.0;
+        let file = match &mut self.file {
+            Some(file) => file,
+            None => self
+                .file
+                .insert(TableFile::create(&self.path, df.schema())?),
+        };
+        file.write(df)?;
+        self.rows += self.pending.len();
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Writes the last row group and the footer; returns the file's SHA-256.
+    pub fn finish(mut self) -> Result<String> {
+        let Some(mut file) = self.file.take() else {
+            // Fewer rows than one group (or none): the whole table at once.
+            return write_table_in(&self.path, &(self.frame)(&self.pending)?.0, self.group);
+        };
+        if !self.pending.is_empty() {
+            file.write((self.frame)(&self.pending)?.0)?;
+        }
+        file.finish()
+    }
+}
+
 /// Writes a whole table to `path` and returns the file's SHA-256.
 pub(crate) fn write_table(path: &Path, df: &DataFrame) -> Result<String> {
     write_table_in(path, df, ROW_GROUP_ROWS)

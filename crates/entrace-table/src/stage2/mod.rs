@@ -206,6 +206,39 @@ mod tests {
     }
 
     #[test]
+    fn rows_written_in_parts_give_the_file_of_all_of_them_at_once() {
+        use crate::output::parquet::{write_rows_in, RowsWriter};
+        let dir = tempfile::tempdir().unwrap();
+        let rows: Vec<TimelineRow> = (0..8).map(row).collect();
+        let whole =
+            write_rows_in(&dir.path().join("a.parquet"), &rows, Timeline::frame, 3).unwrap();
+        // Parts that cross row-group boundaries, and an empty part.
+        for cuts in [&[0, 8][..], &[0, 2, 2, 7, 8], &[0, 3, 6, 8]] {
+            let path = dir.path().join("b.parquet");
+            let mut writer = RowsWriter::with_group(&path, Timeline::frame, 3);
+            for part in cuts.windows(2) {
+                writer
+                    .write(rows[part[0]..part[1]].iter().cloned())
+                    .unwrap();
+            }
+            assert_eq!(writer.rows(), 8);
+            assert_eq!(writer.finish().unwrap(), whole, "{cuts:?}");
+        }
+        for n in [0, 2] {
+            let path = dir.path().join("c.parquet");
+            let mut writer = RowsWriter::with_group(&path, Timeline::frame, 3);
+            writer.write(rows[..n].iter().cloned()).unwrap();
+            let expected = write_rows_in(
+                &dir.path().join("d.parquet"),
+                &rows[..n],
+                Timeline::frame,
+                3,
+            );
+            assert_eq!(writer.finish().unwrap(), expected.unwrap(), "{n} rows");
+        }
+    }
+
+    #[test]
     fn a_selected_read_decodes_the_marked_rows_across_row_groups() {
         let dir = tempfile::tempdir().unwrap();
         let rows = two_row_groups(dir.path());
