@@ -62,18 +62,16 @@ pub(crate) fn detection_number(id: &str) -> Option<u32> {
 }
 
 /// The earlier findings, indexed to ask which touch a user and when.
-pub(crate) struct Linker<'a, 't> {
-    ctx: &'a Context<'t>,
+pub(crate) struct Linker<'a> {
     earlier: &'a [Finding],
     /// Per user key, the earlier findings that touch it, in finding order:
     /// a lookup is the user's findings, not every finding.
     touching: HashMap<String, Vec<usize>>,
 }
 
-impl<'a, 't> Linker<'a, 't> {
+impl<'a> Linker<'a> {
     /// Indexes the users each earlier finding touches.
-    pub(crate) fn new(ctx: &'a Context<'t>, earlier: &'a [Finding]) -> Self {
-        let ids = ctx.by_id();
+    pub(crate) fn new(earlier: &'a [Finding]) -> Self {
         // A finding touches its subject (by id, and by UPN for users known
         // only by name) and the users of the sign-ins and risk detections it
         // cites: a spray finding is about an IP, yet touches every sprayed user.
@@ -87,28 +85,15 @@ impl<'a, 't> Linker<'a, 't> {
                     .map(|u| format!("upn:{}", u.to_lowercase())),
             );
             for e in &f.evidence {
-                let key = match e.entity {
-                    EntityKind::SignIn => ids
-                        .sign_ins
-                        .get(e.record_id.as_str())
-                        .and_then(|&i| ctx.sign_in_user(i).map(str::to_owned)),
-                    EntityKind::RiskDetection => ids
-                        .detections
-                        .get(e.record_id.as_str())
-                        .and_then(|&i| ctx.detection_user(i)),
-                    _ => None,
-                };
-                keys.extend(key);
+                if matches!(e.entity, EntityKind::SignIn | EntityKind::RiskDetection) {
+                    keys.extend(e.user.clone());
+                }
             }
             for key in keys {
                 touching.entry(key).or_default().push(n);
             }
         }
-        Linker {
-            ctx,
-            earlier,
-            touching,
-        }
+        Linker { earlier, touching }
     }
 
     /// Earlier findings of the detections `ids` accepts (by number), at least
@@ -138,13 +123,8 @@ impl<'a, 't> Linker<'a, 't> {
         for f in findings {
             out.extend(f.subject_ip.clone());
             for e in &f.evidence {
-                if let (EntityKind::SignIn, Some(&i)) = (
-                    e.entity,
-                    self.ctx.by_id().sign_ins.get(e.record_id.as_str()),
-                ) {
-                    if self.ctx.sign_in_user(i) == Some(key) {
-                        out.extend(self.ctx.tables.sign_ins[i].ip.clone());
-                    }
+                if e.entity == EntityKind::SignIn && e.user.as_deref() == Some(key) {
+                    out.extend(e.ip.clone());
                 }
             }
         }

@@ -1,8 +1,7 @@
 //! What every detection reads: the loaded tables, resolved users, links, and
 //! sign-ins grouped per user in time order (built once, shared by all).
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
+use std::collections::BTreeMap;
 
 use super::finding::{Evidence, EvidenceRole, Finding, Severity};
 use super::registry::Rule;
@@ -27,18 +26,6 @@ pub struct Context<'a> {
     /// What the rules match on (error-code sets, legacy clients, …).
     pub vocabulary: &'a Vocabulary,
     sign_in_keys: Vec<Option<String>>,
-    /// Sign-in and risk detection positions by record id, built on first use
-    /// and shared by every rule that asks (see [`Context::sign_in_by_id`]).
-    by_id: OnceLock<RecordIds<'a>>,
-}
-
-/// Positions of records by id: the sign-ins and risk detections findings
-/// cite, looked up when a rule reads earlier findings.
-pub struct RecordIds<'a> {
-    /// Sign-in index by `id`.
-    pub sign_ins: HashMap<&'a str, usize>,
-    /// Risk detection index by `id`.
-    pub detections: HashMap<&'a str, usize>,
 }
 
 /// The key a record's user is grouped by: the object id, else `upn:` and the
@@ -85,7 +72,6 @@ impl<'a> Context<'a> {
             sign_ins_by_user,
             vocabulary: Vocabulary::builtin(),
             sign_in_keys,
-            by_id: OnceLock::new(),
         }
     }
 
@@ -93,27 +79,6 @@ impl<'a> Context<'a> {
     pub fn with_vocabulary(mut self, vocabulary: &'a Vocabulary) -> Self {
         self.vocabulary = vocabulary;
         self
-    }
-
-    /// Sign-ins and risk detections by record id, indexed once per run
-    /// whichever rule asks first.
-    pub fn by_id(&self) -> &RecordIds<'a> {
-        self.by_id.get_or_init(|| RecordIds {
-            sign_ins: self
-                .tables
-                .sign_ins
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (s.id.as_str(), i))
-                .collect(),
-            detections: self
-                .tables
-                .detections
-                .iter()
-                .enumerate()
-                .map(|(i, d)| (d.id.as_str(), i))
-                .collect(),
-        })
     }
 
     /// The user key of sign-in `i`.
@@ -160,6 +125,8 @@ impl<'a> Context<'a> {
             entity: EntityKind::SignIn,
             record_id: s.id.clone(),
             role,
+            user: self.sign_in_user(i).map(str::to_owned),
+            ip: s.ip.clone(),
         }
     }
 
@@ -188,6 +155,8 @@ impl<'a> Context<'a> {
             entity: EntityKind::DirectoryAudit,
             record_id: a.id.clone(),
             role,
+            user: None,
+            ip: None,
         }
     }
 
@@ -199,6 +168,8 @@ impl<'a> Context<'a> {
             entity: EntityKind::RiskDetection,
             record_id: d.id.clone(),
             role,
+            user: self.detection_user(i),
+            ip: None,
         }
     }
 
@@ -210,6 +181,8 @@ impl<'a> Context<'a> {
             entity: EntityKind::RiskyUser,
             record_id: r.id.clone(),
             role,
+            user: None,
+            ip: None,
         }
     }
 

@@ -163,7 +163,7 @@ fn by_pim(a: &Audit) -> bool {
 
 fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Finding>) {
     let link = (p.get("link_h") * HOUR_NS as f64) as i64;
-    let linker = Linker::new(ctx, earlier);
+    let linker = Linker::new(earlier);
     let sign_in_detection = |n: u32| (1..=13).contains(&n);
     for (i, a) in ctx.tables.audits.iter().enumerate() {
         let Some(grant) = role_grant(ctx.vocabulary, a) else {

@@ -140,7 +140,7 @@ fn app(a: &Audit) -> (Option<String>, String) {
 
 fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Finding>) {
     let link = (p.get("link_h") * HOUR_NS as f64) as i64;
-    let linker = Linker::new(ctx, earlier);
+    let linker = Linker::new(earlier);
     let audits = &ctx.tables.audits;
     let added_sp: Vec<usize> = (0..audits.len())
         .filter(|&j| activity(&audits[j]) == "add service principal" && succeeded(&audits[j]))

@@ -148,7 +148,7 @@ fn describe_key(k: &Key) -> String {
 fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Finding>) {
     let chain = (p.get("consent_h") * HOUR_NS as f64) as i64;
     let link = (p.get("link_h") * HOUR_NS as f64) as i64;
-    let linker = Linker::new(ctx, earlier);
+    let linker = Linker::new(earlier);
     let audits = &ctx.tables.audits;
     let consents: Vec<usize> = (0..audits.len())
         .filter(|&j| activity(&audits[j]) == "consent to application" && succeeded(&audits[j]))

@@ -69,7 +69,7 @@ const LINKED: &[u32] = &[1, 2, 4, 5, 8, 10];
 fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Finding>) {
     let before = p.minutes("before_min");
     let after = (p.get("after_h") * HOUR_NS as f64) as i64;
-    let linker = Linker::new(ctx, earlier);
+    let linker = Linker::new(earlier);
     let audits = &ctx.tables.audits;
     let privileged = privileged_users(ctx);
     let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();

@@ -142,7 +142,7 @@ fn change(a: &Audit) -> Option<Change> {
 
 fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Finding>) {
     let link = (p.get("link_h") * HOUR_NS as f64) as i64;
-    let linker = Linker::new(ctx, earlier);
+    let linker = Linker::new(earlier);
     let privileged = privileged_users(ctx);
     for (i, a) in ctx.tables.audits.iter().enumerate() {
         let Some(change) = change(a) else {

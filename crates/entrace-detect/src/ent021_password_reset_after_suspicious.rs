@@ -62,7 +62,7 @@ const LINKED: &[u32] = &[1, 2, 4, 5, 8];
 
 fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Finding>) {
     let lookback = (p.get("lookback_h") * HOUR_NS as f64) as i64;
-    let linker = Linker::new(ctx, earlier);
+    let linker = Linker::new(earlier);
     for (i, a) in ctx.tables.audits.iter().enumerate() {
         if !ctx
             .vocabulary
@@ -249,6 +249,11 @@ mod tests {
         spray.subject_user_id = None;
         spray.subject_user_principal_name = None;
         spray.subject_ip = Some(ATTACKER.into());
+        // Its evidence is eve's, as a spray finding's evidence is each
+        // sprayed user's sign-ins.
+        for e in &mut spray.evidence {
+            e.user = Some(uid("eve"));
+        }
         let w = World::new(vec![sspr("R1", 2 * HOUR, "eve", ATTACKER)], signs);
         let f = w.run(&DETECTION, &[spray]);
         assert_eq!(severities(&f), [Severity::High]);

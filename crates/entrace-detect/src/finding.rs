@@ -37,6 +37,14 @@ pub struct Evidence {
     pub record_id: String,
     /// Trigger or context.
     pub role: EvidenceRole,
+    /// Whose record it is: its user key ([`crate::context::user_key`]), for
+    /// sign-ins and risk detections. Rules that read earlier findings learn
+    /// whom a finding touches from it, without the cited record at hand
+    /// (stage 2 holds one user bucket of records at a time). Not written to
+    /// `findings.parquet`.
+    pub user: Option<String>,
+    /// The record's IP address (sign-ins), for the same readers.
+    pub ip: Option<String>,
 }
 
 /// Most evidence rows stored per finding; `evidence_count` keeps the true count.

@@ -188,7 +188,8 @@ pub(crate) fn evidence(f: &Finding) -> Vec<(&str, &str)> {
 }
 
 /// A synthetic earlier finding of `id` about user `name`, over `first..=last`,
-/// citing the sign-in `sign_in_id` (which need not exist).
+/// citing the sign-in `sign_in_id` (which need not exist) of that user,
+/// from no known IP.
 pub(crate) fn prior(
     id: &'static str,
     severity: Severity,
@@ -217,12 +218,16 @@ pub(crate) fn prior(
                 entity: EntityKind::SignIn,
                 record_id: format!("{sign_in_id}-first"),
                 role: EvidenceRole::Trigger,
+                user: Some(uid(name)),
+                ip: None,
             },
             Evidence {
                 time: last,
                 entity: EntityKind::SignIn,
                 record_id: sign_in_id.into(),
                 role: EvidenceRole::Trigger,
+                user: Some(uid(name)),
+                ip: None,
             },
         ],
         evidence_count: 0,
