@@ -73,9 +73,28 @@ struct Names {
 pub struct Identities {
     upn_ids: BTreeMap<String, BTreeSet<String>>,
     names: BTreeMap<String, Names>,
+    tally: Tally,
+}
+
+/// What resolving records through the alias map found: the UPN joins and
+/// the cases left open. Kept apart from the map so that parts of the
+/// records (row groups, user buckets) resolve in parallel and add up.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Tally {
     ambiguous_records: BTreeMap<String, u64>,
     joined_by_upn: u64,
     upn_only: u64,
+}
+
+impl Tally {
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: Tally) {
+        self.joined_by_upn += other.joined_by_upn;
+        self.upn_only += other.upn_only;
+        for (upn, n) in other.ambiguous_records {
+            *self.ambiguous_records.entry(upn).or_default() += n;
+        }
+    }
 }
 
 /// A UPN that several object ids carry.
@@ -151,6 +170,20 @@ impl Identities {
     /// Who a record with this id and UPN belongs to; `None` when it names no user.
     /// Counts the UPN joins and the cases left open.
     pub fn resolve(&mut self, id: Option<&str>, upn: Option<&str>) -> Option<Resolved> {
+        let mut tally = std::mem::take(&mut self.tally);
+        let resolved = self.resolve_counted(id, upn, &mut tally);
+        self.tally = tally;
+        resolved
+    }
+
+    /// [`Identities::resolve`] that counts in `tally`, so that several
+    /// threads resolve at once; [`Identities::count`] adds the tallies up.
+    pub fn resolve_counted(
+        &self,
+        id: Option<&str>,
+        upn: Option<&str>,
+        tally: &mut Tally,
+    ) -> Option<Resolved> {
         if let Some(id) = id {
             return Some(Resolved {
                 user_id: Some(id.to_owned()),
@@ -160,21 +193,21 @@ impl Identities {
         let key = upn.map(str::trim).filter(|u| !u.is_empty())?.to_lowercase();
         let resolved = match self.upn_ids.get(&key) {
             Some(ids) if ids.len() == 1 => {
-                self.joined_by_upn += 1;
+                tally.joined_by_upn += 1;
                 Resolved {
                     user_id: ids.first().cloned(),
                     basis: IdentityBasis::Upn,
                 }
             }
             Some(_) => {
-                *self.ambiguous_records.entry(key).or_default() += 1;
+                *tally.ambiguous_records.entry(key).or_default() += 1;
                 Resolved {
                     user_id: None,
                     basis: IdentityBasis::AmbiguousUpn,
                 }
             }
             None => {
-                self.upn_only += 1;
+                tally.upn_only += 1;
                 Resolved {
                     user_id: None,
                     basis: IdentityBasis::UpnOnly,
@@ -182,6 +215,11 @@ impl Identities {
             }
         };
         Some(resolved)
+    }
+
+    /// Adds what [`Identities::resolve_counted`] counted to the report.
+    pub fn count(&mut self, tally: Tally) {
+        self.tally.add(tally);
     }
 
     /// The UPN most recently seen for `id`, as spelled then.
@@ -211,7 +249,7 @@ impl Identities {
             .map(|(upn, ids)| AmbiguousUpn {
                 upn: upn.clone(),
                 user_ids: ids.iter().cloned().collect(),
-                unattributed_records: self.ambiguous_records.get(upn).copied().unwrap_or(0),
+                unattributed_records: self.tally.ambiguous_records.get(upn).copied().unwrap_or(0),
             })
             .collect();
         let users_with_several_upns = self
@@ -226,8 +264,8 @@ impl Identities {
         IdentityReport {
             users: self.names.len(),
             upn_aliases: self.upn_ids.len(),
-            records_joined_by_upn: self.joined_by_upn,
-            records_upn_only: self.upn_only,
+            records_joined_by_upn: self.tally.joined_by_upn,
+            records_upn_only: self.tally.upn_only,
             ambiguous_upns,
             users_with_several_upns,
         }
@@ -290,12 +328,36 @@ pub fn observe_all(tables: &Tables) -> Identities {
 
 /// Resolves the user of every record through the alias map.
 pub fn resolve_all(tables: &Tables, ids: &mut Identities) -> Users {
-    Users {
-        sign_ins: tables
+    use rayon::prelude::*;
+    // The sign-ins are most of the records: resolved on every core, each
+    // thread counting apart (the counts are sums, so any split adds up the same).
+    let (sign_ins, tally): (Vec<Option<Resolved>>, Tally) = {
+        let map: &Identities = ids;
+        let parts: Vec<(Vec<Option<Resolved>>, Tally)> = tables
             .sign_ins
-            .iter()
-            .map(|s| ids.resolve(s.user_id.as_deref(), s.upn.as_deref()))
-            .collect(),
+            .par_chunks(1 << 14)
+            .map(|chunk| {
+                let mut tally = Tally::default();
+                let users = chunk
+                    .iter()
+                    .map(|s| {
+                        map.resolve_counted(s.user_id.as_deref(), s.upn.as_deref(), &mut tally)
+                    })
+                    .collect();
+                (users, tally)
+            })
+            .collect();
+        let mut all = Vec::with_capacity(tables.sign_ins.len());
+        let mut tally = Tally::default();
+        for (users, part) in parts {
+            all.extend(users);
+            tally.add(part);
+        }
+        (all, tally)
+    };
+    ids.count(tally);
+    Users {
+        sign_ins,
         audit_actors: tables
             .audits
             .iter()
@@ -374,5 +436,37 @@ mod tests {
             }]
         );
         assert!(report.users_with_several_upns.is_empty());
+    }
+
+    #[test]
+    fn tallies_counted_apart_add_up_to_the_counts_of_one_pass() {
+        let mut one = Identities::default();
+        one.observe(Some("b"), Some("bob@x"), 1);
+        one.observe(Some("c"), Some("bob@x"), 1);
+        one.observe(Some("a"), Some("alice@x"), 1);
+        let records = [
+            (None, Some("ALICE@x")),
+            (None, Some("bob@x")),
+            (Some("a"), None),
+            (None, Some("eve@x")),
+            (None, Some("Bob@X")),
+            (None, None),
+        ];
+        let mut split = Identities {
+            upn_ids: one.upn_ids.clone(),
+            names: one.names.clone(),
+            tally: Tally::default(),
+        };
+        let (mut left, mut right) = (Tally::default(), Tally::default());
+        for (n, (id, upn)) in records.iter().enumerate() {
+            let tally = if n % 2 == 0 { &mut left } else { &mut right };
+            let apart = split.resolve_counted(*id, *upn, tally);
+            assert_eq!(apart, one.resolve(*id, *upn));
+        }
+        split.count(right);
+        split.count(left);
+        assert_eq!(split.tally, one.tally);
+        assert_eq!(one.report().records_joined_by_upn, 1);
+        assert_eq!(one.report().ambiguous_upns[0].unattributed_records, 2);
     }
 }
