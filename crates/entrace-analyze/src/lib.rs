@@ -30,9 +30,11 @@ use rayon::prelude::*;
 
 use entrace_case as case;
 use entrace_case::partition::{Buckets, UserKey};
-use entrace_case::{actions, correlate, identity};
+use entrace_case::{correlate, identity};
 use entrace_detect as detect;
-use entrace_manifest::analysis::{AnalysisSummary, DetectionsReport, TimelineReport};
+use entrace_manifest::analysis::{
+    AnalysisSummary, DetectionsReport, SessionReport, TimelineReport,
+};
 use entrace_manifest::{Manifest, TableEntry};
 use entrace_model::error::Result;
 use entrace_model::error_codes;
@@ -66,15 +68,12 @@ pub struct Analysis {
 }
 
 /// What stage 2 learns of the records before it builds the timeline: who
-/// each belongs to, how they link, the sign-ins' sessions, the findings,
+/// each belongs to, how they link, the findings,
 /// and the counts that need the sign-ins.
 struct Prepared {
     identities: identity::Identities,
     users: identity::Users,
     links: correlate::Links,
-    clients: Vec<String>,
-    sessions: Vec<Option<String>>,
-    session_report: entrace_manifest::analysis::SessionReport,
     outcome: detect::DetectOutcome,
     unrecognised_codes: BTreeMap<i32, u64>,
     unrecognised_texts: BTreeMap<i32, u64>,
@@ -91,8 +90,6 @@ fn prepare(tables: &case::records::Tables, config: &detect::config::Config) -> P
     };
     let sign_in_users = ids(&users.sign_ins);
     let links = correlate::correlate(tables, &sign_in_users, &ids(&users.detections));
-    let clients: Vec<String> = tables.sign_ins.iter().map(actions::client).collect();
-    let (sessions, session_report) = session::sessions(&tables.sign_ins, &sign_in_users, &clients);
     drop(sign_in_users);
     let detect_ctx = detect::context::Context::new(tables, &users, &identities, &links)
         .with_vocabulary(&config.vocabulary);
@@ -108,9 +105,6 @@ fn prepare(tables: &case::records::Tables, config: &detect::config::Config) -> P
         identities,
         users,
         links,
-        clients,
-        sessions,
-        session_report,
         outcome,
         unrecognised_codes,
         unrecognised_texts: detect::codes::unrecognised_texts(&tables.sign_ins),
@@ -167,11 +161,11 @@ pub fn build(
 #[derive(Default)]
 struct Bucket {
     /// Its rows of audits and risk records.
-    rows: Vec<TimelineRow>,
+    rows: Vec<timeline::PendingRow>,
     /// The indexes of its sign-ins in the sign-ins table, ascending.
     members: Vec<usize>,
     /// Those sign-ins, taken out of the table when the bucket's turn comes.
-    sign_ins: Vec<(usize, case::records::SignIn)>,
+    sign_ins: Vec<case::records::SignIn>,
 }
 
 /// One user bucket's timeline, sorted and annotated, and its users.
@@ -179,6 +173,7 @@ struct BuiltBucket {
     rows: Vec<TimelineRow>,
     users: Vec<UserSummary>,
     report: TimelineReport,
+    sessions: SessionReport,
 }
 
 /// What [`finish`] leaves once the timeline has gone to its sink.
@@ -202,13 +197,12 @@ fn finish(
     mut sink: impl FnMut(Vec<TimelineRow>) -> Result<()>,
 ) -> Result<Finished> {
     let mut timeline_report = TimelineReport::default();
+    let mut session_report = SessionReport::default();
     let ctx = timeline::Context {
         tables: &tables,
         identities: &p.identities,
         users: &p.users,
         links: &p.links,
-        sessions: &p.sessions,
-        clients: &p.clients,
     };
     let others = timeline::other_rows(&ctx, &mut timeline_report);
 
@@ -220,7 +214,7 @@ fn finish(
             *counts.entry(key).or_default() += 1;
         }
     }
-    for r in &others {
+    for (r, _) in &others {
         *counts.entry(row_key(r)).or_default() += 1;
     }
     let buckets = Buckets::plan(counts, options.bucket_rows);
@@ -232,7 +226,7 @@ fn finish(
         work[b].members.push(i);
     }
     for r in others {
-        let b = buckets.of(&row_key(&r));
+        let b = buckets.of(&row_key(&r.0));
         work[b].rows.push(r);
     }
 
@@ -245,8 +239,6 @@ fn finish(
         identities: &p.identities,
         users: &p.users,
         links: &p.links,
-        sessions: &p.sessions,
-        clients: &p.clients,
     };
     let citations = timeline::Citations::new(&p.outcome.findings);
     let mut summaries = Vec::new();
@@ -257,16 +249,21 @@ fn finish(
             bucket.sign_ins = bucket
                 .members
                 .iter()
-                .filter_map(|&i| Some((i, slots[i].take()?)))
+                .filter_map(|&i| slots[i].take())
                 .collect();
         }
         let built: Vec<BuiltBucket> = window
             .par_iter_mut()
             .map(|bucket| {
-                let mut report = TimelineReport::default();
-                let mut rows = std::mem::take(&mut bucket.rows);
-                let sign_ins = std::mem::take(&mut bucket.sign_ins);
-                rows.extend(timeline::sign_in_rows(&ctx, sign_ins, &mut report));
+                let (mut report, mut sessions) = Default::default();
+                let rows = timeline::bucket_rows(
+                    &ctx,
+                    std::mem::take(&mut bucket.rows),
+                    &bucket.members,
+                    std::mem::take(&mut bucket.sign_ins),
+                    &mut report,
+                    &mut sessions,
+                );
                 let mut rows = timeline::sorted(rows);
                 citations.annotate(&mut rows);
                 let users = per_user::summarise(
@@ -279,6 +276,7 @@ fn finish(
                     rows,
                     users,
                     report,
+                    sessions,
                 }
             })
             .collect();
@@ -290,6 +288,9 @@ fn finish(
                     .entry(entity)
                     .or_default() += n;
             }
+            session_report.by_session_id += b.sessions.by_session_id;
+            session_report.by_correlation_id += b.sessions.by_correlation_id;
+            session_report.by_user_ip_client += b.sessions.by_user_ip_client;
             timeline_rows += b.rows.len();
             summaries.extend(b.users);
             sink(b.rows)?;
@@ -301,7 +302,7 @@ fn finish(
             users: summaries.len(),
             identity: p.identities.report(),
             correlation: p.links.report,
-            sessions: p.session_report,
+            sessions: session_report,
             timeline: timeline_report,
             unrecognised_error_codes: p.unrecognised_codes,
             detections: DetectionsReport {

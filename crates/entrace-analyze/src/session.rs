@@ -7,6 +7,11 @@
 //! by user, IP and client, starting a new session after 30 minutes without a
 //! sign-in. Each session gets a readable, deterministic key:
 //! `sid:<sessionId>`, `cid:<correlationId>` or `ipc:<id of its first sign-in>`.
+//!
+//! A session is one user's: stage 2 finds the sessions of each user bucket
+//! apart, so sign-ins of two users that share a key (which Entra does not
+//! write) are two sessions, and a risk detection's row is in its linked
+//! sign-in's session when that sign-in is its own user's.
 
 use foldhash::HashMap;
 

@@ -10,7 +10,7 @@ use entrace_case::actions;
 use entrace_case::correlate::{LinkBasis, Links};
 use entrace_case::identity::{Identities, Resolved, Users};
 use entrace_case::records::{Audit, SignIn, Tables, Target};
-use entrace_manifest::analysis::TimelineReport;
+use entrace_manifest::analysis::{SessionReport, TimelineReport};
 use entrace_model::error_codes;
 use entrace_model::EntityKind;
 use entrace_table::stage2::timeline::{Role, TimelineRow};
@@ -26,11 +26,12 @@ pub struct Context<'a> {
     pub users: &'a Users,
     /// Links between records.
     pub links: &'a Links,
-    /// Session key of every sign-in.
-    pub sessions: &'a [Option<String>],
-    /// Client label of every sign-in.
-    pub clients: &'a [String],
 }
+
+/// A row and the sign-in (index in the sign-ins table) whose session it
+/// takes: a risk detection's row is in the session of its first linked
+/// sign-in, which is known once that sign-in's bucket is built.
+pub type PendingRow = (TimelineRow, Option<usize>);
 
 /// `rows` in timeline order ([`TimelineRow::sort_key`]), sorted on every
 /// core with each row's lower-cased UPN computed once. The sort is stable,
@@ -48,9 +49,16 @@ pub fn sorted(rows: Vec<TimelineRow>) -> Vec<TimelineRow> {
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
-/// The timeline row of sign-in `i`, `s`, or `None` when it has no user. The
-/// row takes the sign-in's text instead of copying it.
-fn sign_in_row(ctx: &Context<'_>, i: usize, s: SignIn) -> Option<TimelineRow> {
+/// The timeline row of sign-in `i`, `s`, in `session` with `client`, or
+/// `None` when it has no user. The row takes the sign-in's text instead of
+/// copying it.
+fn sign_in_row(
+    ctx: &Context<'_>,
+    i: usize,
+    s: SignIn,
+    session: Option<String>,
+    client: String,
+) -> Option<TimelineRow> {
     let who = ctx.users.sign_ins[i].as_ref()?;
     let detections = &ctx.links.sign_in_detections[i];
     let code = s.error_code;
@@ -63,8 +71,8 @@ fn sign_in_row(ctx: &Context<'_>, i: usize, s: SignIn) -> Option<TimelineRow> {
         action: actions::sign_in(&s),
         result: code.map(|c| error_codes::outcome(c).as_str().to_owned()),
         error_code: code,
-        client: Some(ctx.clients[i].clone()).filter(|c| !c.is_empty()),
-        session_key: ctx.sessions[i].clone(),
+        client: Some(client).filter(|c| !c.is_empty()),
+        session_key: session,
         linked_record_ids: detections
             .iter()
             .map(|&(d, _)| ctx.tables.detections[d].id.clone())
@@ -98,17 +106,18 @@ fn no_user(report: &mut TimelineReport, entity: EntityKind) {
 /// The rows of every record but the sign-ins (audits, risk detections,
 /// risky users and their history), each entity in table order; records
 /// with no user are counted in `report`.
-pub fn other_rows(ctx: &Context<'_>, report: &mut TimelineReport) -> Vec<TimelineRow> {
-    let mut rows = Vec::new();
+pub fn other_rows(ctx: &Context<'_>, report: &mut TimelineReport) -> Vec<PendingRow> {
+    let mut audits = Vec::new();
     let t = ctx.tables;
 
     for (i, a) in t.audits.iter().enumerate() {
-        let before = rows.len();
-        audit_rows(ctx, i, a, &mut rows);
-        if rows.len() == before {
+        let before = audits.len();
+        audit_rows(ctx, i, a, &mut audits);
+        if audits.len() == before {
             no_user(report, EntityKind::DirectoryAudit);
         }
     }
+    let mut rows: Vec<PendingRow> = audits.into_iter().map(|r| (r, None)).collect();
 
     for (i, d) in t.detections.iter().enumerate() {
         let Some(who) = &ctx.users.detections[i] else {
@@ -116,7 +125,7 @@ pub fn other_rows(ctx: &Context<'_>, report: &mut TimelineReport) -> Vec<Timelin
             continue;
         };
         let (linked, basis) = &ctx.links.detection_sign_ins[i];
-        rows.push(TimelineRow {
+        let row = TimelineRow {
             user_principal_name: upn(ctx.identities, who, d.upn.as_deref()),
             user_id: who.user_id.clone(),
             time: d.time,
@@ -133,13 +142,14 @@ pub fn other_rows(ctx: &Context<'_>, report: &mut TimelineReport) -> Vec<Timelin
             client: None,
             risk_level: d.risk_level.clone(),
             correlation_id: d.correlation_id.clone(),
-            session_key: linked.first().and_then(|&s| ctx.sessions[s].clone()),
+            session_key: None,
             linked_record_ids: linked.iter().map(|&s| t.sign_ins[s].id.clone()).collect(),
             link_basis: *basis,
             identity_basis: who.basis,
             detail: joined(&[d.timing.as_deref(), d.risk_detail.as_deref()]),
             finding_ids: Vec::new(),
-        });
+        };
+        rows.push((row, linked.first().copied()));
     }
 
     for (r, who) in t.risky_users.iter().zip(&ctx.users.risky_users) {
@@ -147,7 +157,7 @@ pub fn other_rows(ctx: &Context<'_>, report: &mut TimelineReport) -> Vec<Timelin
             no_user(report, EntityKind::RiskyUser);
             continue;
         };
-        rows.push(state_row(
+        let row = state_row(
             ctx.identities,
             who,
             r.upn.as_deref(),
@@ -157,7 +167,8 @@ pub fn other_rows(ctx: &Context<'_>, report: &mut TimelineReport) -> Vec<Timelin
             actions::risky_user(r),
             [&r.risk_state, &r.risk_level, &r.risk_detail],
             None,
-        ));
+        );
+        rows.push((row, None));
     }
 
     for (h, who) in t.history.iter().zip(&ctx.users.history) {
@@ -169,7 +180,7 @@ pub fn other_rows(ctx: &Context<'_>, report: &mut TimelineReport) -> Vec<Timelin
             .initiated_by
             .as_ref()
             .map(|id| format!("initiated by {id}"));
-        rows.push(state_row(
+        let row = state_row(
             ctx.identities,
             who,
             h.upn.as_deref(),
@@ -179,24 +190,58 @@ pub fn other_rows(ctx: &Context<'_>, report: &mut TimelineReport) -> Vec<Timelin
             actions::history(h),
             [&h.risk_state, &h.risk_level, &h.risk_detail],
             by,
-        ));
+        );
+        rows.push((row, None));
     }
     rows
 }
 
-/// The rows of `sign_ins` (each with its index in the sign-ins table), in
-/// the order given, built on every core; sign-ins with no user are counted
-/// in `report`. The rows take the sign-ins' text instead of copying it.
-pub fn sign_in_rows(
+/// The rows of one user bucket, unsorted: its other records' rows, then
+/// its sign-ins' (`indexes` are their positions in the sign-ins table,
+/// ascending), which take the sign-ins' text. The bucket's sessions are
+/// found here ([`crate::session`]: a session is one user's, so one
+/// bucket's) and counted in `sessions`; sign-ins with no user are counted
+/// in `report`.
+pub fn bucket_rows(
     ctx: &Context<'_>,
-    sign_ins: Vec<(usize, SignIn)>,
+    others: Vec<PendingRow>,
+    indexes: &[usize],
+    sign_ins: Vec<SignIn>,
     report: &mut TimelineReport,
+    sessions: &mut SessionReport,
 ) -> Vec<TimelineRow> {
+    let clients: Vec<String> = sign_ins.par_iter().map(actions::client).collect();
+    let users: Vec<Option<String>> = indexes
+        .iter()
+        .map(|&i| {
+            ctx.users.sign_ins[i]
+                .as_ref()
+                .and_then(|r| r.user_id.clone())
+        })
+        .collect();
+    let (keys, found) = crate::session::sessions(&sign_ins, &users, &clients);
+    drop(users);
+    sessions.by_session_id += found.by_session_id;
+    sessions.by_correlation_id += found.by_correlation_id;
+    sessions.by_user_ip_client += found.by_user_ip_client;
+    let session_of = |i: usize| {
+        let local = indexes.binary_search(&i).ok()?;
+        keys[local].clone()
+    };
+    let mut rows: Vec<TimelineRow> = others
+        .into_iter()
+        .map(|(mut row, session)| {
+            row.session_key = session.and_then(session_of);
+            row
+        })
+        .collect();
     let built: Vec<Option<TimelineRow>> = sign_ins
         .into_par_iter()
-        .map(|(i, s)| sign_in_row(ctx, i, s))
+        .zip(indexes.par_iter())
+        .zip(keys.into_par_iter().zip(clients))
+        .map(|((s, &i), (session, client))| sign_in_row(ctx, i, s, session, client))
         .collect();
-    let mut rows = Vec::with_capacity(built.len());
+    rows.reserve(built.len());
     for row in built {
         match row {
             Some(row) => rows.push(row),
