@@ -71,6 +71,7 @@ pub struct Analysis {
 /// each belongs to, how they link, the findings,
 /// and the counts that need the sign-ins.
 struct Prepared {
+    buckets: Buckets,
     identities: identity::Identities,
     users: identity::Users,
     links: correlate::Links,
@@ -79,8 +80,59 @@ struct Prepared {
     unrecognised_texts: BTreeMap<i32, u64>,
 }
 
+/// The user buckets of a run: every user's records (one per sign-in, risk
+/// record and history item, one per user an audit involves), cut into
+/// ranges of about `options.bucket_rows`. Detections, sessions and the
+/// timeline all work in these buckets.
+fn plan(ctx: &detect::context::Context<'_>, options: &Options) -> Buckets {
+    use detect::context::user_key;
+    let t = ctx.tables;
+    let u = ctx.users;
+    let mut by_text: BTreeMap<String, u64> = BTreeMap::new();
+    let mut count = |key: Option<&str>| {
+        if let Some(key) = key {
+            match by_text.get_mut(key) {
+                Some(n) => *n += 1,
+                None => {
+                    by_text.insert(key.to_owned(), 1);
+                }
+            }
+        }
+    };
+    for i in 0..t.sign_ins.len() {
+        count(ctx.sign_in_user(i));
+    }
+    for d in 0..t.detections.len() {
+        count(ctx.detection_user(d).as_deref());
+    }
+    for (r, who) in t.risky_users.iter().zip(&u.risky_users) {
+        count(user_key(who.as_ref(), r.upn.as_deref()).as_deref());
+    }
+    for (h, who) in t.history.iter().zip(&u.history) {
+        count(user_key(who.as_ref(), h.upn.as_deref()).as_deref());
+    }
+    for (a, audit) in t.audits.iter().enumerate() {
+        count(user_key(u.audit_actors[a].as_ref(), audit.actor_upn.as_deref()).as_deref());
+        for (target, who) in audit.targets.iter().zip(&u.audit_targets[a]) {
+            if target.is_user() {
+                count(user_key(who.as_ref(), target.upn.as_deref()).as_deref());
+            }
+        }
+    }
+    // In key order, which is not the texts' order.
+    let counts: BTreeMap<UserKey<'_>, u64> = by_text
+        .iter()
+        .map(|(k, n)| (UserKey::parse(k), *n))
+        .collect();
+    Buckets::plan(counts, options.bucket_rows)
+}
+
 /// Everything stage 2 derives from the records while it can still read them.
-fn prepare(tables: &case::records::Tables, config: &detect::config::Config) -> Prepared {
+fn prepare(
+    tables: &case::records::Tables,
+    config: &detect::config::Config,
+    options: &Options,
+) -> Prepared {
     let mut identities = identity::observe_all(tables);
     let users = identity::resolve_all(tables, &mut identities);
     let ids = |v: &[Option<identity::Resolved>]| -> Vec<Option<String>> {
@@ -93,7 +145,12 @@ fn prepare(tables: &case::records::Tables, config: &detect::config::Config) -> P
     drop(sign_in_users);
     let detect_ctx = detect::context::Context::new(tables, &users, &identities, &links)
         .with_vocabulary(&config.vocabulary);
-    let outcome = detect::run(&detect_ctx, config);
+    let buckets = plan(&detect_ctx, options);
+    let by_bucket = detect::context::Bucket::partition(&detect_ctx, buckets.len(), |key| {
+        buckets.of(&UserKey::parse(key))
+    });
+    let outcome = detect::run(&detect_ctx, config, &by_bucket);
+    drop(by_bucket);
     drop(detect_ctx);
     let mut unrecognised_codes = BTreeMap::new();
     for code in tables.sign_ins.iter().filter_map(|s| s.error_code) {
@@ -102,6 +159,7 @@ fn prepare(tables: &case::records::Tables, config: &detect::config::Config) -> P
         }
     }
     Prepared {
+        buckets,
         identities,
         users,
         links,
@@ -143,9 +201,9 @@ pub fn build(
     config: &detect::config::Config,
     options: &Options,
 ) -> Result<Analysis> {
-    let prepared = prepare(&tables, config);
+    let prepared = prepare(&tables, config, options);
     let mut timeline = Vec::new();
-    let done = finish(tables, prepared, config, options, |rows| {
+    let done = finish(tables, prepared, config, |rows| {
         timeline.extend(rows);
         Ok(())
     })?;
@@ -193,7 +251,6 @@ fn finish(
     mut tables: case::records::Tables,
     p: Prepared,
     config: &detect::config::Config,
-    options: &Options,
     mut sink: impl FnMut(Vec<TimelineRow>) -> Result<()>,
 ) -> Result<Finished> {
     let mut timeline_report = TimelineReport::default();
@@ -206,18 +263,8 @@ fn finish(
     };
     let others = timeline::other_rows(&ctx, &mut timeline_report);
 
-    // The plan: every user's row count, sign-ins and the other rows.
+    let buckets = &p.buckets;
     let sign_in_key = |i, s| sign_in_key(&p.users, i, s);
-    let mut counts: BTreeMap<UserKey<'_>, u64> = BTreeMap::new();
-    for (i, s) in tables.sign_ins.iter().enumerate() {
-        if let Some(key) = sign_in_key(i, s) {
-            *counts.entry(key).or_default() += 1;
-        }
-    }
-    for (r, _) in &others {
-        *counts.entry(row_key(r)).or_default() += 1;
-    }
-    let buckets = Buckets::plan(counts, options.bucket_rows);
     let mut work: Vec<Bucket> = (0..buckets.len()).map(|_| Bucket::default()).collect();
     // Sign-ins with no user have no row; they go with the first bucket,
     // which counts them.
@@ -349,14 +396,14 @@ pub fn analyze(
 
     let tables = entrace_table::case::load(dir)?;
     let (prepared, covered) = rayon::join(
-        || prepare(&tables, config),
+        || prepare(&tables, config, options),
         || coverage::coverage(dir, &tables),
     );
     let covered = covered?;
     // The timeline is written bucket by bucket as it is built.
     let (mut done, timeline_sha) = replace_file(dir, Timeline::FILE, |path| {
         let mut writer = Timeline::writer(path);
-        let done = finish(tables, prepared, config, options, |rows| writer.write(rows))?;
+        let done = finish(tables, prepared, config, |rows| writer.write(rows))?;
         Ok((done, writer.finish()?))
     })?;
 

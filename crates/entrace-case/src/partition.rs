@@ -46,11 +46,31 @@ impl<'a> UserKey<'a> {
         }
     }
 
+    /// A key from its text ([`UserKey`]'s `Display`): `upn:` and the
+    /// lower-cased UPN, else the object id.
+    pub fn parse(text: &'a str) -> UserKey<'a> {
+        match text.strip_prefix("upn:") {
+            Some(upn) => UserKey::Upn(Cow::Borrowed(upn)),
+            None => UserKey::Id(Cow::Borrowed(text)),
+        }
+    }
+
     /// The key with its text owned, to outlive the record it came from.
     pub fn into_owned(self) -> UserKey<'static> {
         match self {
             UserKey::Id(id) => UserKey::Id(Cow::Owned(id.into_owned())),
             UserKey::Upn(upn) => UserKey::Upn(Cow::Owned(upn.into_owned())),
+        }
+    }
+}
+
+/// The key as text, as the detections key their users: the object id, or
+/// `upn:` and the lower-cased UPN for a user known only by name.
+impl std::fmt::Display for UserKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UserKey::Id(id) => f.write_str(id),
+            UserKey::Upn(upn) => write!(f, "upn:{upn}"),
         }
     }
 }
@@ -136,6 +156,9 @@ mod tests {
         assert_eq!(UserKey::of(Some(&by_name), None), None);
         assert_eq!(UserKey::of(None, Some("eve@x")), None);
         assert!(id("ffff") < upn("0"));
+        for key in [id("ffff"), upn("eve@x")] {
+            assert_eq!(UserKey::parse(&key.to_string()), key);
+        }
     }
 
     #[test]

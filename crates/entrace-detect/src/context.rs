@@ -1,13 +1,15 @@
 //! What every detection reads: the loaded tables, resolved users, links, and
 //! sign-ins grouped per user in time order (built once, shared by all).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::finding::{Evidence, EvidenceRole, Finding, Severity};
 use super::registry::Rule;
 use super::vocabulary::Vocabulary;
 use entrace_case::correlate::Links;
 use entrace_case::identity::{Identities, Resolved, Users};
+use entrace_case::partition::UserKey;
 use entrace_case::records::Tables;
 use entrace_model::EntityKind;
 
@@ -25,16 +27,95 @@ pub struct Context<'a> {
     pub sign_ins_by_user: BTreeMap<String, Vec<usize>>,
     /// What the rules match on (error-code sets, legacy clients, …).
     pub vocabulary: &'a Vocabulary,
-    sign_in_keys: Vec<Option<String>>,
+    sign_in_keys: Arc<Vec<Option<String>>>,
+    /// The user bucket this context is narrowed to, if any.
+    bucket: Option<&'a Bucket>,
+}
+
+/// The records of one user bucket, which a context can be narrowed to
+/// ([`Context::in_bucket`]) so that a [`Scope::User`](crate::registry::Scope)
+/// rule run on each bucket apart finds, together, what it finds on the whole
+/// tenant. Indexes are positions in the context's tables.
+#[derive(Debug, Default, Clone)]
+pub struct Bucket {
+    /// The user keys of the bucket's users.
+    pub users: BTreeSet<String>,
+    /// Whether records that name no user are this bucket's (exactly one
+    /// bucket of a plan has them).
+    pub unattributed: bool,
+    /// Its sign-ins, ascending.
+    pub sign_ins: Vec<usize>,
+    /// Its risk detections, ascending.
+    pub detections: Vec<usize>,
+    /// Its risky users, ascending.
+    pub risky_users: Vec<usize>,
 }
 
 /// The key a record's user is grouped by: the object id, else `upn:` and the
-/// lower-cased UPN (spray targets that do not exist have only a name).
+/// lower-cased UPN (spray targets that do not exist have only a name); the
+/// text of its [`UserKey`], which also places it in a user bucket.
 pub fn user_key(who: Option<&Resolved>, upn: Option<&str>) -> Option<String> {
-    let who = who?;
-    match &who.user_id {
-        Some(id) => Some(id.clone()),
-        None => upn.map(|u| format!("upn:{}", u.to_lowercase())),
+    UserKey::of(who, upn).map(|k| k.to_string())
+}
+
+impl Bucket {
+    /// Splits the records of `ctx` into `count` buckets: a record goes to
+    /// the bucket `bucket_of` gives its user's key, records that name no
+    /// user to bucket 0. An audit's users are in the buckets of their keys;
+    /// the audit itself stays in the whole tables, for rules to check
+    /// ownership.
+    pub fn partition(
+        ctx: &Context<'_>,
+        count: usize,
+        bucket_of: impl Fn(&str) -> usize,
+    ) -> Vec<Bucket> {
+        let count = count.max(1);
+        let mut out = vec![Bucket::default(); count];
+        out[0].unattributed = true;
+        let mut place = |key: Option<String>| -> usize {
+            match key {
+                Some(key) => {
+                    let b = bucket_of(&key).min(count - 1);
+                    out[b].users.insert(key);
+                    b
+                }
+                None => 0,
+            }
+        };
+        let mut sign_ins = Vec::with_capacity(ctx.tables.sign_ins.len());
+        for i in 0..ctx.tables.sign_ins.len() {
+            sign_ins.push(place(ctx.sign_in_user(i).map(str::to_owned)));
+        }
+        let detections: Vec<usize> = (0..ctx.tables.detections.len())
+            .map(|d| place(ctx.detection_user(d)))
+            .collect();
+        let risky: Vec<usize> = (0..ctx.tables.risky_users.len())
+            .map(|r| {
+                let who = ctx.users.risky_users[r].as_ref();
+                place(user_key(who, ctx.tables.risky_users[r].upn.as_deref()))
+            })
+            .collect();
+        for (a, audit) in ctx.tables.audits.iter().enumerate() {
+            place(user_key(
+                ctx.users.audit_actors[a].as_ref(),
+                audit.actor_upn.as_deref(),
+            ));
+            for (t, who) in audit.targets.iter().zip(&ctx.users.audit_targets[a]) {
+                if t.is_user() {
+                    place(user_key(who.as_ref(), t.upn.as_deref()));
+                }
+            }
+        }
+        for (i, b) in sign_ins.into_iter().enumerate() {
+            out[b].sign_ins.push(i);
+        }
+        for (d, b) in detections.into_iter().enumerate() {
+            out[b].detections.push(d);
+        }
+        for (r, b) in risky.into_iter().enumerate() {
+            out[b].risky_users.push(r);
+        }
+        out
     }
 }
 
@@ -71,7 +152,64 @@ impl<'a> Context<'a> {
             links,
             sign_ins_by_user,
             vocabulary: Vocabulary::builtin(),
-            sign_in_keys,
+            sign_in_keys: Arc::new(sign_in_keys),
+            bucket: None,
+        }
+    }
+
+    /// The same records narrowed to one user bucket: its users' sign-ins
+    /// by user, and the sign-ins, risk detections and risky users the
+    /// `*_indexes` methods give. The tables stay whole, so a rule can still
+    /// look up a record it was pointed to.
+    pub fn in_bucket(&self, bucket: &'a Bucket) -> Context<'a> {
+        Context {
+            tables: self.tables,
+            users: self.users,
+            identities: self.identities,
+            links: self.links,
+            sign_ins_by_user: bucket
+                .users
+                .iter()
+                .filter_map(|u| Some((u.clone(), self.sign_ins_by_user.get(u)?.clone())))
+                .collect(),
+            vocabulary: self.vocabulary,
+            sign_in_keys: Arc::clone(&self.sign_in_keys),
+            bucket: Some(bucket),
+        }
+    }
+
+    /// Whether the user with `key` (`None`: no user) is this context's: any
+    /// user of the whole tenant, or of its bucket. A rule that reads records
+    /// shared between users (audits) makes a finding only about users it owns.
+    pub fn owns(&self, key: Option<&str>) -> bool {
+        match (self.bucket, key) {
+            (None, _) => true,
+            (Some(b), Some(key)) => b.users.contains(key),
+            (Some(b), None) => b.unattributed,
+        }
+    }
+
+    /// The sign-ins in scope: every one, or the bucket's.
+    pub fn sign_in_indexes(&self) -> Box<dyn Iterator<Item = usize> + '_> {
+        match self.bucket {
+            None => Box::new(0..self.tables.sign_ins.len()),
+            Some(b) => Box::new(b.sign_ins.iter().copied()),
+        }
+    }
+
+    /// The risk detections in scope: every one, or the bucket's.
+    pub fn detection_indexes(&self) -> Box<dyn Iterator<Item = usize> + '_> {
+        match self.bucket {
+            None => Box::new(0..self.tables.detections.len()),
+            Some(b) => Box::new(b.detections.iter().copied()),
+        }
+    }
+
+    /// The risky users in scope: every one, or the bucket's.
+    pub fn risky_user_indexes(&self) -> Box<dyn Iterator<Item = usize> + '_> {
+        match self.bucket {
+            None => Box::new(0..self.tables.risky_users.len()),
+            Some(b) => Box::new(b.risky_users.iter().copied()),
         }
     }
 

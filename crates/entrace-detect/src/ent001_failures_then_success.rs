@@ -29,7 +29,7 @@ use super::codes::SUCCESS;
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Escalation, Rule};
+use super::registry::{needs_sign_ins, Escalation, Rule, Scope};
 use entrace_case::actions;
 
 /// The catalogue entry.
@@ -37,6 +37,7 @@ pub static DETECTION: Rule = Rule {
     id: "ENT-001",
     escalation: Escalation::RaisedByPersistence,
     reads_findings: false,
+    scope: Scope::Tenant,
     name: "Credential failures followed by success",
     severities: "low–high",
     mitre: &["T1110.001", "T1078.004"],

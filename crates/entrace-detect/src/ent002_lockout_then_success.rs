@@ -32,7 +32,7 @@ use super::codes::SUCCESS;
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Escalation, Rule};
+use super::registry::{needs_sign_ins, Escalation, Rule, Scope};
 use entrace_case::records::SignIn;
 
 /// The catalogue entry.
@@ -40,6 +40,7 @@ pub static DETECTION: Rule = Rule {
     id: "ENT-002",
     escalation: Escalation::RaisedByPersistence,
     reads_findings: false,
+    scope: Scope::User,
     name: "Smart lockout then success from another client",
     severities: "medium–high",
     mitre: &["T1110.001", "T1078.004"],

@@ -36,7 +36,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::config::{Param, Params};
 use super::context::{user_key, Context};
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_audits, Escalation, Rule};
+use super::registry::{needs_audits, Escalation, Rule, Scope};
 use entrace_case::records::Audit;
 
 /// The catalogue entry.
@@ -44,6 +44,7 @@ pub static DETECTION: Rule = Rule {
     id: "ENT-003",
     escalation: Escalation::None,
     reads_findings: true,
+    scope: Scope::User,
     name: "Self-service password reset blocked for 24 h",
     severities: "medium–high",
     mitre: &["T1110", "T1098"],
@@ -110,7 +111,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
         if !is_sspr(a) {
             continue;
         }
-        let Some(user) = subject(ctx, i) else {
+        let Some(user) = subject(ctx, i).filter(|u| ctx.owns(Some(u))) else {
             continue;
         };
         sspr_by_user.entry(user.clone()).or_default().push(i);

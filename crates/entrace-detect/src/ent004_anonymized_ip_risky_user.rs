@@ -31,13 +31,14 @@ use super::codes::SUCCESS;
 use super::config::Params;
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Escalation, Rule};
+use super::registry::{needs_sign_ins, Escalation, Rule, Scope};
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {
     id: "ENT-004",
     escalation: Escalation::RaisedByPersistence,
     reads_findings: false,
+    scope: Scope::User,
     name: "Anonymized-IP sign-in, user became risky",
     severities: "low–high",
     mitre: &["T1090.003", "T1078.004"],
@@ -53,7 +54,8 @@ fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
     let t = ctx.tables;
     // Per user: anonymised sign-ins and detections.
     let mut chains: BTreeMap<String, (BTreeSet<usize>, BTreeSet<usize>)> = BTreeMap::new();
-    for (i, s) in t.sign_ins.iter().enumerate() {
+    for i in ctx.sign_in_indexes() {
+        let s = &t.sign_ins[i];
         if s.risk_event_types.iter().any(|e| e == ANON) {
             if let Some(u) = ctx.sign_in_user(i) {
                 chains.entry(u.to_owned()).or_default().0.insert(i);
@@ -61,7 +63,8 @@ fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
         }
     }
     let mut basis = BTreeMap::new();
-    for (d, det) in t.detections.iter().enumerate() {
+    for d in ctx.detection_indexes() {
+        let det = &t.detections[d];
         if det.event_type.as_deref() != Some(ANON) {
             continue;
         }

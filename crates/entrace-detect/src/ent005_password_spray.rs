@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{Availability, Escalation, Rule};
+use super::registry::{Availability, Escalation, Rule, Scope};
 use entrace_case::records::SignIn;
 
 /// The catalogue entry.
@@ -40,6 +40,7 @@ pub static DETECTION: Rule = Rule {
     id: "ENT-005",
     escalation: Escalation::RaisedByPersistence,
     reads_findings: false,
+    scope: Scope::Tenant,
     name: "Password spray from a source",
     severities: "medium–high",
     mitre: &["T1110.003"],

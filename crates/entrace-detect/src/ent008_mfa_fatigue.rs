@@ -27,13 +27,14 @@ use super::codes::{MFA_DENY, SUCCESS};
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Escalation, Rule};
+use super::registry::{needs_sign_ins, Escalation, Rule, Scope};
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {
     id: "ENT-008",
     escalation: Escalation::RaisedByPersistence,
     reads_findings: false,
+    scope: Scope::User,
     name: "MFA fatigue or push denial",
     severities: "low–high",
     mitre: &["T1621", "T1078.004"],
@@ -66,7 +67,8 @@ fn is_fraud(text: Option<&str>) -> bool {
 fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) {
     let t = &ctx.tables.sign_ins;
     let mut reported: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (d, det) in ctx.tables.detections.iter().enumerate() {
+    for d in ctx.detection_indexes() {
+        let det = &ctx.tables.detections[d];
         if det.event_type.as_deref() == Some("userReportedSuspiciousActivity") {
             if let Some(u) = ctx.detection_user(d) {
                 reported.entry(u).or_default().push(d);

@@ -24,7 +24,7 @@ use super::codes::SUCCESS;
 use super::config::Params;
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{Availability, Escalation, Rule};
+use super::registry::{Availability, Escalation, Rule, Scope};
 use super::vocabulary::Vocabulary;
 use entrace_case::records::SignIn;
 
@@ -33,6 +33,7 @@ pub static DETECTION: Rule = Rule {
     id: "ENT-009",
     escalation: Escalation::RaisedByPersistence,
     reads_findings: false,
+    scope: Scope::User,
     name: "Legacy protocol or ROPC sign-in",
     severities: "low–medium",
     mitre: &["T1078.004", "T1110.003"],

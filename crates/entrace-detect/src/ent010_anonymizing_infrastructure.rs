@@ -27,13 +27,14 @@ use super::codes::SUCCESS;
 use super::config::Params;
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Escalation, Rule};
+use super::registry::{needs_sign_ins, Escalation, Rule, Scope};
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {
     id: "ENT-010",
     escalation: Escalation::RaisedByPersistence,
     reads_findings: false,
+    scope: Scope::User,
     name: "Sign-in from anonymizing infrastructure",
     severities: "low–high",
     mitre: &["T1090.003", "T1078.004"],
@@ -47,7 +48,8 @@ fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
     let t = ctx.tables;
     let mut groups: BTreeMap<(String, String), (BTreeSet<usize>, BTreeSet<usize>)> =
         BTreeMap::new();
-    for (i, s) in t.sign_ins.iter().enumerate() {
+    for i in ctx.sign_in_indexes() {
+        let s = &t.sign_ins[i];
         if s.risk_event_types
             .iter()
             .any(|e| ctx.vocabulary.is_anonymizing(e))
@@ -58,7 +60,8 @@ fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
             }
         }
     }
-    for (d, det) in t.detections.iter().enumerate() {
+    for d in ctx.detection_indexes() {
+        let det = &t.detections[d];
         if !det
             .event_type
             .as_deref()

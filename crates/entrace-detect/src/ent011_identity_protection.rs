@@ -28,13 +28,14 @@
 use super::config::Params;
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_risk_detections, Escalation, Rule};
+use super::registry::{needs_risk_detections, Escalation, Rule, Scope};
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {
     id: "ENT-011",
     escalation: Escalation::None,
     reads_findings: false,
+    scope: Scope::User,
     name: "Identity Protection detection",
     severities: "info–high",
     mitre: &[],
@@ -45,7 +46,8 @@ pub static DETECTION: Rule = Rule {
 };
 
 fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) {
-    for (d, det) in ctx.tables.detections.iter().enumerate() {
+    for d in ctx.detection_indexes() {
+        let det = &ctx.tables.detections[d];
         let event = det.event_type.as_deref().unwrap_or("unknown");
         let known = ctx
             .vocabulary

@@ -27,7 +27,7 @@
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{Availability, Escalation, Rule};
+use super::registry::{Availability, Escalation, Rule, Scope};
 use super::vocabulary::Vocabulary;
 use entrace_case::records::SignIn;
 
@@ -36,6 +36,7 @@ pub static DETECTION: Rule = Rule {
     id: "ENT-012",
     escalation: Escalation::RaisedByPersistence,
     reads_findings: false,
+    scope: Scope::User,
     name: "Impossible travel",
     severities: "medium–high",
     mitre: &["T1078.004"],

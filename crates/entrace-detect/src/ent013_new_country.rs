@@ -29,13 +29,14 @@ use super::codes::SUCCESS;
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Escalation, Rule};
+use super::registry::{needs_sign_ins, Escalation, Rule, Scope};
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {
     id: "ENT-013",
     escalation: Escalation::RaisedByPersistence,
     reads_findings: false,
+    scope: Scope::User,
     name: "New country for user",
     severities: "info–medium",
     mitre: &["T1078.004"],

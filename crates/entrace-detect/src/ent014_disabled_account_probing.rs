@@ -27,13 +27,14 @@ use super::codes::SUCCESS;
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Escalation, Rule};
+use super::registry::{needs_sign_ins, Escalation, Rule, Scope};
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {
     id: "ENT-014",
     escalation: Escalation::None,
     reads_findings: false,
+    scope: Scope::Tenant,
     name: "Disabled-account probing",
     severities: "low–medium",
     mitre: &["T1078"],

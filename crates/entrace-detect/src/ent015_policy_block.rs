@@ -23,13 +23,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::config::Params;
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Escalation, Rule};
+use super::registry::{needs_sign_ins, Escalation, Rule, Scope};
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {
     id: "ENT-015",
     escalation: Escalation::None,
     reads_findings: false,
+    scope: Scope::User,
     name: "Blocked by Conditional Access or security defaults",
     severities: "low",
     mitre: &["T1078.004"],

@@ -45,7 +45,7 @@ use super::audit_common::{
 use super::config::{Param, Params};
 use super::context::{user_key, Context};
 use super::finding::{Finding, Severity};
-use super::registry::{needs_audits, Escalation, Rule};
+use super::registry::{needs_audits, Escalation, Rule, Scope};
 use super::vocabulary::Vocabulary;
 use entrace_case::records::Audit;
 
@@ -54,6 +54,7 @@ pub static DETECTION: Rule = Rule {
     id: "ENT-016",
     escalation: Escalation::RaisesSignIns,
     reads_findings: true,
+    scope: Scope::Tenant,
     name: "Privileged role assignment",
     severities: "info–high",
     mitre: &["T1098.003"],

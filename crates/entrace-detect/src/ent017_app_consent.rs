@@ -48,7 +48,7 @@ use super::audit_common::{
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_audits, Escalation, Rule};
+use super::registry::{needs_audits, Escalation, Rule, Scope};
 use super::vocabulary::Vocabulary;
 use entrace_case::records::{Audit, Target};
 
@@ -57,6 +57,7 @@ pub static DETECTION: Rule = Rule {
     id: "ENT-017",
     escalation: Escalation::RaisesSignIns,
     reads_findings: true,
+    scope: Scope::Tenant,
     name: "Application consent",
     severities: "info–high",
     mitre: &["T1528", "T1550.001"],

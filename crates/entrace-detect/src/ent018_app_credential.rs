@@ -42,7 +42,7 @@ use super::audit_common::{
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_audits, Escalation, Rule};
+use super::registry::{needs_audits, Escalation, Rule, Scope};
 use entrace_case::records::Audit;
 
 /// The catalogue entry.
@@ -50,6 +50,7 @@ pub static DETECTION: Rule = Rule {
     id: "ENT-018",
     escalation: Escalation::RaisesSignIns,
     reads_findings: true,
+    scope: Scope::Tenant,
     name: "New credential on application or service principal",
     severities: "low–high",
     mitre: &["T1098.001"],

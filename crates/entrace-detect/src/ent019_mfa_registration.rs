@@ -44,13 +44,14 @@ use super::config::{Param, Params};
 use super::context::Context;
 use super::ent016_privileged_role::privileged_users;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_audits, Escalation, Rule};
+use super::registry::{needs_audits, Escalation, Rule, Scope};
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {
     id: "ENT-019",
     escalation: Escalation::RaisesSignIns,
     reads_findings: true,
+    scope: Scope::Tenant,
     name: "Authentication-method (MFA) registration change",
     severities: "info–high",
     mitre: &["T1556.006", "T1098.005"],

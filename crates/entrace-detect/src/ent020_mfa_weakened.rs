@@ -42,7 +42,7 @@ use super::config::{Param, Params};
 use super::context::Context;
 use super::ent016_privileged_role::privileged_users;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_audits, Escalation, Rule};
+use super::registry::{needs_audits, Escalation, Rule, Scope};
 use entrace_case::records::Audit;
 
 /// The catalogue entry.
@@ -50,6 +50,7 @@ pub static DETECTION: Rule = Rule {
     id: "ENT-020",
     escalation: Escalation::RaisesSignIns,
     reads_findings: true,
+    scope: Scope::Tenant,
     name: "MFA disabled or weakened",
     severities: "low–high",
     mitre: &["T1556.006", "T1556.009"],

@@ -39,13 +39,14 @@ use super::audit_common::{
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{Finding, Severity};
-use super::registry::{needs_audits, Escalation, Rule};
+use super::registry::{needs_audits, Escalation, Rule, Scope};
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {
     id: "ENT-021",
     escalation: Escalation::None,
     reads_findings: true,
+    scope: Scope::User,
     name: "Password reset or change after suspicious access",
     severities: "info–high",
     mitre: &["T1098", "T1531"],
@@ -77,6 +78,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, earlier: &[Finding], out: &mut Vec<Find
         let Some(user) = target_user(ctx, i)
             .map(|(_, k)| k)
             .or_else(|| actor.clone())
+            .filter(|u| ctx.owns(Some(u)))
         else {
             continue;
         };

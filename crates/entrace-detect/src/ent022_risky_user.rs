@@ -23,13 +23,14 @@
 use super::config::Params;
 use super::context::{user_key, Context};
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{Availability, Escalation, Rule};
+use super::registry::{Availability, Escalation, Rule, Scope};
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {
     id: "ENT-022",
     escalation: Escalation::None,
     reads_findings: false,
+    scope: Scope::User,
     name: "Risky user state",
     severities: "info–high",
     mitre: &["T1078.004"],
@@ -47,7 +48,8 @@ pub static DETECTION: Rule = Rule {
 
 fn run(ctx: &Context<'_>, _: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) {
     let t = ctx.tables;
-    for (r, ru) in t.risky_users.iter().enumerate() {
+    for r in ctx.risky_user_indexes() {
+        let ru = &t.risky_users[r];
         let Some(user) = user_key(ctx.users.risky_users[r].as_ref(), ru.upn.as_deref()) else {
             continue;
         };

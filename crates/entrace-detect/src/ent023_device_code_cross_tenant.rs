@@ -28,7 +28,7 @@ use super::codes::SUCCESS;
 use super::config::Params;
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{Availability, Escalation, Rule};
+use super::registry::{Availability, Escalation, Rule, Scope};
 use entrace_case::records::SignIn;
 
 /// The catalogue entry.
@@ -36,6 +36,7 @@ pub static DETECTION: Rule = Rule {
     id: "ENT-023",
     escalation: Escalation::None,
     reads_findings: false,
+    scope: Scope::User,
     name: "Device-code or cross-tenant sign-in",
     severities: "info–high",
     mitre: &["T1528", "T1078.004"],

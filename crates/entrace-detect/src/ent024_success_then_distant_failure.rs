@@ -25,13 +25,14 @@ use super::codes::SUCCESS;
 use super::config::{Param, Params};
 use super::context::Context;
 use super::finding::{EvidenceRole, Finding, Severity};
-use super::registry::{needs_sign_ins, Escalation, Rule};
+use super::registry::{needs_sign_ins, Escalation, Rule, Scope};
 
 /// The catalogue entry.
 pub static DETECTION: Rule = Rule {
     id: "ENT-024",
     escalation: Escalation::None,
     reads_findings: true,
+    scope: Scope::User,
     name: "Success then failure from a distant IP",
     severities: "low–medium",
     mitre: &["T1110", "T1078"],

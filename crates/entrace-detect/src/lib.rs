@@ -52,7 +52,7 @@ use serde::{Deserialize, Serialize};
 use config::Config;
 use context::Context;
 use finding::{EvidenceRole, Finding, Severity};
-use registry::{Availability, Escalation, REGISTRY};
+use registry::{Availability, Escalation, Scope, REGISTRY};
 
 /// Whether a detection ran, on all the data it reads or on part of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,19 +114,23 @@ impl DetectOutcome {
 
 /// Runs every detection: those that do not read earlier findings in
 /// parallel, then the others in registry order, so the findings are the
-/// same whatever the thread count.
-pub fn run(ctx: &Context<'_>, config: &Config) -> DetectOutcome {
+/// same whatever the thread count. With `buckets` (a partition of the
+/// tenant's users, see [`context::Bucket`]), each [`Scope::User`] rule runs
+/// on every bucket apart and its findings are joined; the findings are the
+/// same as with none.
+pub fn run(ctx: &Context<'_>, config: &Config, buckets: &[context::Bucket]) -> DetectOutcome {
     use rayon::prelude::*;
+    let views: Vec<Context<'_>> = buckets.iter().map(|b| ctx.in_bucket(b)).collect();
     let independent: Vec<Option<(DetectionStatus, Vec<Finding>)>> = REGISTRY
         .par_iter()
-        .map(|det| (!det.reads_findings).then(|| run_rule(det, ctx, config, &[])))
+        .map(|det| (!det.reads_findings).then(|| run_rule(det, ctx, &views, config, &[])))
         .collect();
     let mut findings = Vec::new();
     let mut status = BTreeMap::new();
     for (det, done) in REGISTRY.iter().zip(independent) {
         let (s, found) = match done {
             Some(done) => done,
-            None => run_rule(det, ctx, config, &findings),
+            None => run_rule(det, ctx, &views, config, &findings),
         };
         status.insert(det.id.to_string(), s);
         findings.extend(found);
@@ -142,14 +146,18 @@ pub fn run(ctx: &Context<'_>, config: &Config) -> DetectOutcome {
     DetectOutcome { findings, status }
 }
 
-/// Runs one rule over `ctx`, given the findings of the rules before it:
-/// its status and its sealed findings.
+/// Runs one rule over `ctx` (or, for a [`Scope::User`] rule, over each of
+/// `buckets` when there are any), given the findings of the rules before
+/// it: its status and its sealed findings. What it requires is judged on
+/// the whole tenant.
 fn run_rule(
     det: &registry::Rule,
     ctx: &Context<'_>,
+    buckets: &[Context<'_>],
     config: &Config,
     earlier: &[Finding],
 ) -> (DetectionStatus, Vec<Finding>) {
+    use rayon::prelude::*;
     let availability = (det.requires)(ctx);
     let (name, reason) = match &availability {
         Availability::Ready => (RunStatus::Ran, None),
@@ -159,7 +167,20 @@ fn run_rule(
     let mut found = Vec::new();
     if !matches!(availability, Availability::Skipped(_)) {
         let params = config.params(det.id);
-        (det.run)(ctx, params, earlier, &mut found);
+        match (det.scope, buckets.is_empty()) {
+            (Scope::User, false) => {
+                let parts: Vec<Vec<Finding>> = buckets
+                    .par_iter()
+                    .map(|view| {
+                        let mut part = Vec::new();
+                        (det.run)(view, params, earlier, &mut part);
+                        part
+                    })
+                    .collect();
+                found = parts.concat();
+            }
+            _ => (det.run)(ctx, params, earlier, &mut found),
+        }
         let thresholds = params.to_json();
         for f in &mut found {
             f.thresholds = thresholds.clone();

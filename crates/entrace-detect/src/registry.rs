@@ -29,6 +29,22 @@ pub enum Escalation {
     RaisesSignIns,
 }
 
+/// Whose records a rule reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Each finding is about one user and rests on that user's records (and
+    /// on the findings of earlier rules): the rule runs on every user bucket
+    /// apart ([`Context::in_bucket`](crate::context::Context::in_bucket)) and
+    /// the findings are joined. Its loops go through the context's
+    /// `*_indexes` and `sign_ins_by_user`, and a finding drawn from records
+    /// several users share (audits) is made only for a user the context
+    /// [owns](crate::context::Context::owns).
+    User,
+    /// Reads the records of many users at once (groups by IP, ASN or user
+    /// agent; audits between users): runs once over the whole tenant.
+    Tenant,
+}
+
 /// One rule (an entrace detection, `ENT-…`): its catalogue entry and its
 /// logic. Not to be confused with an Identity Protection
 /// [`RiskDetection`](entrace_case::records::RiskDetection) record.
@@ -53,6 +69,9 @@ pub struct Rule {
     /// exactly the findings of the rules before it that it would see run
     /// alone in order.
     pub reads_findings: bool,
+    /// Whose records it reads, which decides where stage 2 runs it: on
+    /// each user bucket apart, or once over the tenant.
+    pub scope: Scope,
     /// Which tables or fields it needs.
     pub requires: fn(&Context<'_>) -> Availability,
     /// The logic: reads the findings of the detections run before it (for

@@ -64,7 +64,23 @@ fn findings_in(id: &str, tables: &Tables, sets: &[&str]) -> Vec<Finding> {
     for s in sets {
         config.apply_set(s).unwrap();
     }
-    super::run(&ctx, &config)
+    let whole = super::run(&ctx, &config, &[]);
+    // Every user in a bucket of its own, and every user in one of three:
+    // the same findings as over the whole tenant.
+    let users: Vec<String> = super::context::Bucket::partition(&ctx, 1, |_| 0)[0]
+        .users
+        .iter()
+        .cloned()
+        .collect();
+    let each = super::context::Bucket::partition(&ctx, users.len(), |k| {
+        users.binary_search_by(|u| u.as_str().cmp(k)).unwrap_or(0)
+    });
+    let three = super::context::Bucket::partition(&ctx, 3, |k| k.len() % 3);
+    for buckets in [each, three] {
+        let apart = super::run(&ctx, &config, &buckets);
+        assert_eq!(apart.findings, whole.findings, "{} buckets", buckets.len());
+    }
+    whole
         .findings
         .into_iter()
         .filter(|f| f.detection_id == id)
