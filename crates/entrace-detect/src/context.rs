@@ -2,7 +2,7 @@
 //! sign-ins grouped per user in time order (built once, shared by all).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::finding::{Evidence, EvidenceRole, Finding, Severity};
 use super::registry::Rule;
@@ -10,7 +10,7 @@ use super::vocabulary::Vocabulary;
 use entrace_case::correlate::Links;
 use entrace_case::identity::{Identities, Resolved, Users};
 use entrace_case::partition::UserKey;
-use entrace_case::records::Tables;
+use entrace_case::records::{SignIn, Tables};
 use entrace_model::EntityKind;
 
 /// Shared input of the detections.
@@ -30,6 +30,37 @@ pub struct Context<'a> {
     sign_in_keys: Arc<Vec<Option<String>>>,
     /// The user bucket this context is narrowed to, if any.
     bucket: Option<&'a Bucket>,
+    /// What per-user rules know of other users, shared with the contexts
+    /// narrowed from this one.
+    tenant: Arc<OnceLock<TenantIndex>>,
+}
+
+/// What the per-user rules need to know of the other users of the tenant,
+/// built once from its credential failures (a small part of the sign-ins)
+/// and shared by every user bucket's context.
+#[derive(Debug, Default)]
+pub struct TenantIndex {
+    /// Per IP: (time, user key) of every credential failure from it, in
+    /// table order.
+    pub failures_by_ip: BTreeMap<String, Vec<(i64, String)>>,
+}
+
+impl TenantIndex {
+    /// Adds sign-in `s` of the user `user`, if it is a credential failure.
+    /// Sign-ins must come in table order.
+    pub fn add(&mut self, s: &SignIn, user: Option<&str>, vocabulary: &Vocabulary) {
+        if let (true, Some(ip), Some(user)) = (
+            vocabulary.is_credential_failure(s.error_code),
+            s.ip.as_deref(),
+            user,
+        ) {
+            let list = match self.failures_by_ip.get_mut(ip) {
+                Some(list) => list,
+                None => self.failures_by_ip.entry(ip.to_owned()).or_default(),
+            };
+            list.push((s.time, user.to_owned()));
+        }
+    }
 }
 
 /// The records of one user bucket, which a context can be narrowed to
@@ -154,7 +185,20 @@ impl<'a> Context<'a> {
             vocabulary: Vocabulary::builtin(),
             sign_in_keys: Arc::new(sign_in_keys),
             bucket: None,
+            tenant: Arc::new(OnceLock::new()),
         }
+    }
+
+    /// What the per-user rules know of the whole tenant, indexed from every
+    /// sign-in on first use (by this context or one narrowed from it).
+    pub fn tenant(&self) -> &TenantIndex {
+        self.tenant.get_or_init(|| {
+            let mut index = TenantIndex::default();
+            for (i, s) in self.tables.sign_ins.iter().enumerate() {
+                index.add(s, self.sign_in_user(i), self.vocabulary);
+            }
+            index
+        })
     }
 
     /// The same records narrowed to one user bucket: its users' sign-ins
@@ -175,6 +219,7 @@ impl<'a> Context<'a> {
             vocabulary: self.vocabulary,
             sign_in_keys: Arc::clone(&self.sign_in_keys),
             bucket: Some(bucket),
+            tenant: Arc::clone(&self.tenant),
         }
     }
 

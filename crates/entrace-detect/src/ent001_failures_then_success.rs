@@ -37,7 +37,7 @@ pub static DETECTION: Rule = Rule {
     id: "ENT-001",
     escalation: Escalation::RaisedByPersistence,
     reads_findings: false,
-    scope: Scope::Tenant,
+    scope: Scope::User,
     name: "Credential failures followed by success",
     severities: "low–high",
     mitre: &["T1110.001", "T1078.004"],
@@ -59,16 +59,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
     let window = p.minutes("window_min");
     let t = &ctx.tables.sign_ins;
     // Per IP: (time, user) of credential failures, for the sprayed-success check.
-    let mut failures_by_ip: BTreeMap<&str, Vec<(i64, &str)>> = BTreeMap::new();
-    for (i, s) in t.iter().enumerate() {
-        if let (true, Some(ip), Some(user)) = (
-            ctx.vocabulary.is_credential_failure(s.error_code),
-            &s.ip,
-            ctx.sign_in_user(i),
-        ) {
-            failures_by_ip.entry(ip).or_default().push((s.time, user));
-        }
-    }
+    let failures_by_ip = &ctx.tenant().failures_by_ip;
     for (user, list) in &ctx.sign_ins_by_user {
         let mut since_success: Vec<usize> = Vec::new();
         for &i in list {
@@ -97,8 +88,8 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
                     .and_then(|ip| failures_by_ip.get(ip))
                     .into_iter()
                     .flatten()
-                    .filter(|(time, u)| *u != user.as_str() && (time - s.time).abs() <= DAY_NS)
-                    .map(|(_, u)| *u)
+                    .filter(|(time, u)| u != user && (time - s.time).abs() <= DAY_NS)
+                    .map(|(_, u)| u.as_str())
                     .collect();
             let n = failures.len();
             let severity =
