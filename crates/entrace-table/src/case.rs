@@ -284,7 +284,7 @@ pub fn load_audits(dir: &Path) -> Result<Vec<Audit>> {
     by_row_group(dir, "directory_audits", DIRECTORY_AUDITS_COLUMNS, audits_of)
 }
 
-fn sign_ins_of(f: &Frame) -> Result<Vec<SignIn>> {
+pub(crate) fn sign_ins_of(f: &Frame) -> Result<Vec<SignIn>> {
     let f = &Partial(f);
     let mut id = f.strs("id")?.into_iter();
     let mut time = zip_time(f.times("created_date_time")?).into_iter();

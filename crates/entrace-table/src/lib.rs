@@ -29,5 +29,6 @@ pub mod output;
 pub mod read;
 pub mod rebuild;
 pub mod schema;
+pub mod spill;
 pub mod stage2;
 pub mod texts;

@@ -227,6 +227,34 @@ impl Frame {
         TableReader::open(dir, table, columns)?.read()
     }
 
+    /// The frame of `batches` (all of one schema) that came from `path`.
+    pub(crate) fn of_batches(batches: Vec<RecordBatch>, path: PathBuf) -> Frame {
+        Frame {
+            rows: batches.iter().map(RecordBatch::num_rows).sum(),
+            batches,
+            path,
+        }
+    }
+
+    /// The rows as one record batch (the reader gives a row group as one).
+    pub(crate) fn batch(&self) -> Result<RecordBatch> {
+        match self.batches.as_slice() {
+            [one] => Ok(one.clone()),
+            _ => {
+                let schema = match self.batches.first() {
+                    Some(b) => b.schema(),
+                    None => {
+                        return Ok(RecordBatch::new_empty(std::sync::Arc::new(
+                            arrow_schema::Schema::empty(),
+                        )))
+                    }
+                };
+                arrow_select::concat::concat_batches(&schema, &self.batches)
+                    .map_err(|e| Error::table(self.path.display().to_string(), e))
+            }
+        }
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.rows
