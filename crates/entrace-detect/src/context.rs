@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
+use super::codes::SUCCESS;
 use super::finding::{Evidence, EvidenceRole, Finding, Severity};
 use super::registry::Rule;
 use super::vocabulary::Vocabulary;
@@ -35,30 +36,57 @@ pub struct Context<'a> {
     tenant: Arc<OnceLock<TenantIndex>>,
 }
 
-/// What the per-user rules need to know of the other users of the tenant,
-/// built once from its credential failures (a small part of the sign-ins)
-/// and shared by every user bucket's context.
+/// What rules need to know of the whole tenant beyond one user's records
+/// or the failures, built in two passes: [`TenantIndex::add_failure`] over
+/// the credential failures and probes (a small part of the sign-ins), then
+/// [`TenantIndex::add_sign_in`] over every sign-in for what the first pass
+/// asks. Shared by every user bucket's context.
 #[derive(Debug, Default)]
 pub struct TenantIndex {
     /// Per IP: (time, user key) of every credential failure from it, in
-    /// table order.
+    /// table order (ENT-001's other failing users).
     pub failures_by_ip: BTreeMap<String, Vec<(i64, String)>>,
+    /// Per IP that tried a disabled account (50057): the first successful
+    /// sign-in of every user from it, in table order (ENT-014).
+    pub successes_at_probing_ips: BTreeMap<String, BTreeMap<String, Evidence>>,
 }
 
+/// `status.errorCode` of a sign-in to a disabled account.
+pub const DISABLED_ACCOUNT: i32 = 50057;
+
 impl TenantIndex {
-    /// Adds sign-in `s` of the user `user`, if it is a credential failure.
-    /// Sign-ins must come in table order.
-    pub fn add(&mut self, s: &SignIn, user: Option<&str>, vocabulary: &Vocabulary) {
-        if let (true, Some(ip), Some(user)) = (
-            vocabulary.is_credential_failure(s.error_code),
-            s.ip.as_deref(),
-            user,
-        ) {
+    /// First pass: adds sign-in `s` of the user `user` if it is a
+    /// credential failure or a disabled-account probe. Sign-ins come in
+    /// table order.
+    pub fn add_failure(&mut self, s: &SignIn, user: Option<&str>, vocabulary: &Vocabulary) {
+        let (Some(ip), Some(user)) = (s.ip.as_deref(), user) else {
+            return;
+        };
+        if vocabulary.is_credential_failure(s.error_code) {
             let list = match self.failures_by_ip.get_mut(ip) {
                 Some(list) => list,
                 None => self.failures_by_ip.entry(ip.to_owned()).or_default(),
             };
             list.push((s.time, user.to_owned()));
+        }
+        if s.error_code == Some(DISABLED_ACCOUNT) && !self.successes_at_probing_ips.contains_key(ip)
+        {
+            self.successes_at_probing_ips
+                .insert(ip.to_owned(), BTreeMap::new());
+        }
+    }
+
+    /// Second pass: adds what the first pass asks of sign-in `s` of `user`.
+    /// A user's sign-ins come in table order.
+    pub fn add_sign_in(&mut self, s: &SignIn, user: Option<&str>) {
+        let (Some(ip), Some(user), Some(SUCCESS)) = (s.ip.as_deref(), user, s.error_code) else {
+            return;
+        };
+        if let Some(users) = self.successes_at_probing_ips.get_mut(ip) {
+            if !users.contains_key(user) {
+                let first = Evidence::of_sign_in(s, Some(user), EvidenceRole::Context);
+                users.insert(user.to_owned(), first);
+            }
         }
     }
 }
@@ -194,8 +222,12 @@ impl<'a> Context<'a> {
     pub fn tenant(&self) -> &TenantIndex {
         self.tenant.get_or_init(|| {
             let mut index = TenantIndex::default();
-            for (i, s) in self.tables.sign_ins.iter().enumerate() {
-                index.add(s, self.sign_in_user(i), self.vocabulary);
+            let sign_ins = self.tables.sign_ins.iter().enumerate();
+            for (i, s) in sign_ins.clone() {
+                index.add_failure(s, self.sign_in_user(i), self.vocabulary);
+            }
+            for (i, s) in sign_ins {
+                index.add_sign_in(s, self.sign_in_user(i));
             }
             index
         })
@@ -302,15 +334,7 @@ impl<'a> Context<'a> {
 
     /// Evidence for sign-in `i`.
     pub fn sign_in(&self, i: usize, role: EvidenceRole) -> Evidence {
-        let s = &self.tables.sign_ins[i];
-        Evidence {
-            time: s.time,
-            entity: EntityKind::SignIn,
-            record_id: s.id.clone(),
-            role,
-            user: self.sign_in_user(i).map(str::to_owned),
-            ip: s.ip.clone(),
-        }
+        Evidence::of_sign_in(&self.tables.sign_ins[i], self.sign_in_user(i), role)
     }
 
     /// Evidence for the sign-ins `rows`, all with `role`.

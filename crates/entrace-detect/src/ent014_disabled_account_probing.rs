@@ -23,10 +23,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::codes::SUCCESS;
 use super::config::{Param, Params};
-use super::context::Context;
-use super::finding::{EvidenceRole, Finding, Severity};
+use super::context::{Context, DISABLED_ACCOUNT};
+use super::finding::{Evidence, EvidenceRole, Finding, Severity};
 use super::registry::{needs_sign_ins, Escalation, Rule, Scope};
 
 /// The catalogue entry.
@@ -53,30 +52,25 @@ const DAY_NS: i64 = 24 * 3600 * 1_000_000_000;
 fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) {
     let t = &ctx.tables.sign_ins;
     let mut disabled_by_ip: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    let mut ok_by_ip: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
-    for (i, s) in t.iter().enumerate() {
-        let (Some(ip), Some(user)) = (s.ip.as_deref(), ctx.sign_in_user(i)) else {
-            continue;
-        };
-        match s.error_code {
-            Some(50057) => disabled_by_ip.entry(ip).or_default().push(i),
-            Some(SUCCESS) => {
-                ok_by_ip.entry(ip).or_default().entry(user).or_insert(i);
-            }
-            _ => {}
+    for i in ctx.sign_in_indexes() {
+        let s = &t[i];
+        if let (Some(ip), Some(_), Some(DISABLED_ACCOUNT)) =
+            (s.ip.as_deref(), ctx.sign_in_user(i), s.error_code)
+        {
+            disabled_by_ip.entry(ip).or_default().push(i);
         }
     }
+    // Other users' first successes from those IPs, from the whole tenant.
+    let successes = &ctx.tenant().successes_at_probing_ips;
     for (ip, rows) in &disabled_by_ip {
         let disabled: BTreeSet<&str> = rows.iter().filter_map(|&i| ctx.sign_in_user(i)).collect();
-        let ok: BTreeMap<&str, usize> = ok_by_ip
-            .get(ip)
-            .map(|m| {
-                m.iter()
-                    .filter(|(u, _)| !disabled.contains(*u))
-                    .map(|(u, i)| (*u, *i))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let ok: Vec<&Evidence> = successes
+            .get(*ip)
+            .into_iter()
+            .flatten()
+            .filter(|(u, _)| !disabled.contains(u.as_str()))
+            .map(|(_, first)| first)
+            .collect();
         if ok.is_empty() || ok.len() >= p.count("max_success_users") {
             continue;
         }
@@ -92,13 +86,15 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
             ok.len()
         );
         f.evidence = ctx.sign_ins(rows, EvidenceRole::Trigger);
-        f.evidence
-            .extend(ok.values().map(|&i| ctx.sign_in(i, EvidenceRole::Context)));
+        f.evidence.extend(ok.into_iter().cloned());
         out.push(f);
     }
     for (user, list) in &ctx.sign_ins_by_user {
         let mut by_day: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-        for &i in list.iter().filter(|&&i| t[i].error_code == Some(50057)) {
+        for &i in list
+            .iter()
+            .filter(|&&i| t[i].error_code == Some(DISABLED_ACCOUNT))
+        {
             by_day
                 .entry(t[i].time.div_euclid(DAY_NS))
                 .or_default()

@@ -47,6 +47,24 @@ pub struct Evidence {
     pub ip: Option<String>,
 }
 
+impl Evidence {
+    /// Sign-in `s` of the user with key `user`, cited as `role`.
+    pub fn of_sign_in(
+        s: &entrace_case::records::SignIn,
+        user: Option<&str>,
+        role: EvidenceRole,
+    ) -> Evidence {
+        Evidence {
+            time: s.time,
+            entity: EntityKind::SignIn,
+            record_id: s.id.clone(),
+            role,
+            user: user.map(str::to_owned),
+            ip: s.ip.clone(),
+        }
+    }
+}
+
 /// Most evidence rows stored per finding; `evidence_count` keeps the true count.
 pub const EVIDENCE_CAP: usize = 200;
 

@@ -397,6 +397,20 @@ fn ent014_disabled_accounts_probed_from_one_ip() {
     let mut v = vec![si("leaver", "203.0.113.9", 0, 50057)];
     v.push(si("active", "203.0.113.9", 5, 0));
     assert_eq!(severities(&findings("ENT-014", v, &[])), [Severity::Medium]);
+    // Two leavers probed from one IP are one finding about the IP, whichever
+    // users' buckets they fall in (the harness runs them apart too).
+    let mut two = vec![
+        si("leaver", "203.0.113.9", 0, 50057),
+        si("retired", "203.0.113.9", 3, 50057),
+    ];
+    two.push(si("active", "203.0.113.9", 5, 0));
+    let found = findings("ENT-014", two, &[]);
+    assert_eq!(severities(&found), [Severity::Medium]);
+    assert!(
+        found[0].summary.contains("tried 2 disabled account(s)"),
+        "{}",
+        found[0].summary
+    );
     // Benign look-alike: a leaver's phone at the office, where many others succeed.
     let mut office = vec![si("leaver", "198.51.100.7", 0, 50057)];
     office.extend((0..3).map(|k| si(&format!("staff{k}"), "198.51.100.7", k, 0)));
