@@ -79,8 +79,10 @@ pub enum Command {
     /// All four entities (sign-ins v1.0 and beta, directory audits, risk
     /// detections, risky users) of a benign tenant, deterministic for a seed.
     /// Pages of sign-ins and audits rotate through the chosen --shapes, the
-    /// quirks real evidence has. The summary on stdout gives the exact number
-    /// of records written, which `entrace convert` must reconcile with.
+    /// quirks real evidence has. `--profile realistic` adds the background
+    /// traffic of real tenants (token refreshes, phones' IP churn). The
+    /// summary on stdout gives the exact number of records written, which
+    /// `entrace convert` must reconcile with.
     Generate(GenerateArgs),
 }
 
@@ -136,6 +138,24 @@ pub struct GenerateArgs {
     /// Records per Graph page.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub records_per_page: usize,
+
+    /// How much background traffic: `default` (the original tenant, one
+    /// egress IP per user-day) or `realistic` (every app on every device
+    /// refreshes its token every 60-90 minutes, so non-interactive sign-ins
+    /// outnumber interactive ones about 24 to 1, and phones move between
+    /// Wi-Fi, carrier CGNAT and IPv6 addresses, about five a day). The
+    /// realistic profile's figures and sources: docs/performance.md.
+    #[arg(long, value_enum, value_name = "PROFILE", default_value = "default")]
+    pub profile: GenerateProfile,
+}
+
+/// Profiles of `entrace generate --profile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateProfile {
+    /// The original tenant: interactive sign-ins dominate, one egress IP per user-day.
+    Default,
+    /// Shaped like real tenants: ~24 token refreshes per interactive sign-in, phones' IP churn.
+    Realistic,
 }
 
 /// Layouts of `entrace generate --shapes`.

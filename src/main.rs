@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{
-    Cli, Command, ConvertArgs, DetectArgs, GenerateArgs, GenerateShape, ReportArgs, SchemaFormat,
-    TimelineArgs, TimelineFormat,
+    Cli, Command, ConvertArgs, DetectArgs, GenerateArgs, GenerateProfile, GenerateShape,
+    ReportArgs, SchemaFormat, TimelineArgs, TimelineFormat,
 };
 use entrace::convert::{convert, narrate, ConvertOptions};
 use entrace::detect::config::Config;
@@ -238,7 +238,7 @@ fn run_timeline(args: TimelineArgs) -> entrace::error::Result<ExitCode> {
 }
 
 fn run_generate(args: &GenerateArgs) -> entrace::error::Result<ExitCode> {
-    use entrace_generate::{generate, narrate, users_for_size, GenerateOptions, Shape};
+    use entrace_generate::{generate, narrate, users_for_size, GenerateOptions, Profile, Shape};
     let mut shapes: Vec<Shape> = Vec::new();
     for s in &args.shapes {
         let add: &[Shape] = match s {
@@ -255,8 +255,12 @@ fn run_generate(args: &GenerateArgs) -> entrace::error::Result<ExitCode> {
     }
     shapes.sort_unstable();
     shapes.dedup();
+    let profile = match args.profile {
+        GenerateProfile::Default => Profile::Default,
+        GenerateProfile::Realistic => Profile::Realistic,
+    };
     let users = match (args.size, args.users) {
-        (Some(mb), _) => users_for_size(mb, args.days, &shapes),
+        (Some(mb), _) => users_for_size(mb, args.days, &shapes, profile),
         (None, Some(n)) => n,
         (None, None) => 2000,
     };
@@ -274,6 +278,7 @@ fn run_generate(args: &GenerateArgs) -> entrace::error::Result<ExitCode> {
         seed: args.seed,
         records_per_page: args.records_per_page,
         shapes,
+        profile,
         ..GenerateOptions::default()
     };
     let summary = generate(&opts, &args.dir)?;

@@ -3,7 +3,9 @@
 //! risk records their stories produce.
 //!
 //! Invariants (what keeps the tenant benign):
-//! - one egress IP per user per day, so sign-ins never hop between networks;
+//! - one egress IP per user per day, so sign-ins never hop between networks
+//!   (the realistic profile's phones excepted: their token refreshes churn
+//!   through Wi-Fi, CGNAT and IPv6 addresses of the user's city, `refresh`);
 //! - at most one mistyped password per user per day, followed by a success
 //!   from the same IP and client within a minute, and at most 3 typing users
 //!   per office IP per UTC day (1 per home IP);
@@ -16,12 +18,16 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::catalog::{AppKind, APPS, AZURE_PORTAL, OFFICE_HOME, OUTLOOK_MOBILE};
+use super::catalog::{
+    carriers_in, AppKind, APPS, AZURE_PORTAL, CARRIERS, OFFICE_HOME, OUTLOOK_MOBILE,
+};
 use super::clock::{self, HOUR, MIN, SEC};
 use super::plan::{self, Plan};
+use super::profile::Profile;
+use super::refresh::{self, Net};
 use super::risk;
 use super::rng::Rng;
-use super::signin::{self, Flag, Outcome};
+use super::signin::{self, Flag, Outcome, Place};
 use super::spill::{Coll, Spill};
 use super::tenant::{Device, Role, Tenant, User};
 use super::{admin, audit};
@@ -64,8 +70,8 @@ impl<'t> Output<'t> {
     }
 }
 
-/// Runs the whole tenant.
-pub(crate) fn simulate(t: &Tenant, seed: u64, spill: Spill) -> Output<'_> {
+/// Runs the whole tenant under `profile`.
+pub(crate) fn simulate(t: &Tenant, seed: u64, profile: Profile, spill: Spill) -> Output<'_> {
     let mut out = Output {
         spill,
         seq: 0,
@@ -74,7 +80,7 @@ pub(crate) fn simulate(t: &Tenant, seed: u64, spill: Spill) -> Output<'_> {
     };
     for u in 0..t.users.len() {
         let mut rng = Rng::stream(seed, 2, u as u64);
-        Person::new(t, u).run(&mut rng, &mut out);
+        Person::new(t, u, profile, seed).run(&mut rng, &mut out);
     }
     out
 }
@@ -86,6 +92,12 @@ struct Person<'t> {
     user: &'t User,
     registered: bool,
     flagged: bool,
+    profile: Profile,
+    /// The realistic profile's own stream, so that its refreshes never shift
+    /// the numbers the interactive sign-ins, audits and risks see.
+    background: Rng,
+    /// Index in `CARRIERS` of the phone's carrier.
+    carrier: usize,
 }
 
 /// How one interactive flow goes.
@@ -98,13 +110,18 @@ enum Flow {
 }
 
 impl<'t> Person<'t> {
-    fn new(t: &'t Tenant, u: usize) -> Self {
+    fn new(t: &'t Tenant, u: usize, profile: Profile, seed: u64) -> Self {
+        let mut background = Rng::stream(seed, 4, u as u64);
+        let carrier = *background.pick(&carriers_in(t.users[u].office));
         Person {
             t,
             u,
             user: &t.users[u],
             registered: false,
             flagged: false,
+            profile,
+            background,
+            carrier,
         }
     }
 
@@ -173,7 +190,22 @@ impl<'t> Person<'t> {
             }
         }
         if user.beta {
-            self.refreshes(rng, out, plan, first);
+            // The realistic profile replaces these refreshes, but draws the
+            // same numbers, so the rest of the tenant is the default's.
+            let keep = self.profile == Profile::Default;
+            self.refreshes(rng, out, plan, first, keep);
+        }
+        match self.profile {
+            Profile::Default => {}
+            Profile::Realistic => {
+                let start = if fresh_start { first } else { plan.lo };
+                let day = refresh::Day {
+                    carrier: self.carrier,
+                    start,
+                    roams: !fresh_start && !matches!(user.role, Role::Traveller(_)),
+                };
+                self.background_refreshes(out, plan, day);
+            }
         }
         if matches!(user.role, Role::Admin) && plan.working {
             self.admin_work(rng, out, plan, first);
@@ -289,8 +321,15 @@ impl<'t> Person<'t> {
         }
     }
 
-    /// Token refreshes of desktop and phone apps (beta export).
-    fn refreshes(&self, rng: &mut Rng, out: &mut Output<'t>, plan: &Plan<'t>, first: i64) {
+    /// Token refreshes of desktop and phone apps (beta export), kept when `keep`.
+    fn refreshes(
+        &self,
+        rng: &mut Rng,
+        out: &mut Output<'t>,
+        plan: &Plan<'t>,
+        first: i64,
+        keep: bool,
+    ) {
         let native: Vec<usize> = self
             .user
             .apps
@@ -313,12 +352,58 @@ impl<'t> Person<'t> {
                 .clone();
             let ids = (rng.guid(), rng.guid().to_string());
             let millis = rng.range(30, 180) as u32;
-            if out.inside(at) {
+            if keep && out.inside(at) {
                 let rec = signin::non_interactive(
                     self.t, self.user, plan.place, &APPS[app], device, at, ids, &session, millis,
                 );
                 out.keep(Coll::NonInteractive, at, &rec);
             }
+        }
+    }
+
+    /// The realistic profile's token refreshes of every app on every device
+    /// (beta export), from the networks `refresh` puts them on.
+    fn background_refreshes(&mut self, out: &mut Output<'t>, plan: &Plan<'t>, day: refresh::Day) {
+        let user = self.user;
+        let rng = &mut self.background;
+        let home = Place {
+            ip: &user.home_ip,
+            office: user.office,
+            asn: user.home_asn,
+        };
+        let sessions = [rng.guid().to_string(), rng.guid().to_string()];
+        for r in refresh::day(rng, user, plan, day) {
+            let device = match (&user.phone, r.phone) {
+                (Some(phone), true) => phone,
+                _ => &user.laptop,
+            };
+            let ids = (rng.guid(), rng.guid().to_string());
+            let millis = rng.range(30, 180) as u32;
+            if !out.inside(r.at) {
+                continue;
+            }
+            let place = match &r.net {
+                Net::Place => plan.place,
+                Net::Home => home,
+                Net::Carrier(ip) => Place {
+                    ip,
+                    office: user.office,
+                    asn: CARRIERS[day.carrier].asn,
+                },
+            };
+            let session = &sessions[usize::from(r.phone)];
+            let rec = signin::non_interactive(
+                self.t,
+                user,
+                place,
+                &APPS[r.app],
+                device,
+                r.at,
+                ids,
+                session,
+                millis,
+            );
+            out.keep(Coll::NonInteractive, r.at, &rec);
         }
     }
 

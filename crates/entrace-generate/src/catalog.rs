@@ -1,11 +1,13 @@
 //! Fixed vocabulary of the synthetic tenant: offices and their egress IPs,
-//! client applications, device models, groups, job titles and partners
-//! (people's names are in `names`).
+//! mobile carriers and their address ranges, client applications, device
+//! models, groups, job titles and partners (people's names are in `names`).
 //!
-//! Invariants: IPs come from the documentation ranges (RFC 5737) and, for
-//! homes, the shared address space 100.64.0.0/10; none of them is an IP the
-//! hand-written fixtures in `testdata/` use, so the generated tenant can be
-//! mixed with them. App ids are Microsoft's first-party ids.
+//! Invariants: IPs come from the documentation ranges (RFC 5737, and RFC 3849
+//! for carriers' IPv6), for homes the shared address space 100.64.0.0/10,
+//! and for carriers' CGNAT egress the benchmarking range 198.18.0.0/15
+//! (RFC 2544); none of them is an IP the hand-written fixtures in
+//! `testdata/` use, so the generated tenant can be mixed with them. App ids
+//! are Microsoft's first-party ids; carriers' ASNs are theirs.
 
 use super::clock::Zone;
 
@@ -321,3 +323,92 @@ pub(crate) static PARTNERS: [(&str, &str); 4] = [
     ("adatum.com", "Adatum"),
     ("tailspintoys.com", "Tailspin"),
 ];
+
+/// A mobile carrier: the ASN its phones' traffic comes from, and the country
+/// its addresses geolocate to (the realistic profile's phones).
+#[derive(Debug)]
+pub(crate) struct Carrier {
+    /// Beta `autonomousSystemNumber`.
+    pub asn: u32,
+    /// `location.countryOrRegion` of the offices whose staff it serves.
+    pub country: &'static str,
+}
+
+/// Mobile carriers by country: NTT docomo, KDDI au and SoftBank in Japan;
+/// T-Mobile US, Verizon Wireless and AT&T Mobility in the US; EE, Vodafone
+/// UK and O2 UK in Britain.
+pub(crate) static CARRIERS: [Carrier; 9] = [
+    Carrier {
+        asn: 9605,
+        country: "JP",
+    },
+    Carrier {
+        asn: 2516,
+        country: "JP",
+    },
+    Carrier {
+        asn: 17676,
+        country: "JP",
+    },
+    Carrier {
+        asn: 21928,
+        country: "US",
+    },
+    Carrier {
+        asn: 6167,
+        country: "US",
+    },
+    Carrier {
+        asn: 20057,
+        country: "US",
+    },
+    Carrier {
+        asn: 12576,
+        country: "GB",
+    },
+    Carrier {
+        asn: 25135,
+        country: "GB",
+    },
+    Carrier {
+        asn: 35228,
+        country: "GB",
+    },
+];
+
+/// Addresses in each carrier's CGNAT egress pool.
+const POOL: u32 = 4096;
+
+/// An egress IPv4 address of carrier `k`'s CGNAT pool, `host` taken modulo
+/// the pool: carrier `k` of [`CARRIERS`] owns 198.18.16k.0/20 in the
+/// benchmarking range 198.18.0.0/15 (RFC 2544), which no office, home or
+/// fixture uses.
+pub(crate) fn carrier_ipv4(k: usize, host: u32) -> String {
+    let h = 1 + host % (POOL - 2);
+    format!("198.18.{}.{}", 16 * k as u32 + h / 256, h % 256)
+}
+
+/// An IPv6 address of carrier `k`: it owns 2001:db8:k+1::/48 in the
+/// documentation range (RFC 3849); `subnet` picks the phone's /64 and `iid`
+/// its interface identifier. Every group is non-zero, so the text is
+/// canonical (RFC 5952) without `::`.
+pub(crate) fn carrier_ipv6(k: usize, subnet: u16, iid: [u16; 4]) -> String {
+    let nz = |g: u16| g.max(1);
+    format!(
+        "2001:db8:{:x}:{:x}:{:x}:{:x}:{:x}:{:x}",
+        k + 1,
+        nz(subnet),
+        nz(iid[0]),
+        nz(iid[1]),
+        nz(iid[2]),
+        nz(iid[3])
+    )
+}
+
+/// Indexes in [`CARRIERS`] of the carriers of the country an office is in
+/// (never empty for [`OFFICES`]).
+pub(crate) fn carriers_in(office: usize) -> Vec<usize> {
+    (0..CARRIERS.len())
+        .filter(|&k| CARRIERS[k].country == OFFICES[office].country)
+        .collect()
+}

@@ -10,11 +10,27 @@
 //! security info, and low Identity Protection detections that were dismissed
 //! or remediated. It is built so that no medium or high detection fires on it.
 //!
+//! The [`Profile`] sets how much background traffic comes with that story.
+//! [`Profile::Default`] (what the generator always wrote, byte for byte)
+//! keeps it light: one or two token refreshes per user-day for about a fifth
+//! of the users, and one egress IP per user per day. [`Profile::Realistic`]
+//! is shaped like real tenants, where non-interactive sign-ins outnumber
+//! interactive ones many times over: the same interactive sign-ins, audits
+//! and risk records, plus every native app on every device refreshing its
+//! access token every 60 to 90 minutes (the Microsoft identity platform's
+//! access token lifetime), laptops in working hours and phones from an hour
+//! before to three hours after, and phones moving between Wi-Fi (55 % of the
+//! time, after Opensignal's measurements), carrier CGNAT addresses and IPv6
+//! (half of the carrier attachments, after Google's and APNIC's). That gives
+//! about 24 non-interactive sign-ins per interactive one (published: "often
+//! 10x to 50x") and about five egress IPs per phone-user-day; the figures
+//! and sources are in `profile.rs`, one constant each.
+//!
 //! Output layout inside the directory (Graph page envelopes, newest first):
 //!
 //! ```text
 //! signins/page-0001.json …              v1.0 interactive sign-ins
-//! signins-beta/page-0001.json …         beta non-interactive sign-ins (~20 % of users)
+//! signins-beta/page-0001.json …         beta non-interactive sign-ins (~20 % of users; all, realistic)
 //! directory_audits/page-0001.json …     v1.0 directoryAudits
 //! identity_protection/risk_detections.json
 //! identity_protection/risky_users.json
@@ -31,8 +47,10 @@
 //! a time by reading the records back newest first.
 //!
 //! Invariants: the same options give byte-identical files; nothing outside
-//! `[start, start + days)` is written; IPs are documentation or shared
-//! address space, and no UPN or IP collides with the fixtures in `testdata/`.
+//! `[start, start + days)` is written; IPs are documentation (RFC 5737,
+//! RFC 3849), shared (100.64.0.0/10, homes) or benchmarking (198.18.0.0/15,
+//! carriers' CGNAT) address space, and no UPN or IP collides with the
+//! fixtures in `testdata/`.
 //! Not here: the CLI command (it calls [`generate`]).
 
 mod activity;
@@ -43,7 +61,9 @@ mod clock;
 mod names;
 mod pages;
 mod plan;
+mod profile;
 mod records;
+mod refresh;
 mod risk;
 mod rng;
 mod shape;
@@ -57,6 +77,7 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 use entrace_model::error::{Error, Result};
+pub use profile::{Profile, REALISTIC_RATIO_BAND};
 use rng::Rng;
 pub use shape::Shape;
 use spill::{Coll, Spill};
@@ -83,6 +104,8 @@ pub struct GenerateOptions {
     /// File layouts that the pages of sign-ins and audits rotate through
     /// ([`Shape`]); compact Graph pages alone by default.
     pub shapes: Vec<Shape>,
+    /// How much background traffic ([`Profile`]); [`Profile::Default`] by default.
+    pub profile: Profile,
 }
 
 impl Default for GenerateOptions {
@@ -95,6 +118,7 @@ impl Default for GenerateOptions {
             start: 1_740_960_000 * 1_000_000_000,
             records_per_page: 1000,
             shapes: vec![Shape::Compact],
+            profile: Profile::Default,
         }
     }
 }
@@ -106,6 +130,8 @@ pub struct GenerateSummary {
     pub files: Vec<PathBuf>,
     /// Sign-in records (v1.0 interactive plus beta non-interactive).
     pub sign_ins: u64,
+    /// Of [`sign_ins`](Self::sign_ins), the beta non-interactive ones.
+    pub non_interactive: u64,
     /// Directory audit records.
     pub audits: u64,
     /// Risk detection records.
@@ -140,12 +166,13 @@ pub fn generate(opts: &GenerateOptions, dir: &Path) -> Result<GenerateSummary> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating the output directory", e))?;
     let tenant = tenant::Tenant::build(opts);
     let spill = Spill::create(&dir.join(SCRATCH_FILE))?;
-    let out = activity::simulate(&tenant, opts.seed, spill);
+    let out = activity::simulate(&tenant, opts.seed, opts.profile, spill);
     let mut spill = out.spill.finish()?;
 
     let mut summary = GenerateSummary {
         sign_ins: (spill.entries(Coll::Interactive).len()
             + spill.entries(Coll::NonInteractive).len()) as u64,
+        non_interactive: spill.entries(Coll::NonInteractive).len() as u64,
         audits: spill.entries(Coll::Audits).len() as u64,
         risk_detections: spill.entries(Coll::Detections).len() as u64,
         risky_users: spill.entries(Coll::RiskyUsers).len() as u64,

@@ -4,12 +4,18 @@
 
 use std::path::Path;
 
-use super::{GenerateOptions, GenerateSummary, Shape};
+use super::{GenerateOptions, GenerateSummary, Profile, Shape};
 
-/// Bytes of compact Graph pages per user per day of export window, measured
-/// on the generator itself: 1,375 for 2,000 users × 14 days (seed 1), 1,447
-/// for 5,000 users × 30 days (seed 2).
-const COMPACT_BYTES_PER_USER_DAY: f64 = 1_400.0;
+/// Bytes of compact Graph pages per user per day of export window under
+/// each profile, measured on the generator itself.
+fn compact_bytes_per_user_day(profile: Profile) -> f64 {
+    match profile {
+        // 1,375 for 2,000 users × 14 days (seed 1), 1,447 for 5,000 users × 30 days (seed 2).
+        Profile::Default => 1_400.0,
+        // 50,335 for 200 users × 14 days (seed 11).
+        Profile::Realistic => 50_000.0,
+    }
+}
 
 /// On-disk size of each layout relative to compact pages, measured.
 fn size_factor(shape: Shape) -> f64 {
@@ -22,15 +28,15 @@ fn size_factor(shape: Shape) -> f64 {
 }
 
 /// The number of users that gives roughly `megabytes` (10⁶ bytes) of
-/// evidence over `days` with `shapes` (at least 1).
-pub fn users_for_size(megabytes: u64, days: u32, shapes: &[Shape]) -> usize {
+/// evidence over `days` with `shapes` under `profile` (at least 1).
+pub fn users_for_size(megabytes: u64, days: u32, shapes: &[Shape], profile: Profile) -> usize {
     let (kinds, overlap) = super::shape::rotation(shapes);
     let mut factor = kinds.iter().map(|s| size_factor(*s)).sum::<f64>() / kinds.len() as f64;
     if overlap {
         // A rerun page of one page's worth every three pages.
         factor += 1.0 / 3.0;
     }
-    let per_user = COMPACT_BYTES_PER_USER_DAY * f64::from(days.max(1)) * factor;
+    let per_user = compact_bytes_per_user_day(profile) * f64::from(days.max(1)) * factor;
     ((megabytes as f64 * 1e6 / per_user).round() as usize).max(1)
 }
 
@@ -43,6 +49,11 @@ pub fn narrate(opts: &GenerateOptions, summary: &GenerateSummary, dir: &Path) ->
             "sign-ins",
             summary.sign_ins,
             "v1.0 interactive and beta non-interactive",
+        ),
+        (
+            "non-interactive",
+            summary.non_interactive,
+            "of the sign-ins: beta token refreshes",
         ),
         ("directory audits", summary.audits, ""),
         ("risk detections", summary.risk_detections, ""),
@@ -59,14 +70,15 @@ pub fn narrate(opts: &GenerateOptions, summary: &GenerateSummary, dir: &Path) ->
         ),
     ];
     let mut out = format!(
-        "wrote {} files ({:.1} MB) in {}: {} users, {} days, seed {}, shapes {}\n",
+        "wrote {} files ({:.1} MB) in {}: {} users, {} days, seed {}, shapes {}, profile {}\n",
         summary.files.len(),
         summary.bytes as f64 / 1e6,
         dir.display(),
         opts.users,
         opts.days,
         opts.seed,
-        shapes.join(",")
+        shapes.join(","),
+        opts.profile
     );
     for (name, n, note) in rows {
         let line = format!("  {name:<17} {n:>10}  {note}");
@@ -83,12 +95,17 @@ mod tests {
     #[test]
     fn size_scales_users_and_never_gives_zero() {
         let compact = [Shape::Compact];
-        assert_eq!(users_for_size(0, 14, &compact), 1);
-        let a = users_for_size(100, 14, &compact);
-        let b = users_for_size(200, 14, &compact);
+        let d = Profile::Default;
+        assert_eq!(users_for_size(0, 14, &compact, d), 1);
+        let a = users_for_size(100, 14, &compact, d);
+        let b = users_for_size(200, 14, &compact, d);
         assert!((b as i64 - 2 * a as i64).abs() <= 1, "{a} {b}");
-        assert!(users_for_size(100, 28, &compact) < a);
-        assert!(users_for_size(100, 14, &[Shape::Utf16]) < a);
+        assert!(users_for_size(100, 28, &compact, d) < a);
+        assert!(users_for_size(100, 14, &[Shape::Utf16], d) < a);
+        // Unchanged for the default profile: 100 MB over 14 days is 5,102 users.
+        assert_eq!(a, 5102);
+        let r = users_for_size(100, 14, &compact, Profile::Realistic);
+        assert!(r >= 1 && r * 10 < a, "{r} {a}");
     }
 
     #[test]
@@ -100,6 +117,7 @@ mod tests {
         let summary = GenerateSummary {
             files: vec!["a".into(), "b".into()],
             sign_ins: 10,
+            non_interactive: 7,
             audits: 4,
             risk_detections: 1,
             risky_users: 1,
@@ -109,8 +127,9 @@ mod tests {
         let text = narrate(&opts, &summary, Path::new("out"));
         assert_eq!(
             text,
-            "wrote 2 files (2.5 MB) in out: 2000 users, 14 days, seed 1, shapes compact,overlap\n\
+            "wrote 2 files (2.5 MB) in out: 2000 users, 14 days, seed 1, shapes compact,overlap, profile default\n\
              \x20 sign-ins                  10  v1.0 interactive and beta non-interactive\n\
+             \x20 non-interactive            7  of the sign-ins: beta token refreshes\n\
              \x20 directory audits           4\n\
              \x20 risk detections            1\n\
              \x20 risky users                1\n\

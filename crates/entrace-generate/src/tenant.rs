@@ -87,7 +87,8 @@ pub(crate) struct User {
     pub apps: Vec<usize>,
     /// Special role.
     pub role: Role,
-    /// Their non-interactive sign-ins are in the beta export.
+    /// Their non-interactive sign-ins are in the beta export (default
+    /// profile; under the realistic one everyone's are).
     pub beta: bool,
 }
 

@@ -436,3 +436,187 @@ fn every_shape_holds_the_same_records_plus_the_counted_duplicates() {
     assert_eq!(on_disk, all.bytes);
     assert!(!b.path().join(SCRATCH_FILE).exists());
 }
+
+/// FNV-1a (64-bit) over every file's relative path, a NUL and its bytes, in path order.
+fn digest(files: &BTreeMap<String, Vec<u8>>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (rel, bytes) in files {
+        for &b in rel.as_bytes().iter().chain([0u8].iter()).chain(bytes) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+fn realistic(users: usize, days: u32, seed: u64) -> GenerateOptions {
+    GenerateOptions {
+        profile: Profile::Realistic,
+        ..opts(users, days, seed)
+    }
+}
+
+/// The default profile writes exactly what the generator wrote before
+/// profiles existed (digest taken from the release build of aa87abf with
+/// `--users 60 --days 7 --seed 5 --shapes compact`).
+#[test]
+fn default_profile_output_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = generate(&opts(60, 7, 5), dir.path()).unwrap();
+    assert_eq!((s.sign_ins, s.audits, s.bytes), (409, 15, 607_393));
+    assert_eq!(digest(&snapshot(dir.path(), &s)), 0x9085_3fe6_e59c_f003);
+}
+
+/// The realistic profile adds background traffic only: the interactive
+/// sign-ins, audits and risk records are byte for byte the default's.
+#[test]
+fn realistic_profile_keeps_the_default_foreground() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let d = generate(&opts(300, 14, 7), a.path()).unwrap();
+    let r = generate(&realistic(300, 14, 7), b.path()).unwrap();
+    let (da, rb) = (snapshot(a.path(), &d), snapshot(b.path(), &r));
+    // Path -> digest of the file, beta sign-ins left out.
+    let keep = |m: &BTreeMap<String, Vec<u8>>| -> BTreeMap<String, u64> {
+        m.iter()
+            .filter(|(k, _)| !k.starts_with("signins-beta"))
+            .map(|(k, v)| (k.clone(), digest(&BTreeMap::from([(k.clone(), v.clone())]))))
+            .collect()
+    };
+    assert!(!keep(&da).is_empty());
+    assert_eq!(keep(&da), keep(&rb));
+    assert_eq!(
+        d.sign_ins - d.non_interactive,
+        r.sign_ins - r.non_interactive
+    );
+    assert_eq!((d.audits, d.risk_detections), (r.audits, r.risk_detections));
+    assert!(r.non_interactive > 10 * d.non_interactive);
+}
+
+#[test]
+fn realistic_profile_is_deterministic() {
+    let (a, b, c) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let o = realistic(40, 5, 3);
+    let sa = generate(&o, a.path()).unwrap();
+    let sb = generate(&o, b.path()).unwrap();
+    assert_eq!(snapshot(a.path(), &sa), snapshot(b.path(), &sb));
+    let sc = generate(&GenerateOptions { seed: 4, ..o }, c.path()).unwrap();
+    assert_ne!(snapshot(a.path(), &sa), snapshot(c.path(), &sc));
+}
+
+/// Non-interactive sign-ins outnumber interactive ones by the documented
+/// factor; every app refreshes once per token lifetime; phones churn
+/// through several Wi-Fi, CGNAT and IPv6 addresses a day; laptops keep one.
+#[test]
+fn realistic_profile_has_the_documented_volume_and_ip_churn() {
+    use std::net::{IpAddr, Ipv4Addr};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let o = realistic(200, 14, 11);
+    let s = generate(&o, root).unwrap();
+    let v1 = read_collection(
+        root,
+        &files_under(&s, root, "signins"),
+        "https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns",
+    );
+    let beta = read_collection(
+        root,
+        &files_under(&s, root, "signins-beta"),
+        "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns",
+    );
+    assert_eq!(beta.len() as u64, s.non_interactive);
+    assert_eq!((v1.len() + beta.len()) as u64, s.sign_ins);
+    let ratio = beta.len() as f64 / v1.len() as f64;
+    let (lo, hi) = REALISTIC_RATIO_BAND;
+    eprintln!(
+        "realistic 200 users × 14 days, seed 11: {} interactive, {} non-interactive (ratio {ratio:.1}), {} bytes",
+        v1.len(),
+        beta.len(),
+        s.bytes
+    );
+    assert!(
+        lo <= ratio && ratio <= hi,
+        "ratio {ratio:.2} outside {lo}–{hi}"
+    );
+
+    let (start, end) = (o.start, o.start + 14 * 24 * HOUR_NS);
+    let str_of = |r: &Value, k: &str| r[k].as_str().unwrap().to_string();
+    let mut per_app: BTreeMap<(String, String, String), Vec<i64>> = BTreeMap::new();
+    // (user, UTC day, phone?) -> distinct IPs.
+    let mut ips: BTreeMap<(String, i64, bool), BTreeSet<String>> = BTreeMap::new();
+    let carrier_asns = [9605, 2516, 17676, 21928, 6167, 20057, 12576, 25135, 35228];
+    for r in &beta {
+        let at = time(r, "createdDateTime");
+        assert!(start <= at && at < end);
+        let os = r["deviceDetail"]["operatingSystem"].as_str().unwrap();
+        let phone = matches!(os, "Ios" | "Android");
+        let ip = str_of(r, "ipAddress");
+        match ip.parse::<IpAddr>().unwrap() {
+            IpAddr::V6(v6) => {
+                assert!(phone, "{ip} on a laptop");
+                assert_eq!(v6.to_string(), ip, "not canonical");
+                assert_eq!(&v6.segments()[..2], &[0x2001, 0xdb8], "{ip}");
+                assert!(carrier_asns.contains(&r["autonomousSystemNumber"].as_u64().unwrap()));
+            }
+            IpAddr::V4(v4) => {
+                let cgnat = (v4 & Ipv4Addr::new(255, 254, 0, 0)) == Ipv4Addr::new(198, 18, 0, 0);
+                assert!(!cgnat || phone, "{ip} on a laptop");
+            }
+        }
+        let user = str_of(r, "userId");
+        per_app
+            .entry((
+                user.clone(),
+                str_of(r, "appId"),
+                str_of(&r["deviceDetail"], "deviceId"),
+            ))
+            .or_default()
+            .push(at);
+        ips.entry((user, at.div_euclid(24 * HOUR_NS), phone))
+            .or_default()
+            .insert(ip);
+    }
+    // One refresh per token lifetime (60–90 minutes), per app and device.
+    let min_gap = 60 * 60 * 1_000_000_000;
+    for times in per_app.values_mut() {
+        times.sort_unstable();
+        assert!(
+            times.windows(2).all(|w| w[1] - w[0] >= min_gap),
+            "{times:?}"
+        );
+    }
+    // Laptops: one IP a UTC day at most two (the office day straddles no
+    // UTC midnight in Japan, but may in London and Seattle). Phones: several.
+    let laptop_days: Vec<usize> = ips
+        .iter()
+        .filter(|((_, _, phone), _)| !phone)
+        .map(|(_, set)| set.len())
+        .collect();
+    assert!(laptop_days.iter().all(|&n| n <= 2), "{laptop_days:?}");
+    let phone_days: Vec<&BTreeSet<String>> = ips
+        .iter()
+        .filter(|((_, _, phone), _)| *phone)
+        .map(|(_, set)| set)
+        .collect();
+    assert!(phone_days.len() > 500, "{} phone-days", phone_days.len());
+    let mean = phone_days.iter().map(|s| s.len()).sum::<usize>() as f64 / phone_days.len() as f64;
+    let with_v6 = phone_days
+        .iter()
+        .filter(|s| s.iter().any(|ip| ip.contains(':')))
+        .count() as f64
+        / phone_days.len() as f64;
+    let several =
+        phone_days.iter().filter(|s| s.len() >= 3).count() as f64 / phone_days.len() as f64;
+    eprintln!(
+        "phone-days {}: mean {mean:.2} IPs, {with_v6:.2} with IPv6, {several:.2} with 3 or more",
+        phone_days.len()
+    );
+    assert!(
+        (3.0..=9.0).contains(&mean),
+        "mean {mean:.2} IPs per phone-day"
+    );
+    assert!(with_v6 > 0.6, "{with_v6:.2} of phone-days with IPv6");
+    assert!(several > 0.6, "{several:.2} of phone-days with 3+ IPs");
+}
