@@ -15,14 +15,19 @@
 #   benches/scale.sh [SIZE_MB...]          default: 1000 5000
 #
 # BIN (default target/release/entrace), WORK (default /tmp/entrace-scale:
-# tenants are kept there and reused), SHAPES (default compact) and
-# CHROMIUM (default: chromium on PATH, skipped when absent) from the
-# environment. Needs GNU time (/usr/bin/time).
+# tenants are kept there and reused, one directory per size, shapes and
+# profile), SHAPES (default compact), PROFILE (`entrace generate --profile`:
+# default or realistic; default: default) and CHROMIUM (default: chromium
+# on PATH, skipped when absent) from the environment. Needs GNU time
+# (/usr/bin/time).
+#
+#   PROFILE=realistic benches/scale.sh 1000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BIN:-target/release/entrace}
 work=${WORK:-/tmp/entrace-scale}
 shapes=${SHAPES:-compact}
+profile=${PROFILE:-default}
 chromium=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(1000 5000)
@@ -36,13 +41,14 @@ timed() {
     echo "$s ${p%\%} $((m / 1024))"
 }
 
+echo "profile $profile, shapes $shapes"
 printf '%-6s %-9s %9s %6s %9s\n' size step seconds cpu% rss_mib
 declare -A run_secs
 for size in "${sizes[@]}"; do
-    ev="$work/tenant-$size-$shapes"
-    [ -d "$ev" ] || "$bin" generate "$ev" --size "$size" --shapes "$shapes" >/dev/null
+    ev="$work/tenant-$size-$shapes-$profile"
+    [ -d "$ev" ] || "$bin" generate "$ev" --size "$size" --shapes "$shapes" --profile "$profile" >/dev/null
     find "$ev" -type f -exec cat {} + >/dev/null
-    out="$work/out-$size"
+    out="$work/out-$size-$profile"
     read -r cs cp cm < <(timed "$bin" convert "$ev" -o "$out" --force -q)
     read -r as ap am < <(timed "$bin" analyze "$out" --no-report -q)
     read -r rs rp rm < <(timed "$bin" report "$out" -q)

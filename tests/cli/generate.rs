@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::util::{entrace, manifest, read_table, Workdir};
+use crate::util::{entrace, manifest, read_table, strs, Workdir};
 
 /// The number after `label` in generate's summary.
 fn count(summary: &str, label: &str) -> u64 {
@@ -108,4 +108,101 @@ fn generated_dump_of_every_shape_converts_and_reconciles_exactly() {
     let again = entrace(&["generate", dump.to_str().unwrap(), "--users", "3"]);
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("is not empty"));
+}
+
+/// The realistic profile: token refreshes outnumber interactive sign-ins many
+/// times over, phones churn through IPv4 and IPv6 addresses, and the dump
+/// still converts and reconciles exactly with the summary.
+#[test]
+fn realistic_profile_converts_and_reconciles_exactly() {
+    let w = Workdir::new();
+    let dump = w.out("dump");
+    let o = entrace(&[
+        "generate",
+        dump.to_str().unwrap(),
+        "--users",
+        "30",
+        "--days",
+        "7",
+        "--seed",
+        "5",
+        "--records-per-page",
+        "300",
+        "--profile",
+        "realistic",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = String::from_utf8(o.stdout).unwrap();
+    assert!(summary.contains(", profile realistic\n"), "{summary}");
+    let (sign_ins, non_interactive) = (
+        count(&summary, "sign-ins"),
+        count(&summary, "non-interactive"),
+    );
+    let (audits, detections, risky) = (
+        count(&summary, "directory audits"),
+        count(&summary, "risk detections"),
+        count(&summary, "risky users"),
+    );
+    let (duplicates, written) = (
+        count(&summary, "duplicates"),
+        count(&summary, "records written"),
+    );
+    assert_eq!(written, sign_ins + audits + detections + risky + duplicates);
+    let interactive = sign_ins - non_interactive;
+    assert!(duplicates > 0 && interactive > 50, "{summary}");
+    let (lo, hi) = entrace_generate::REALISTIC_RATIO_BAND;
+    let ratio = non_interactive as f64 / interactive as f64;
+    assert!(lo <= ratio && ratio <= hi, "ratio {ratio:.2}: {summary}");
+
+    let (code, out, stderr) = w.convert("out", std::slice::from_ref(&dump), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let m = manifest(&out);
+    let totals = &m["totals"];
+    assert_eq!(totals["read"], written);
+    assert_eq!(totals["written"], written - duplicates);
+    assert_eq!(totals["duplicates"], duplicates);
+    assert_eq!(totals["rejected"], 0);
+    assert_eq!(m["tables"]["signins"]["rows"], sign_ins);
+    assert_eq!(m["tables"]["signins"]["conflicting_duplicates"], 0);
+    assert_eq!(m["tables"]["directory_audits"]["rows"], audits);
+
+    // IPv6 and carrier CGNAT addresses made it into the table.
+    let ips: BTreeSet<String> = strs(&read_table(&out, "signins"), "ip_address")
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(ips.iter().any(|ip| ip.starts_with("2001:db8:")), "no IPv6");
+    assert!(ips.iter().any(|ip| ip.starts_with("198.18.")), "no CGNAT");
+}
+
+/// `--size` picks the number of users for the profile: about that many MB either way.
+#[test]
+fn size_holds_under_both_profiles() {
+    let w = Workdir::new();
+    for profile in ["default", "realistic"] {
+        let dump = w.out(&format!("dump-{profile}"));
+        let o = entrace(&[
+            "generate",
+            dump.to_str().unwrap(),
+            "--size",
+            "6",
+            "--days",
+            "7",
+            "--shapes",
+            "compact",
+            "--profile",
+            profile,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let summary = String::from_utf8(o.stdout).unwrap();
+        let bytes: u64 = files_under(&dump)
+            .iter()
+            .map(|f| std::fs::metadata(dump.join(f)).unwrap().len())
+            .sum();
+        let mb = bytes as f64 / 1e6;
+        assert!(
+            (4.0..=8.5).contains(&mb),
+            "{profile}: {mb:.2} MB\n{summary}"
+        );
+    }
 }
