@@ -288,6 +288,7 @@ fn finish(
         links: &p.links,
     };
     let citations = timeline::Citations::new(&p.outcome.findings);
+    let subjects = per_user::FindingsBySubject::new(&p.outcome.findings);
     let mut summaries = Vec::new();
     let mut timeline_rows = 0;
     // As many buckets at once as there are threads, written in order.
@@ -313,12 +314,8 @@ fn finish(
                 );
                 let mut rows = timeline::sorted(rows);
                 citations.annotate(&mut rows);
-                let users = per_user::summarise(
-                    &rows,
-                    &p.identities,
-                    &tables.detections,
-                    &p.outcome.findings,
-                );
+                let users =
+                    per_user::summarise(&rows, &p.identities, &tables.detections, &subjects);
                 BuiltBucket {
                     rows,
                     users,

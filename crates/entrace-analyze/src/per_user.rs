@@ -35,12 +35,49 @@ fn outcome<'s>(s: &'s mut UserSummary, result: Option<&str>) -> Option<&'s mut u
     }
 }
 
+/// The findings about each user, indexed once for every bucket: by object
+/// id, and by lower-cased UPN for findings about a user known only by name.
+pub struct FindingsBySubject<'f> {
+    by_id: BTreeMap<&'f str, Vec<&'f Finding>>,
+    by_upn: BTreeMap<String, Vec<&'f Finding>>,
+}
+
+impl<'f> FindingsBySubject<'f> {
+    /// Indexes `findings` by subject, each list in finding order.
+    pub fn new(findings: &'f [Finding]) -> Self {
+        let (mut by_id, mut by_upn) = (BTreeMap::new(), BTreeMap::new());
+        for f in findings {
+            match (&f.subject_user_id, &f.subject_user_principal_name) {
+                (Some(id), _) => by_id.entry(id.as_str()).or_insert_with(Vec::new).push(f),
+                (None, Some(upn)) => by_upn
+                    .entry(upn.to_lowercase())
+                    .or_insert_with(Vec::new)
+                    .push(f),
+                (None, None) => {}
+            }
+        }
+        FindingsBySubject { by_id, by_upn }
+    }
+
+    /// The findings about the user of `summary`.
+    fn about(&self, summary: &UserSummary) -> &[&'f Finding] {
+        let found = match &summary.user_id {
+            Some(id) => self.by_id.get(id.as_str()),
+            None => summary
+                .user_principal_name
+                .as_deref()
+                .and_then(|upn| self.by_upn.get(&upn.to_lowercase())),
+        };
+        found.map_or(&[], Vec::as_slice)
+    }
+}
+
 /// Summarises the (sorted) timeline per user.
 pub fn summarise(
     rows: &[TimelineRow],
     identities: &Identities,
     detections: &[RiskDetection],
-    findings: &[Finding],
+    findings: &FindingsBySubject<'_>,
 ) -> Vec<UserSummary> {
     let by_id: BTreeMap<&str, &RiskDetection> =
         detections.iter().map(|d| (d.id.as_str(), d)).collect();
@@ -58,20 +95,7 @@ pub fn summarise(
         };
         let end = start + rows[start..].iter().take_while(|r| same_user(r)).count();
         let mut summary = summarise_user(&rows[start..end], identities, &by_id);
-        let about = |f: &&Finding| match &summary.user_id {
-            Some(id) => f.subject_user_id.as_ref() == Some(id),
-            None => {
-                f.subject_user_id.is_none()
-                    && f.subject_user_principal_name
-                        .as_deref()
-                        .map(str::to_lowercase)
-                        == summary
-                            .user_principal_name
-                            .as_deref()
-                            .map(str::to_lowercase)
-            }
-        };
-        let mine: Vec<&Finding> = findings.iter().filter(about).collect();
+        let mine = findings.about(&summary);
         summary.findings = mine.len() as u64;
         summary.max_finding_severity = mine.iter().map(|f| f.severity).max();
         out.push(summary);
