@@ -186,24 +186,31 @@ impl<'a> Context<'a> {
         identities: &'a Identities,
         links: &'a Links,
     ) -> Self {
+        use rayon::prelude::*;
         let sign_in_keys: Vec<Option<String>> = tables
             .sign_ins
-            .iter()
-            .zip(&users.sign_ins)
+            .par_iter()
+            .zip(users.sign_ins.par_iter())
             .map(|(s, who)| user_key(who.as_ref(), s.upn.as_deref()))
             .collect();
         let mut sign_ins_by_user: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, key) in sign_in_keys.iter().enumerate() {
             if let Some(k) = key {
-                sign_ins_by_user.entry(k.clone()).or_default().push(i);
+                // Looked up before the key is copied: most users have many.
+                match sign_ins_by_user.get_mut(k) {
+                    Some(list) => list.push(i),
+                    None => {
+                        sign_ins_by_user.insert(k.clone(), vec![i]);
+                    }
+                }
             }
         }
-        for list in sign_ins_by_user.values_mut() {
+        sign_ins_by_user.par_iter_mut().for_each(|(_, list)| {
             list.sort_by(|&a, &b| {
                 let (x, y) = (&tables.sign_ins[a], &tables.sign_ins[b]);
                 (x.time, &x.id).cmp(&(y.time, &y.id))
             });
-        }
+        });
         Context {
             tables,
             users,
