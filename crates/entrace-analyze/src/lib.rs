@@ -2,11 +2,16 @@
 //! Identity Protection risk, read from the stage 1 Parquet tables only.
 //!
 //! ```text
-//! Parquet tables ─► case (load, identity, correlate) ─► detect ─┐
-//!                        └─► session ─► timeline ◄── findings ──┘ ─► per_user
-//!                           ─► timeline.parquet, per_user.parquet, findings.parquet,
-//!                              coverage.parquet, manifest.json "analysis"
+//! Parquet tables ─► case (load, identity, correlate) ─► user buckets (plan)
+//!   ─► detect (per-user rules per bucket, tenant rules once) ─► findings ─┐
+//!   ─► per bucket: session ─► timeline rows ◄── findings ─────────────────┘
+//!                  ─► sorted, annotated ─► per_user
+//!   ─► timeline.parquet (streamed bucket by bucket), per_user.parquet,
+//!      findings.parquet, coverage.parquet, manifest.json "analysis"
 //! ```
+//!
+//! The buckets ([`entrace_case::partition`]) are contiguous ranges of users
+//! in timeline order, so their timelines written in order are the timeline.
 //!
 //! What the evidence says (records, identities, links, audit meaning) is
 //! [`entrace_case`]'s, which the timeline and the detections both read; this

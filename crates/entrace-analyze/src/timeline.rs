@@ -18,7 +18,7 @@ use entrace_table::stage2::timeline::{Role, TimelineRow};
 /// Everything the row builder needs, resolved once.
 pub struct Context<'a> {
     /// The records. [`other_rows`] reads the sign-ins' ids for the
-    /// detections' links; [`sign_in_rows`] takes the sign-ins themselves.
+    /// detections' links; [`bucket_rows`] takes the sign-ins themselves.
     pub tables: &'a Tables,
     /// The alias map.
     pub identities: &'a Identities,

@@ -226,7 +226,7 @@ pub(crate) fn write_rows_in<T>(
 
 /// A table written from rows that arrive in parts (stage 2 writes the
 /// timeline bucket by bucket): rows are buffered up to one row group, so
-/// the file is the one [`write_rows`] makes of all the rows at once.
+/// the file is the one a whole write (`write_rows`) makes of all the rows at once.
 pub struct RowsWriter<T> {
     path: PathBuf,
     frame: fn(&[T]) -> Result<crate::frame::Table>,
