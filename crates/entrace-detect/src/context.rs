@@ -38,9 +38,9 @@ pub struct Context<'a> {
 
 /// What rules need to know of the whole tenant beyond one user's records
 /// or the failures, built in two passes: [`TenantIndex::add_failure`] over
-/// the credential failures and probes (a small part of the sign-ins), then
-/// [`TenantIndex::add_sign_in`] over every sign-in for what the first pass
-/// asks. Shared by every user bucket's context.
+/// the sign-ins (only failures and probes count: a small part of them),
+/// then [`TenantIndex::add_sign_in`] over every sign-in for what the first
+/// pass asks. Shared by every user bucket's context.
 #[derive(Debug, Default)]
 pub struct TenantIndex {
     /// Per IP: (time, user key) of every credential failure from it, in
@@ -49,6 +49,8 @@ pub struct TenantIndex {
     /// Per IP that tried a disabled account (50057): the first successful
     /// sign-in of every user from it, in table order (ENT-014).
     pub successes_at_probing_ips: BTreeMap<String, BTreeMap<String, Evidence>>,
+    /// What ENT-005 asks of the sign-ins that are not failures.
+    pub(crate) spray: crate::ent005_password_spray::SprayIndex,
 }
 
 /// `status.errorCode` of a sign-in to a disabled account.
@@ -59,6 +61,7 @@ impl TenantIndex {
     /// credential failure or a disabled-account probe. Sign-ins come in
     /// table order.
     pub fn add_failure(&mut self, s: &SignIn, user: Option<&str>, vocabulary: &Vocabulary) {
+        self.spray.add_failure(s, user, vocabulary);
         let (Some(ip), Some(user)) = (s.ip.as_deref(), user) else {
             return;
         };
@@ -76,9 +79,15 @@ impl TenantIndex {
         }
     }
 
+    /// Ends the first pass.
+    pub fn failures_done(&mut self) {
+        self.spray.failures_done();
+    }
+
     /// Second pass: adds what the first pass asks of sign-in `s` of `user`.
     /// A user's sign-ins come in table order.
-    pub fn add_sign_in(&mut self, s: &SignIn, user: Option<&str>) {
+    pub fn add_sign_in(&mut self, s: &SignIn, user: Option<&str>, vocabulary: &Vocabulary) {
+        self.spray.add_sign_in(s, user, vocabulary);
         let (Some(ip), Some(user), Some(SUCCESS)) = (s.ip.as_deref(), user, s.error_code) else {
             return;
         };
@@ -233,8 +242,9 @@ impl<'a> Context<'a> {
             for (i, s) in sign_ins.clone() {
                 index.add_failure(s, self.sign_in_user(i), self.vocabulary);
             }
+            index.failures_done();
             for (i, s) in sign_ins {
-                index.add_sign_in(s, self.sign_in_user(i));
+                index.add_sign_in(s, self.sign_in_user(i), self.vocabulary);
             }
             index
         })

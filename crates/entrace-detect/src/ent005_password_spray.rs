@@ -29,10 +29,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::codes::SUCCESS;
 use super::config::{Param, Params};
 use super::context::Context;
-use super::finding::{EvidenceRole, Finding, Severity};
+use super::finding::{Evidence, EvidenceRole, Finding, Severity};
 use super::registry::{Availability, Escalation, Rule, Scope};
+use super::vocabulary::Vocabulary;
 use entrace_case::records::SignIn;
 
 /// The catalogue entry.
@@ -108,20 +110,144 @@ const SOURCES: [SourceKey; 3] = [
     ("user agent", |s| s.user_agent.clone()),
 ];
 
+/// Whether sign-in `s` is one the spray counts against its source: a
+/// credential failure or 50034 (user not found).
+fn is_spray_failure(s: &SignIn, vocabulary: &Vocabulary) -> bool {
+    vocabulary.is_credential_failure(s.error_code) || s.error_code == Some(USER_NOT_FOUND)
+}
+
+/// `status.errorCode` of a sign-in to a user that does not exist.
+const USER_NOT_FOUND: i32 = 50034;
+
+/// A source: its kind (index in [`SOURCES`]) and its key.
+type Source = (usize, String);
+
+/// A validated password near a failure: (time, user key, evidence).
+type Validated = (i64, String, Evidence);
+
+/// What ENT-005 needs of the sign-ins that are not failures, gathered in
+/// the [`TenantIndex`](crate::context::TenantIndex)'s second pass for the
+/// sources that failed (the first pass): how many distinct users succeeded
+/// from each, and the validated passwords of the users who failed from it,
+/// within a day before to two days after one of their failures there (a
+/// superset of any spray window's "sprayed success", which starts at the
+/// window's first failure, ends a day after its last, and spans at most a
+/// day).
+#[derive(Debug, Default)]
+pub(crate) struct SprayIndex {
+    /// Per (source kind, source): per user who failed from it, the failure
+    /// times, sorted.
+    failed: BTreeMap<Source, BTreeMap<String, Vec<i64>>>,
+    /// Per failing source: the users who succeeded from it.
+    succeeded: BTreeMap<Source, BTreeSet<String>>,
+    /// Per failing source: validated passwords of its failing users, near
+    /// their failures, as (time, user, evidence), in table order per user.
+    validated: BTreeMap<Source, Vec<Validated>>,
+}
+
+impl SprayIndex {
+    /// First pass: a failure of `user` is a failure of each of its sources.
+    pub(crate) fn add_failure(&mut self, s: &SignIn, user: Option<&str>, vocabulary: &Vocabulary) {
+        let Some(user) = user.filter(|_| is_spray_failure(s, vocabulary)) else {
+            return;
+        };
+        for (kind, (_, source_key)) in SOURCES.iter().enumerate() {
+            if let Some(key) = source_key(s) {
+                let times = self
+                    .failed
+                    .entry((kind, key))
+                    .or_default()
+                    .entry(user.to_owned())
+                    .or_default();
+                times.push(s.time);
+            }
+        }
+    }
+
+    /// Ends the first pass.
+    pub(crate) fn failures_done(&mut self) {
+        for users in self.failed.values_mut() {
+            for times in users.values_mut() {
+                times.sort_unstable();
+            }
+        }
+    }
+
+    /// Second pass: what a success or a validated password of `user` tells
+    /// about the sources that failed. A user's sign-ins come in table order.
+    pub(crate) fn add_sign_in(&mut self, s: &SignIn, user: Option<&str>, vocabulary: &Vocabulary) {
+        let Some(user) = user.filter(|_| vocabulary.is_password_validated(s.error_code)) else {
+            return;
+        };
+        for (kind, (_, source_key)) in SOURCES.iter().enumerate() {
+            let Some(key) = source_key(s) else { continue };
+            let source = (kind, key);
+            let Some(failed) = self.failed.get(&source) else {
+                continue;
+            };
+            let near = failed.get(user).is_some_and(|times| {
+                let from = times.partition_point(|&f| f < s.time - 2 * DAY_NS);
+                times.get(from).is_some_and(|&f| f <= s.time + DAY_NS)
+            });
+            if s.error_code == Some(SUCCESS) {
+                let users = self.succeeded.entry(source.clone()).or_default();
+                if !users.contains(user) {
+                    users.insert(user.to_owned());
+                }
+            }
+            if near {
+                let e = Evidence::of_sign_in(s, Some(user), EvidenceRole::Trigger);
+                let rows = self.validated.entry(source).or_default();
+                rows.push((s.time, user.to_owned(), e));
+            }
+        }
+    }
+
+    /// How many distinct users succeeded from the source.
+    fn successful(&self, kind: usize, key: &str) -> usize {
+        self.succeeded
+            .get(&(kind, key.to_owned()))
+            .map_or(0, BTreeSet::len)
+    }
+
+    /// The validated passwords from the source of users in `targeted`
+    /// within `first..=last + 24 h`, as evidence, by user then time.
+    fn sprayed(
+        &self,
+        kind: usize,
+        key: &str,
+        targeted: &BTreeSet<&str>,
+        first: i64,
+        last: i64,
+    ) -> Vec<Evidence> {
+        let mut rows: Vec<&Validated> = self
+            .validated
+            .get(&(kind, key.to_owned()))
+            .into_iter()
+            .flatten()
+            .filter(|(time, user, _)| {
+                targeted.contains(user.as_str()) && *time >= first && *time - last <= DAY_NS
+            })
+            .collect();
+        rows.sort_by(|a, b| a.1.cmp(&b.1));
+        rows.into_iter().map(|(_, _, e)| e.clone()).collect()
+    }
+}
+
 fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) {
     let t = &ctx.tables.sign_ins;
+    // Other users' successes and validated passwords, from the whole tenant.
+    let index = &ctx.tenant().spray;
     let mut reported_ips: BTreeSet<String> = BTreeSet::new();
-    for (kind, source_key) in SOURCES {
+    for (kind_index, (kind, source_key)) in SOURCES.into_iter().enumerate() {
         let mut fails: BTreeMap<String, Vec<(i64, &str, usize)>> = BTreeMap::new();
-        let mut ok_users: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
-        for (i, s) in t.iter().enumerate() {
+        for i in ctx.sign_in_indexes() {
+            let s = &t[i];
             let (Some(key), Some(user)) = (source_key(s), ctx.sign_in_user(i)) else {
                 continue;
             };
-            if ctx.vocabulary.is_credential_failure(s.error_code) || s.error_code == Some(50034) {
+            if is_spray_failure(s, ctx.vocabulary) {
                 fails.entry(key).or_default().push((s.time, user, i));
-            } else if s.error_code == Some(0) {
-                ok_users.entry(key).or_default().insert(user);
             }
         }
         for (key, mut rows) in fails {
@@ -149,18 +275,8 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
                 window.iter().filter_map(|&i| ctx.sign_in_user(i)).collect();
             let (first, last) = (t[window[0]].time, t[window[window.len() - 1]].time);
             // Sprayed success: a targeted user validates a password from the source within 24 h.
-            let sprayed: Vec<usize> = targeted
-                .iter()
-                .flat_map(|u| ctx.sign_ins_by_user.get(*u).into_iter().flatten().copied())
-                .filter(|&i| {
-                    let s = &t[i];
-                    ctx.vocabulary.is_password_validated(s.error_code)
-                        && source_key(s).as_deref() == Some(key.as_str())
-                        && s.time >= first
-                        && s.time - last <= DAY_NS
-                })
-                .collect();
-            let successful = ok_users.get(&key).map_or(0, BTreeSet::len);
+            let sprayed = index.sprayed(kind_index, &key, &targeted, first, last);
+            let successful = index.successful(kind_index, &key);
             if sprayed.is_empty() && successful >= targeted.len() {
                 continue;
             }
@@ -222,8 +338,7 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
                 f.evidence.push(ctx.sign_in(*first, EvidenceRole::Trigger));
                 f.evidence.push(ctx.sign_in(*last, EvidenceRole::Trigger));
             }
-            f.evidence
-                .extend(ctx.sign_ins(&sprayed, EvidenceRole::Trigger));
+            f.evidence.extend(sprayed);
             out.push(f);
         }
     }
@@ -232,6 +347,47 @@ fn run(ctx: &Context<'_>, p: Params<'_>, _: &[Finding], out: &mut Vec<Finding>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_index_keeps_validated_passwords_near_the_users_own_failures() {
+        let vocabulary = Vocabulary::builtin();
+        let sign_in = |id: &str, time: i64, code: i32| SignIn {
+            id: id.into(),
+            time,
+            ip: Some("203.0.113.66".into()),
+            error_code: Some(code),
+            ..SignIn::default()
+        };
+        let mut index = SprayIndex::default();
+        index.add_failure(&sign_in("f", 0, 50126), Some("eve"), vocabulary);
+        index.add_failure(&sign_in("x", 0, 50126), None, vocabulary);
+        index.failures_done();
+        for (id, time) in [
+            ("early", -DAY_NS),
+            ("late", 2 * DAY_NS),
+            ("too-late", 2 * DAY_NS + 1),
+        ] {
+            index.add_sign_in(&sign_in(id, time, 0), Some("eve"), vocabulary);
+        }
+        // Another user's success counts as a successful user, not as sprayed.
+        index.add_sign_in(&sign_in("bob", 5, 0), Some("bob"), vocabulary);
+        index.add_sign_in(&sign_in("bob-again", 6, 0), Some("bob"), vocabulary);
+        let ids = |first, last| -> Vec<String> {
+            let targeted = BTreeSet::from(["eve"]);
+            index
+                .sprayed(0, "203.0.113.66", &targeted, first, last)
+                .into_iter()
+                .map(|e| e.record_id)
+                .collect()
+        };
+        assert_eq!(ids(-DAY_NS, 0), ["early"]);
+        assert_eq!(ids(DAY_NS, DAY_NS), ["late"]);
+        // A window that would take too-late cannot hold eve's failure, and
+        // the index did not keep it.
+        assert_eq!(ids(DAY_NS + 1, DAY_NS + 1), ["late"]);
+        assert_eq!(index.successful(0, "203.0.113.66"), 2);
+        assert_eq!(index.successful(0, "198.51.100.1"), 0);
+    }
 
     #[test]
     fn sliding_window_counts_distinct_users() {
