@@ -16,6 +16,57 @@ fn count(summary: &str, label: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {label:?} in:\n{summary}"))
 }
 
+/// The record counts of generate's summary.
+struct Counts {
+    sign_ins: u64,
+    audits: u64,
+    detections: u64,
+    risky: u64,
+    duplicates: u64,
+    written: u64,
+}
+
+impl Counts {
+    /// The counts `summary` states; they must add up.
+    fn of(summary: &str) -> Counts {
+        let c = Counts {
+            sign_ins: count(summary, "sign-ins"),
+            audits: count(summary, "directory audits"),
+            detections: count(summary, "risk detections"),
+            risky: count(summary, "risky users"),
+            duplicates: count(summary, "duplicates"),
+            written: count(summary, "records written"),
+        };
+        assert_eq!(
+            c.written,
+            c.sign_ins + c.audits + c.detections + c.risky + c.duplicates,
+            "{summary}"
+        );
+        c
+    }
+
+    /// Converts `dump` into `w/out` and checks the manifest reconciles with
+    /// these counts exactly: every record read, written or a duplicate,
+    /// none rejected, each table its count. Returns the output directory.
+    fn converted(&self, w: &Workdir, dump: &Path) -> std::path::PathBuf {
+        let (code, out, stderr) = w.convert("out", &[dump.to_path_buf()], &[]);
+        assert_eq!(code, 0, "{stderr}");
+        let m = manifest(&out);
+        let totals = &m["totals"];
+        assert_eq!(totals["read"], self.written);
+        assert_eq!(totals["written"], self.written - self.duplicates);
+        assert_eq!(totals["duplicates"], self.duplicates);
+        assert_eq!(totals["rejected"], 0);
+        assert_eq!(m["tables"]["signins"]["rows"], self.sign_ins);
+        assert_eq!(m["tables"]["signins"]["conflicting_duplicates"], 0);
+        assert_eq!(m["tables"]["directory_audits"]["rows"], self.audits);
+        assert_eq!(m["tables"]["risk_detections"]["rows"], self.detections);
+        assert_eq!(m["tables"]["risky_users"]["rows"], self.risky);
+        assert_eq!(read_table(&out, "signins").height() as u64, self.sign_ins);
+        out
+    }
+}
+
 fn files_under(dir: &Path) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -55,18 +106,8 @@ fn generated_dump_of_every_shape_converts_and_reconciles_exactly() {
         summary.contains("shapes compact,pretty,gzip,utf16,jsonl,array,overlap"),
         "{summary}"
     );
-    let (sign_ins, audits) = (
-        count(&summary, "sign-ins"),
-        count(&summary, "directory audits"),
-    );
-    let (detections, risky) = (
-        count(&summary, "risk detections"),
-        count(&summary, "risky users"),
-    );
-    let duplicates = count(&summary, "duplicates");
-    let written = count(&summary, "records written");
-    assert_eq!(written, sign_ins + audits + detections + risky + duplicates);
-    assert!(duplicates > 0 && sign_ins > 100, "{summary}");
+    let counts = Counts::of(&summary);
+    assert!(counts.duplicates > 0 && counts.sign_ins > 100, "{summary}");
 
     // Every layout is present, and the scratch file is gone.
     let files = files_under(&dump);
@@ -89,20 +130,7 @@ fn generated_dump_of_every_shape_converts_and_reconciles_exactly() {
     let pretty = std::fs::read_to_string(dump.join("signins/page-0002.json")).unwrap();
     assert!(pretty.starts_with("{\n  \"@odata.context\": "));
 
-    let (code, out, stderr) = w.convert("out", std::slice::from_ref(&dump), &[]);
-    assert_eq!(code, 0, "{stderr}");
-    let m = manifest(&out);
-    let totals = &m["totals"];
-    assert_eq!(totals["read"], written);
-    assert_eq!(totals["written"], written - duplicates);
-    assert_eq!(totals["duplicates"], duplicates);
-    assert_eq!(totals["rejected"], 0);
-    assert_eq!(m["tables"]["signins"]["rows"], sign_ins);
-    assert_eq!(m["tables"]["signins"]["conflicting_duplicates"], 0);
-    assert_eq!(m["tables"]["directory_audits"]["rows"], audits);
-    assert_eq!(m["tables"]["risk_detections"]["rows"], detections);
-    assert_eq!(m["tables"]["risky_users"]["rows"], risky);
-    assert_eq!(read_table(&out, "signins").height() as u64, sign_ins);
+    counts.converted(&w, &dump);
 
     // A second run into the same, now non-empty, directory is refused.
     let again = entrace(&["generate", dump.to_str().unwrap(), "--users", "3"]);
@@ -134,37 +162,15 @@ fn realistic_profile_converts_and_reconciles_exactly() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let summary = String::from_utf8(o.stdout).unwrap();
     assert!(summary.contains(", profile realistic\n"), "{summary}");
-    let (sign_ins, non_interactive) = (
-        count(&summary, "sign-ins"),
-        count(&summary, "non-interactive"),
-    );
-    let (audits, detections, risky) = (
-        count(&summary, "directory audits"),
-        count(&summary, "risk detections"),
-        count(&summary, "risky users"),
-    );
-    let (duplicates, written) = (
-        count(&summary, "duplicates"),
-        count(&summary, "records written"),
-    );
-    assert_eq!(written, sign_ins + audits + detections + risky + duplicates);
-    let interactive = sign_ins - non_interactive;
-    assert!(duplicates > 0 && interactive > 50, "{summary}");
+    let counts = Counts::of(&summary);
+    let non_interactive = count(&summary, "non-interactive");
+    let interactive = counts.sign_ins - non_interactive;
+    assert!(counts.duplicates > 0 && interactive > 50, "{summary}");
     let (lo, hi) = entrace_generate::REALISTIC_RATIO_BAND;
     let ratio = non_interactive as f64 / interactive as f64;
     assert!(lo <= ratio && ratio <= hi, "ratio {ratio:.2}: {summary}");
 
-    let (code, out, stderr) = w.convert("out", std::slice::from_ref(&dump), &[]);
-    assert_eq!(code, 0, "{stderr}");
-    let m = manifest(&out);
-    let totals = &m["totals"];
-    assert_eq!(totals["read"], written);
-    assert_eq!(totals["written"], written - duplicates);
-    assert_eq!(totals["duplicates"], duplicates);
-    assert_eq!(totals["rejected"], 0);
-    assert_eq!(m["tables"]["signins"]["rows"], sign_ins);
-    assert_eq!(m["tables"]["signins"]["conflicting_duplicates"], 0);
-    assert_eq!(m["tables"]["directory_audits"]["rows"], audits);
+    let out = counts.converted(&w, &dump);
 
     // IPv6 and carrier CGNAT addresses made it into the table.
     let ips: BTreeSet<String> = strs(&read_table(&out, "signins"), "ip_address")
