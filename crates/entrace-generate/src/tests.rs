@@ -49,6 +49,21 @@ fn time(rec: &Value, key: &str) -> i64 {
     parse_timestamp(rec[key].as_str().unwrap()).unwrap()
 }
 
+/// The v1.0 and the beta sign-ins a generated tenant in `root` holds.
+fn sign_in_collections(summary: &GenerateSummary, root: &Path) -> (Vec<Value>, Vec<Value>) {
+    let v1 = read_collection(
+        root,
+        &files_under(summary, root, "signins"),
+        "https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns",
+    );
+    let beta = read_collection(
+        root,
+        &files_under(summary, root, "signins-beta"),
+        "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns",
+    );
+    (v1, beta)
+}
+
 fn files_under(summary: &GenerateSummary, root: &Path, dir: &str) -> Vec<String> {
     let mut v: Vec<String> = summary
         .files
@@ -139,16 +154,7 @@ fn background_tenant_is_consistent_and_benign() {
     assert_eq!(on_disk, s.bytes);
     assert!(s.bytes < 40_000_000, "{} bytes", s.bytes);
 
-    let v1 = read_collection(
-        root,
-        &files_under(&s, root, "signins"),
-        "https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns",
-    );
-    let beta = read_collection(
-        root,
-        &files_under(&s, root, "signins-beta"),
-        "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns",
-    );
+    let (v1, beta) = sign_in_collections(&s, root);
     let audits = read_collection(
         root,
         &files_under(&s, root, "directory_audits"),
@@ -516,16 +522,7 @@ fn realistic_profile_has_the_documented_volume_and_ip_churn() {
     let root = dir.path();
     let o = realistic(200, 14, 11);
     let s = generate(&o, root).unwrap();
-    let v1 = read_collection(
-        root,
-        &files_under(&s, root, "signins"),
-        "https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns",
-    );
-    let beta = read_collection(
-        root,
-        &files_under(&s, root, "signins-beta"),
-        "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns",
-    );
+    let (v1, beta) = sign_in_collections(&s, root);
     assert_eq!(beta.len() as u64, s.non_interactive);
     assert_eq!((v1.len() + beta.len()) as u64, s.sign_ins);
     let ratio = beta.len() as f64 / v1.len() as f64;
