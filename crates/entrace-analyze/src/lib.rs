@@ -93,34 +93,36 @@ fn plan(ctx: &detect::context::Context<'_>, options: &Options) -> Buckets {
     use detect::context::user_key;
     let t = ctx.tables;
     let u = ctx.users;
-    let mut by_text: BTreeMap<String, u64> = BTreeMap::new();
-    let mut count = |key: Option<&str>| {
+    use std::borrow::Cow;
+    // The sign-ins by their users' lists (most records; keys borrowed),
+    // then the few other records one by one.
+    let mut by_text: foldhash::HashMap<Cow<'_, str>, u64> = ctx
+        .sign_ins_by_user
+        .iter()
+        .map(|(key, list)| (Cow::Borrowed(key.as_str()), list.len() as u64))
+        .collect();
+    let mut count = |key: Option<String>| {
         if let Some(key) = key {
-            match by_text.get_mut(key) {
-                Some(n) => *n += 1,
-                None => {
-                    by_text.insert(key.to_owned(), 1);
-                }
-            }
+            *by_text.entry(Cow::Owned(key)).or_default() += 1;
         }
     };
-    for i in 0..t.sign_ins.len() {
-        count(ctx.sign_in_user(i));
-    }
     for d in 0..t.detections.len() {
-        count(ctx.detection_user(d).as_deref());
+        count(ctx.detection_user(d));
     }
     for (r, who) in t.risky_users.iter().zip(&u.risky_users) {
-        count(user_key(who.as_ref(), r.upn.as_deref()).as_deref());
+        count(user_key(who.as_ref(), r.upn.as_deref()));
     }
     for (h, who) in t.history.iter().zip(&u.history) {
-        count(user_key(who.as_ref(), h.upn.as_deref()).as_deref());
+        count(user_key(who.as_ref(), h.upn.as_deref()));
     }
     for (a, audit) in t.audits.iter().enumerate() {
-        count(user_key(u.audit_actors[a].as_ref(), audit.actor_upn.as_deref()).as_deref());
+        count(user_key(
+            u.audit_actors[a].as_ref(),
+            audit.actor_upn.as_deref(),
+        ));
         for (target, who) in audit.targets.iter().zip(&u.audit_targets[a]) {
             if target.is_user() {
-                count(user_key(who.as_ref(), target.upn.as_deref()).as_deref());
+                count(user_key(who.as_ref(), target.upn.as_deref()));
             }
         }
     }

@@ -127,9 +127,9 @@ pub fn user_key(who: Option<&Resolved>, upn: Option<&str>) -> Option<String> {
 }
 
 impl Bucket {
-    /// Splits the records of `ctx` into `count` buckets: a record goes to
-    /// the bucket `bucket_of` gives its user's key, records that name no
-    /// user to bucket 0. An audit's users are in the buckets of their keys;
+    /// Splits the records of `ctx` (a whole-tenant context) into `count`
+    /// buckets: a record goes to the bucket `bucket_of` gives its user's
+    /// key, records that name no user to bucket 0. An audit's users are in the buckets of their keys;
     /// the audit itself stays in the whole tables, for rules to check
     /// ownership.
     pub fn partition(
@@ -150,9 +150,14 @@ impl Bucket {
                 None => 0,
             }
         };
-        let mut sign_ins = Vec::with_capacity(ctx.tables.sign_ins.len());
-        for i in 0..ctx.tables.sign_ins.len() {
-            sign_ins.push(place(ctx.sign_in_user(i).map(str::to_owned)));
+        // Sign-ins by their users' lists: each user placed (and its key
+        // copied) once, not once per sign-in. Sign-ins with no user stay in 0.
+        let mut sign_ins = vec![0usize; ctx.tables.sign_ins.len()];
+        for (user, list) in &ctx.sign_ins_by_user {
+            let b = place(Some(user.clone()));
+            for &i in list {
+                sign_ins[i] = b;
+            }
         }
         let detections: Vec<usize> = (0..ctx.tables.detections.len())
             .map(|d| place(ctx.detection_user(d)))
