@@ -77,6 +77,9 @@ pub struct Analysis {
 /// and the counts that need the sign-ins.
 struct Prepared {
     buckets: Buckets,
+    /// Per bucket, its sign-ins (table positions, ascending), as the
+    /// detections' partition placed them.
+    bucket_sign_ins: Vec<Vec<usize>>,
     identities: identity::Identities,
     users: identity::Users,
     links: correlate::Links,
@@ -157,7 +160,7 @@ fn prepare(
         buckets.of(&UserKey::parse(key))
     });
     let outcome = detect::run(&detect_ctx, config, &by_bucket);
-    drop(by_bucket);
+    let bucket_sign_ins = by_bucket.into_iter().map(|b| b.sign_ins).collect();
     drop(detect_ctx);
     let mut unrecognised_codes = BTreeMap::new();
     for code in tables.sign_ins.iter().filter_map(|s| s.error_code) {
@@ -167,6 +170,7 @@ fn prepare(
     }
     Prepared {
         buckets,
+        bucket_sign_ins,
         identities,
         users,
         links,
@@ -256,7 +260,7 @@ struct Finished {
 /// order; the sign-ins become its rows.
 fn finish(
     mut tables: case::records::Tables,
-    p: Prepared,
+    mut p: Prepared,
     config: &detect::config::Config,
     mut sink: impl FnMut(Vec<TimelineRow>) -> Result<()>,
 ) -> Result<Finished> {
@@ -270,17 +274,17 @@ fn finish(
     };
     let others = timeline::other_rows(&ctx, &mut timeline_report);
 
-    let buckets = &p.buckets;
-    let sign_in_key = |i, s| sign_in_key(&p.users, i, s);
-    let mut work: Vec<Bucket> = (0..buckets.len()).map(|_| Bucket::default()).collect();
-    // Sign-ins with no user have no row; they go with the first bucket,
-    // which counts them.
-    for (i, s) in tables.sign_ins.iter().enumerate() {
-        let b = sign_in_key(i, s).map_or(0, |k| buckets.of(&k));
-        work[b].members.push(i);
-    }
+    // Each bucket's sign-ins as the detections had them (sign-ins with no
+    // user, which have no row, in the first bucket, which counts them).
+    let mut work: Vec<Bucket> = std::mem::take(&mut p.bucket_sign_ins)
+        .into_iter()
+        .map(|members| Bucket {
+            members,
+            ..Bucket::default()
+        })
+        .collect();
     for r in others {
-        let b = buckets.of(&row_key(&r.0));
+        let b = p.buckets.of(&row_key(&r.0));
         work[b].rows.push(r);
     }
 
@@ -339,9 +343,7 @@ fn finish(
                     .entry(entity)
                     .or_default() += n;
             }
-            session_report.by_session_id += b.sessions.by_session_id;
-            session_report.by_correlation_id += b.sessions.by_correlation_id;
-            session_report.by_user_ip_client += b.sessions.by_user_ip_client;
+            session_report.add(&b.sessions);
             timeline_rows += b.rows.len();
             summaries.extend(b.users);
             sink(b.rows)?;
@@ -369,16 +371,6 @@ fn finish(
         findings: p.outcome.findings,
         timeline_rows,
     })
-}
-
-/// The bucket key of sign-in `i`, `s`: its resolved user, else `None`.
-fn sign_in_key<'a>(
-    users: &'a identity::Users,
-    i: usize,
-    s: &'a case::records::SignIn,
-) -> Option<UserKey<'a>> {
-    let who = users.sign_ins[i].as_ref()?;
-    Some(UserKey::named(who.user_id.as_deref(), s.upn.as_deref()))
 }
 
 /// The bucket key of a timeline row: its user.

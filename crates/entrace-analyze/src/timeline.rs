@@ -221,9 +221,7 @@ pub fn bucket_rows(
         .collect();
     let (keys, found) = crate::session::sessions(&sign_ins, &users, &clients);
     drop(users);
-    sessions.by_session_id += found.by_session_id;
-    sessions.by_correlation_id += found.by_correlation_id;
-    sessions.by_user_ip_client += found.by_user_ip_client;
+    sessions.add(&found);
     let session_of = |i: usize| {
         let local = indexes.binary_search(&i).ok()?;
         keys[local].clone()

@@ -64,6 +64,15 @@ pub struct SessionReport {
     pub by_user_ip_client: u64,
 }
 
+impl SessionReport {
+    /// Adds the sessions of another part of the sign-ins (a user bucket).
+    pub fn add(&mut self, other: &SessionReport) {
+        self.by_session_id += other.by_session_id;
+        self.by_correlation_id += other.by_correlation_id;
+        self.by_user_ip_client += other.by_user_ip_client;
+    }
+}
+
 /// Counts for the manifest.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TimelineReport {
